@@ -1,0 +1,53 @@
+# AI Coach — the two commands: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/null | sha1sum | cut -c1-12)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgresql lint bench vendor setup clean format
+
+$(STAMP):
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+setup: $(STAMP)
+
+## make run: set up, migrate and serve http://127.0.0.1:8000 on the embedded defaults
+run: setup
+	$(BIN)/aicoach serve --host $(HOST) --port $(PORT)
+
+## make test: set up, then the whole suite on SQLite and the database tests on PostgreSQL
+test: setup
+	$(BIN)/python scripts/ensure_test_services.py
+	AICOACH_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+	AICOACH_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_ARGS)
+
+test-sqlite: setup
+	AICOACH_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgresql: setup
+	AICOACH_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: setup
+	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff check --fix src tests bench scripts
+
+bench: setup
+	$(BIN)/python -m bench $(BENCH)
+
+vendor: setup
+	$(BIN)/python scripts/vendor.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

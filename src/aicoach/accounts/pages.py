@@ -1,0 +1,278 @@
+"""Account pages: sign-up, log-in, log-out, settings and admin (plain forms, POST-redirect-GET)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+
+from aicoach.accounts import security
+from aicoach.accounts.schemas import ApiTokenCreate, InviteCreate, LoginIn, PasswordChangeIn, SignupIn
+from aicoach.accounts.service import AccountService
+from aicoach.errors import AICoachError
+from aicoach.kit.orm import utcnow
+from aicoach.web.deps import (
+    AdminUser,
+    OptionalPrincipal,
+    Principal,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    StateDep,
+    client_ip,
+)
+
+router = APIRouter(include_in_schema=False)
+M = TypeVar("M", bound=BaseModel)
+
+_NOTICES = {
+    "password": "Password changed. Your other sessions were logged out.",
+    "sessions": "Logged out of every other session.",
+    "session": "Session ended.",
+    "token-revoked": "API token revoked.",
+    "invite": "Invite created.",
+    "invite-revoked": "Invite revoked.",
+    "profile": "Profile saved.",
+}
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths: an open redirect after log-in is a phishing tool."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = ".".join(str(p) for p in error["loc"]) or "form"
+    return f"{field.replace('_', ' ').capitalize()}: {error['msg']}"
+
+
+def _parse(model: type[M], data: dict[str, Any]) -> M:
+    return model.model_validate({k: v for k, v in data.items() if k in model.model_fields})
+
+
+def _login_cookie(response: Response, token: str, request: Request, max_age: int) -> None:
+    response.set_cookie(
+        security.SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def _render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, template, context, status_code=status_code
+    )
+    return response
+
+
+@router.get("/login")
+async def login_page(request: Request, principal: OptionalPrincipal, next: str | None = None) -> Response:
+    if principal is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return _render(request, "auth/login.html", next=_safe_next(next), form={})
+
+
+@router.post("/login")
+async def login(request: Request, session: SessionDep, state: StateDep, next: str | None = None) -> Response:
+    data = await _form(request)
+    ip, now = client_ip(request), utcnow()
+    try:
+        creds = _parse(LoginIn, data)
+        await state.throttler.check(creds.email, ip, now)
+        service = AccountService(session, state.settings)
+        try:
+            user = await service.authenticate(creds.email, creds.password)
+        except AICoachError:
+            await state.throttler.record_failure(creds.email, ip, now)
+            raise
+        await state.throttler.record_success(creds.email)
+        new = await service.start_session(user, user_agent=request.headers.get("user-agent", ""), ip=ip)
+    except ValidationError as exc:
+        return _render(request, "auth/login.html", 422, error=_first_error(exc), form=data, next=next)
+    except AICoachError as exc:
+        return _render(
+            request, "auth/login.html", exc.status_code, error=exc.message, form=data, next=next,
+        )  # fmt: skip
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    _login_cookie(response, new.token, request, state.settings.session_ttl_hours * 3600)
+    return response
+
+
+@router.get("/signup")
+async def signup_page(request: Request, principal: OptionalPrincipal, invite: str = "") -> Response:
+    if principal is not None:
+        return RedirectResponse("/", status_code=303)
+    return _render(request, "auth/signup.html", form={"invite_code": invite})
+
+
+@router.post("/signup")
+async def signup(request: Request, session: SessionDep, state: StateDep) -> Response:
+    data = await _form(request)
+    try:
+        signup_in = _parse(SignupIn, data)
+        service = AccountService(session, state.settings)
+        user = await service.signup(signup_in)
+        new = await service.start_session(
+            user, user_agent=request.headers.get("user-agent", ""), ip=client_ip(request)
+        )
+    except ValidationError as exc:
+        return _render(request, "auth/signup.html", 422, error=_first_error(exc), form=data)
+    except AICoachError as exc:
+        return _render(request, "auth/signup.html", exc.status_code, error=exc.message, form=data)
+    response = RedirectResponse("/", status_code=303)
+    _login_cookie(response, new.token, request, state.settings.session_ttl_hours * 3600)
+    return response
+
+
+@router.post("/logout")
+async def logout(principal: OptionalPrincipal, session: SessionDep, settings: SettingsDep) -> Response:
+    if principal is not None and principal.session_id is not None:
+        await AccountService(session, settings).end_session(principal.user.id, principal.session_id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(security.SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/settings")
+async def settings_page(
+    request: Request, principal: PrincipalDep, session: SessionDep, settings: SettingsDep,
+    notice: str = "", error: str = "",
+) -> Response:  # fmt: skip
+    return await _settings_view(
+        request, principal, AccountService(session, settings), notice=_NOTICES.get(notice, ""),
+        error=error[:300],
+    )  # fmt: skip
+
+
+async def _settings_view(
+    request: Request, principal: Principal, service: AccountService, **context: Any
+) -> Response:
+    return _render(
+        request,
+        "settings/page.html",
+        sessions=await service.repo.user_sessions(principal.user.id, utcnow()),
+        tokens=await service.repo.user_tokens(principal.user.id),
+        current_session_id=principal.session_id,
+        **{"notice": "", "error": "", "new_token": "", **context},
+    )
+
+
+def _back(notice: str = "", error: str = "", page: str = "/settings") -> Response:
+    query = f"notice={notice}" if notice else f"error={quote(error)}"
+    return RedirectResponse(f"{page}?{query}", status_code=303)
+
+
+@router.post("/settings/profile")
+async def settings_profile(request: Request, principal: PrincipalDep) -> Response:
+    name = (await _form(request)).get("display_name", "").strip()[:80]
+    if not name:
+        return _back(error="Display name cannot be empty.")
+    principal.user.display_name = name
+    return _back("profile")
+
+
+@router.post("/settings/password")
+async def settings_password(
+    request: Request, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    try:
+        data = _parse(PasswordChangeIn, await _form(request))
+        await AccountService(session, settings).change_password(
+            principal.user, data.current_password, data.new_password, principal.session_id or -1
+        )
+    except ValidationError as exc:
+        return _back(error=_first_error(exc))
+    except AICoachError as exc:
+        return _back(error=exc.message)
+    return _back("password")
+
+
+@router.post("/settings/sessions/{session_id}/end")
+async def settings_end_session(
+    session_id: int, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    await AccountService(session, settings).end_session(principal.user.id, session_id)
+    return _back("session")
+
+
+@router.post("/settings/sessions/end-others")
+async def settings_end_others(principal: PrincipalDep, session: SessionDep, settings: SettingsDep) -> Response:
+    await AccountService(session, settings).end_other_sessions(principal.user.id, principal.session_id)
+    return _back("sessions")
+
+
+@router.post("/settings/tokens")
+async def settings_create_token(
+    request: Request, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    try:
+        data = _parse(ApiTokenCreate, await _form(request))
+    except ValidationError as exc:
+        return _back(error=_first_error(exc))
+    service = AccountService(session, settings)
+    _, secret = await service.create_token(principal.user, data)
+    # Rendered, not redirected: the secret must never sit in a URL, a log line or history.
+    return await _settings_view(request, principal, service, new_token=secret)
+
+
+@router.post("/settings/tokens/{token_id}/revoke")
+async def settings_revoke_token(
+    token_id: int, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    await AccountService(session, settings).revoke_token(principal.user.id, token_id)
+    return _back("token-revoked")
+
+
+@router.get("/admin")
+async def admin_page(
+    request: Request, admin: AdminUser, session: SessionDep, settings: SettingsDep,
+    notice: str = "", error: str = "",
+) -> Response:  # fmt: skip
+    service = AccountService(session, settings)
+    return _render(
+        request,
+        "admin/page.html",
+        users=await service.list_users(admin),
+        invites=await service.list_invites(admin),
+        now=utcnow(),
+        notice=_NOTICES.get(notice, ""),
+        error=error[:300],
+    )
+
+
+@router.post("/admin/invites")
+async def admin_create_invite(
+    request: Request, admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    try:
+        data = _parse(InviteCreate, await _form(request))
+    except ValidationError as exc:
+        return _back(error=_first_error(exc), page="/admin")
+    await AccountService(session, settings).create_invite(admin, data)
+    return _back("invite", page="/admin")
+
+
+@router.post("/admin/invites/{invite_id}/revoke")
+async def admin_revoke_invite(
+    invite_id: int, admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    try:
+        await AccountService(session, settings).revoke_invite(admin, invite_id)
+    except AICoachError as exc:
+        return _back(error=exc.message, page="/admin")
+    return _back("invite-revoked", page="/admin")

@@ -1,0 +1,186 @@
+"""Vectorised technical indicators with TA-Lib-compatible warm-up and seeding.
+
+Every function works along the **last axis**: pass one series of shape ``(n,)`` or a batch of
+equally long series of shape ``(symbols, n)`` and get back a float64 array of the same shape.
+Warm-up positions are ``NaN`` exactly where TA-Lib puts them (default compatibility mode, no
+"unstable period"). Units are those of the input (dollars for prices) except RSI (0–100).
+
+Formulas (``n`` = period, ``x`` = input, ``t`` = index along time):
+
+* SMA: ``sma[t] = mean(x[t-n+1 .. t])``; first value at ``t = n-1``.
+* EMA: ``k = 2/(n+1)``; ``ema[n-1] = mean(x[0..n-1])``; ``ema[t] = ema[t-1] + k·(x[t] − ema[t-1])``.
+* True range: ``tr[t] = max(h[t] − l[t], |h[t] − c[t-1]|, |l[t] − c[t-1]|)``; ``tr[0]`` is NaN
+  (TA-Lib's ``TRANGE`` needs the previous close).
+* ATR (Wilder): ``atr[n] = mean(tr[1..n])``; ``atr[t] = (atr[t-1]·(n−1) + tr[t]) / n``.
+  With ``n == 1`` ATR is the true range.
+* RSI (Wilder): gains ``g = max(Δx, 0)``, losses ``ℓ = max(−Δx, 0)`` with ``Δx[t] = x[t] − x[t-1]``;
+  averages seeded with the plain mean of the first ``n`` changes (``t = 1..n``), then Wilder
+  smoothed; ``rsi = 100·G / (G + L)``, and 0 when ``G + L`` is (TA-Lib's) zero, below 1e-8.
+
+The recursive filters (EMA, Wilder) are one C loop through ``scipy.signal.lfilter`` when SciPy is
+importable, otherwise one Python loop over time that is vectorised across symbols. Inputs are
+expected finite: a NaN propagates to every later value of its series, as a recursive filter must.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+try:  # SciPy arrives with arch/statsmodels; the numpy loop below is the exact same recursion.
+    from scipy.signal import lfilter as _lfilter
+except ImportError:  # pragma: no cover - exercised by forcing ``use_scipy=False`` in tests
+    _lfilter = None
+
+#: TA-Lib's ``TA_IS_ZERO`` threshold used by RSI.
+_TA_ZERO = 1e-8
+
+
+def _as_float(x: npt.ArrayLike) -> FloatArray:
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"expected a 1-D series or a 2-D (symbols, time) batch, got {arr.ndim}-D")
+    return arr
+
+
+def _check_period(period: int, minimum: int = 1) -> None:
+    if int(period) != period or period < minimum:
+        raise ValueError(f"period must be an integer >= {minimum}, got {period!r}")
+
+
+def smooth_seeded(
+    x: FloatArray, alpha: float, seed: FloatArray, *, use_scipy: bool | None = None
+) -> FloatArray:
+    """Exponential recursion ``y[t] = (1 − α)·y[t−1] + α·x[t]`` with ``y[−1] = seed``.
+
+    ``x`` has shape ``(..., m)`` and ``seed`` shape ``(...)``; returns ``y`` of ``x``'s shape
+    (the seed itself is not included). EMA uses ``α = 2/(n+1)``, Wilder smoothing ``α = 1/n``.
+    """
+    decay = 1.0 - alpha
+    if x.shape[-1] == 0:
+        return x.copy()
+    if use_scipy is None:
+        use_scipy = _lfilter is not None
+    if use_scipy and _lfilter is not None:
+        zi = (decay * np.asarray(seed, dtype=np.float64))[..., None]
+        out: tuple[Any, Any] = _lfilter([alpha], [1.0, -decay], x, axis=-1, zi=zi)
+        return np.asarray(out[0], dtype=np.float64)
+    y = np.empty_like(x)
+    prev = np.array(seed, dtype=np.float64, copy=True)
+    for t in range(x.shape[-1]):
+        # Written as TA-Lib writes it: prev + α·(x − prev).
+        prev = prev + alpha * (x[..., t] - prev)
+        y[..., t] = prev
+    return y
+
+
+def sma(x: npt.ArrayLike, period: int) -> FloatArray:
+    """Simple moving average over ``period`` bars; NaN for the first ``period − 1`` positions.
+
+    Computed as a running total (add the newest, drop the oldest) like TA-Lib, so the rounding
+    stays at the scale of one window's sum rather than the whole series'.
+    """
+    _check_period(period)
+    arr = _as_float(x)
+    out = np.full(arr.shape, np.nan)
+    n = arr.shape[-1]
+    if n < period:
+        return out
+    seed = arr[..., :period].sum(axis=-1)
+    steps = arr[..., period:] - arr[..., : n - period]
+    totals = np.concatenate([seed[..., None], steps], axis=-1).cumsum(axis=-1)
+    out[..., period - 1 :] = totals / period
+    return out
+
+
+def ema(x: npt.ArrayLike, period: int, *, use_scipy: bool | None = None) -> FloatArray:
+    """Exponential moving average, ``k = 2/(period+1)``, seeded with the SMA of the first
+    ``period`` values (TA-Lib's default); NaN for the first ``period − 1`` positions."""
+    _check_period(period)
+    arr = _as_float(x)
+    out = np.full(arr.shape, np.nan)
+    if arr.shape[-1] < period:
+        return out
+    seed = arr[..., :period].sum(axis=-1) / period
+    out[..., period - 1] = seed
+    alpha = 2.0 / (period + 1.0)
+    out[..., period:] = smooth_seeded(arr[..., period:], alpha, seed, use_scipy=use_scipy)
+    return out
+
+
+def true_range(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike) -> FloatArray:
+    """True range in price units; NaN at the first bar (no previous close), as TA-Lib ``TRANGE``."""
+    h, lo, c = _as_float(high), _as_float(low), _as_float(close)
+    out = np.full(h.shape, np.nan)
+    if h.shape[-1] < 2:
+        return out
+    prev_c = c[..., :-1]
+    hi, lw = h[..., 1:], lo[..., 1:]
+    out[..., 1:] = np.maximum(hi - lw, np.maximum(np.abs(hi - prev_c), np.abs(lw - prev_c)))
+    return out
+
+
+def atr(
+    high: npt.ArrayLike,
+    low: npt.ArrayLike,
+    close: npt.ArrayLike,
+    period: int = 14,
+    *,
+    use_scipy: bool | None = None,
+) -> FloatArray:
+    """Average true range (Wilder), in price units; NaN for the first ``period`` positions.
+
+    Seeded with the plain mean of ``tr[1..period]`` at index ``period``, then
+    ``atr[t] = (atr[t−1]·(period−1) + tr[t]) / period`` — TA-Lib's ``ATR`` exactly.
+    """
+    _check_period(period)
+    tr = true_range(high, low, close)
+    if period == 1:
+        return tr
+    out = np.full(tr.shape, np.nan)
+    if tr.shape[-1] <= period:
+        return out
+    seed = tr[..., 1 : period + 1].sum(axis=-1) / period
+    out[..., period] = seed
+    out[..., period + 1 :] = smooth_seeded(
+        tr[..., period + 1 :], 1.0 / period, seed, use_scipy=use_scipy
+    )
+    return out
+
+
+def rsi(x: npt.ArrayLike, period: int = 14, *, use_scipy: bool | None = None) -> FloatArray:
+    """Relative strength index (Wilder), 0–100; NaN for the first ``period`` positions."""
+    _check_period(period)
+    arr = _as_float(x)
+    out = np.full(arr.shape, np.nan)
+    if arr.shape[-1] <= period:
+        return out
+    diff = np.diff(arr, axis=-1)
+    gains = np.maximum(diff, 0.0)
+    losses = np.maximum(-diff, 0.0)
+    g0 = gains[..., :period].sum(axis=-1) / period
+    l0 = losses[..., :period].sum(axis=-1) / period
+    avg_gain = np.concatenate(
+        [g0[..., None], smooth_seeded(gains[..., period:], 1.0 / period, g0, use_scipy=use_scipy)],
+        axis=-1,
+    )
+    avg_loss = np.concatenate(
+        [l0[..., None], smooth_seeded(losses[..., period:], 1.0 / period, l0, use_scipy=use_scipy)],
+        axis=-1,
+    )
+    total = avg_gain + avg_loss
+    nonzero = np.abs(total) >= _TA_ZERO
+    safe = np.where(nonzero, total, 1.0)
+    out[..., period:] = np.where(nonzero, 100.0 * (avg_gain / safe), 0.0)
+    return out
+
+
+def last_finite(x: npt.ArrayLike) -> float | None:
+    """The last finite value of a 1-D series, or ``None`` when it has none (JSON-safe helper)."""
+    arr = np.asarray(x, dtype=np.float64).ravel()
+    finite = np.flatnonzero(np.isfinite(arr))
+    return float(arr[finite[-1]]) if finite.size else None

@@ -1,0 +1,116 @@
+"""Errors → JSON for the API and HTMX, a page for browsers. Nothing leaves as a bare 500 trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sentry_sdk
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from aicoach.errors import AICoachError
+from aicoach.observability.context import current_request_id
+from aicoach.observability.sentry import capture_exception
+from aicoach.web.htmx import wants_json
+
+log = logging.getLogger(__name__)
+
+_TITLES = {
+    400: "Bad request",
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Method not allowed",
+    413: "Too large",
+    422: "Invalid input",
+    429: "Slow down",
+    500: "Something went wrong",
+    503: "Temporarily unavailable",
+}
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    details = []
+    for error in exc.errors():
+        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or "request"
+        msg = str(error.get("msg", "invalid"))
+        if error.get("type") == "json_invalid":
+            field, msg = "body", "the body is not valid JSON"
+        details.append({"field": field, "message": msg, "type": error.get("type")})
+    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
+    return f"Invalid input — {summary}.", details
+
+
+def render_error(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    event_id: str | None = None,
+) -> Response:
+    request_id = current_request_id()
+    if wants_json(request):
+        body: dict[str, Any] = {"code": code, "message": message, "request_id": request_id}
+        if details:
+            body["details"] = details
+        if event_id:
+            body["event_id"] = event_id
+        return JSONResponse({"error": body}, status_code=status, headers=headers)
+    if status == 401 and request.method == "GET":
+        return Response(status_code=303, headers={"Location": f"/login?next={request.url.path}"})
+    templates = request.app.state.templates
+    context = {
+        "status_code": status,
+        "title": _TITLES.get(status, "Error"),
+        "message": message,
+        "event_id": event_id,
+    }
+    return templates.TemplateResponse(
+        request, "errors/error.html", context, status_code=status, headers=headers
+    )
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AICoachError)
+    return render_error(request, exc.status_code, exc.code, exc.message, headers=exc.headers())
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    message, details = _describe_validation(exc)
+    return render_error(request, 422, "validation_failed", message, details=details)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    messages = {404: "Nothing lives at this address.", 405: "That method is not allowed here."}
+    message = messages.get(exc.status_code) or str(exc.detail)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return render_error(request, exc.status_code, code, message, headers=exc.headers)
+
+
+async def _unhandled(request: Request, exc: Exception) -> Response:
+    # Sentry's integration may have captured it already; dedupe keeps one event either way.
+    event_id = capture_exception(exc) or sentry_sdk.last_event_id()
+    log.exception("unhandled error", exc_info=exc)
+    return render_error(
+        request,
+        500,
+        "internal_error",
+        "Something went wrong on our side. It has been reported.",
+        event_id=event_id,
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AICoachError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,110 @@
+"""Small pure-ASGI middlewares: the CSRF cookie and the request body limit."""
+
+from __future__ import annotations
+
+import json
+from http.cookies import SimpleCookie
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from aicoach.accounts import security
+
+
+class CSRFCookieMiddleware:
+    """Makes sure every browser has an ``aicoach_csrf`` cookie and exposes it to templates as
+    ``request.state.csrf_token`` (the check itself is the ``csrf_protect`` dependency)."""
+
+    def __init__(self, app: ASGIApp, *, secure: bool) -> None:
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = _cookie(scope, security.CSRF_COOKIE)
+        fresh = not token
+        if fresh:
+            token = security.new_csrf_token()
+        scope.setdefault("state", {})["csrf_token"] = token
+        https = self.secure or scope.get("scheme") == "https"
+
+        async def send_with_cookie(message: Message) -> None:
+            if fresh and message["type"] == "http.response.start":
+                attrs = f"{security.CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"
+                if https:
+                    attrs += "; Secure"
+                message.setdefault("headers", []).append((b"set-cookie", attrs.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over ``max_bytes`` with 413, whether announced or streamed."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = _header(scope, b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await _reject(send, self.max_bytes)
+            return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await _reject(send, self.max_bytes)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _reject(send: Send, max_bytes: int) -> None:
+    body = json.dumps(
+        {"error": {"code": "payload_too_large", "message": f"Request body over {max_bytes} bytes."}}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _cookie(scope: Scope, name: str) -> str:
+    raw = _header(scope, b"cookie")
+    if not raw:
+        return ""
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:  # a malformed cookie header must not break the request
+        return ""
+    morsel = jar.get(name)
+    return morsel.value if morsel else ""

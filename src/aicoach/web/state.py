@@ -1,0 +1,28 @@
+"""The typed application state built once in ``lifespan`` and handed out by dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from aicoach.config import Settings
+from aicoach.web.tabs import TabRegistry
+
+if TYPE_CHECKING:
+    from aicoach.jobs.queue import JobQueue
+
+    from aicoach.accounts.service import LoginThrottler
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    throttler: LoginThrottler
+    jobs: JobQueue
+    tabs: TabRegistry
+    # Slices add their long-lived clients here (market data, LLM, ...), built in lifespan.
+    services: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,91 @@
+// Browser error monitoring: starts the vendored Sentry SDK (window.Sentry) from the JSON the
+// server renders in <script id="sentry-config">, or does nothing when that is absent or null.
+// Envelopes go to our own /monitoring/tunnel (see aicoach.observability.tunnel), which checks
+// the project and scrubs again; uncaught errors and unhandled promise rejections are captured by
+// the SDK's default GlobalHandlers integration. Exposes nothing.
+(function () {
+  "use strict";
+
+  var FILTERED = "[Filtered]";
+  // Same idea as the server's scrub.py: names whose values never leave the browser.
+  var SENSITIVE = /pass(word|wd|phrase)?|secret|token|api[_-]?key|authorization|cookie|session|csrf|xsrf|credential|signature/i;
+  var PAIR = /([\w.-]*(?:password|passwd|secret|token|api[_-]?key|session|csrf|xsrf|authorization)[\w.-]*["']?\s*[=:]\s*["']?)([^\s&;,"'<>]+)/gi;
+  var BEARER = /\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
+  var API_TOKEN = /aic_[A-Za-z0-9_-]{32,}/g;
+
+  function scrubString(text) {
+    return text
+      .replace(BEARER, function (_m, scheme, space) { return scheme + space + FILTERED; })
+      .replace(API_TOKEN, FILTERED)
+      .replace(PAIR, function (_m, name) { return name + FILTERED; });
+  }
+
+  function scrub(value, depth) {
+    if (depth > 20 || value === null || value === undefined) return value;
+    if (typeof value === "string") return scrubString(value);
+    if (Array.isArray(value)) {
+      for (var i = 0; i < value.length; i++) value[i] = scrub(value[i], depth + 1);
+      return value;
+    }
+    if (typeof value === "object") {
+      Object.keys(value).forEach(function (key) {
+        var v = value[key];
+        if (SENSITIVE.test(key) && v !== null && typeof v !== "number" && typeof v !== "boolean") {
+          value[key] = FILTERED;
+        } else {
+          value[key] = scrub(v, depth + 1);
+        }
+      });
+    }
+    return value;
+  }
+
+  function readConfig() {
+    var node = document.getElementById("sentry-config");
+    if (!node) return null;
+    try {
+      return JSON.parse(node.textContent || "null");
+    } catch (_e) {
+      return null;
+    }
+  }
+
+  function meta(name) {
+    var node = document.querySelector('meta[name="' + name + '"]');
+    var value = node && node.getAttribute("content");
+    return value ? value : null;
+  }
+
+  var config = readConfig();
+  var Sentry = window.Sentry;
+  if (!config || !config.dsn || !Sentry || typeof Sentry.init !== "function") return;
+
+  var integrations = [];
+  var replayOn = config.replaysSessionSampleRate > 0 || config.replaysOnErrorSampleRate > 0;
+  if (replayOn && typeof Sentry.replayIntegration === "function") {
+    // Masking stays at the SDK default (all text and inputs masked).
+    integrations.push(Sentry.replayIntegration({ maskAllText: true, blockAllMedia: true }));
+  }
+
+  Sentry.init({
+    dsn: config.dsn,
+    environment: config.environment,
+    release: config.release,
+    tunnel: config.tunnel,
+    sendDefaultPii: false,
+    integrations: function (defaults) { return defaults.concat(integrations); },
+    replaysSessionSampleRate: config.replaysSessionSampleRate || 0,
+    replaysOnErrorSampleRate: config.replaysOnErrorSampleRate || 0,
+    beforeSend: function (event) { return scrub(event, 0); },
+    beforeSendTransaction: function (event) { return scrub(event, 0); },
+    beforeBreadcrumb: function (crumb) { return scrub(crumb, 0); },
+  });
+
+  var userId = meta("aicoach-user-id");
+  if (userId) {
+    Sentry.setUser({ id: String(userId) });
+    Sentry.setTag("user_id", String(userId));
+  }
+  var requestId = meta("aicoach-request-id");
+  if (requestId) Sentry.setTag("request_id", requestId);
+})();
