@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-def best_seconds(fn: Callable[[], object], *, repeat: int = 5, number: int = 1) -> float:
+def best_seconds(
+    fn: Callable[[], object], *, repeat: int = 5, number: int = 1
+) -> float:
     """Best-of-``repeat`` wall time of ``number`` calls, divided by ``number`` (seconds per call)."""
     fn()  # warm-up: imports, caches, JIT-free but first-touch allocations
     runs = []
@@ -34,7 +36,9 @@ class Report:
 
     rows: list[tuple[str, str]] = field(default_factory=list)
 
-    def ratio(self, name: str, ours_s: float, baseline_s: float, baseline: str, goal: str = "") -> None:
+    def ratio(
+        self, name: str, ours_s: float, baseline_s: float, baseline: str, goal: str = ""
+    ) -> None:
         ratio = ours_s / baseline_s if baseline_s > 0 else float("inf")
         speed = f"{baseline_s / ours_s:,.1f}x faster" if ratio < 1 else f"{ratio:,.2f}x slower"
         text = (
@@ -48,7 +52,8 @@ class Report:
 
     def latency(self, name: str, samples_s: list[float], goal: str = "") -> None:
         p50, p99 = percentile(samples_s, 50) * 1e3, percentile(samples_s, 99) * 1e3
-        text = f"p50 {p50:.2f} ms  p99 {p99:.2f} ms  n={len(samples_s)}  mean {statistics.fmean(samples_s) * 1e3:.2f} ms"
+        mean = statistics.fmean(samples_s) * 1e3
+        text = f"p50 {p50:.2f} ms  p99 {p99:.2f} ms  mean {mean:.2f} ms  n={len(samples_s)}"
         self._add(name, text + (f"  goal: {goal}" if goal else ""))
 
     def _add(self, name: str, text: str) -> None:

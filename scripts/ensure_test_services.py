@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.helpers.services import ensure_postgres, ensure_redis  # noqa: E402
+from tests.helpers.services import ensure_postgres, ensure_redis
 
 if __name__ == "__main__":
     ensure_postgres()

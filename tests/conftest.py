@@ -27,8 +27,10 @@ from tests.helpers.services import ensure_postgres, ensure_redis
 from tests.helpers.users import UserClient, signup_user
 
 TEST_DB = os.environ.get("AICOACH_TEST_DB", "sqlite")
-PG_ADMIN_URL = os.environ.get("AICOACH_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-DB_FIXTURES = {"database_url", "settings", "app", "client"}
+PG_ADMIN_URL = os.environ.get(
+    "AICOACH_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+DB_FIXTURES = {"database_url", "settings", "app", "client", "live_url"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -111,14 +113,14 @@ async def _empty_tables(url: str) -> None:
 
 
 @pytest.fixture
-def app_factory(settings: Settings) -> Iterator[Any]:
+def app_factory(settings: Settings) -> Any:
     """Build apps with setting overrides: ``app_factory(invite_only=True)``."""
 
     def build(**overrides: Any) -> FastAPI:
         merged = settings.model_copy(update=overrides) if overrides else settings
         return create_app(merged)
 
-    yield build
+    return build
 
 
 @pytest.fixture
@@ -151,3 +153,54 @@ async def bob(app: FastAPI, alice: UserClient) -> AsyncIterator[UserClient]:
     """A second, ordinary account."""
     async with client_for(app) as c:
         yield await signup_user(c, "bob@example.com", "another good passphrase")
+
+
+@pytest.fixture
+def live_url(app_factory: Any) -> Iterator[str]:
+    """The app served by uvicorn on a free port (its own event loop, its own lifespan)."""
+    from tests.helpers.live import live_server
+
+    with live_server(app_factory()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    from tests.helpers.live import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 (once per session)
+        raise RuntimeError(f"{CHROMIUM} is missing: `apt-get install chromium` (.ci/run does it)")
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def page(browser: Any, live_url: str) -> AsyncIterator[Any]:
+    context = await browser.new_context(base_url=live_url, viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(15_000)
+    pg = await context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    await context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+SCREENSHOTS = Path(__file__).parent.parent / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest) -> Any:
+    """``await screenshot(page, "name")`` saves test-artifacts/screenshots/<test>-<name>.png."""
+
+    async def take(pg: Any, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{request.node.name}-{name}.png"
+        await pg.screenshot(path=str(path), full_page=False)
+        return path
+
+    return take

@@ -58,7 +58,9 @@ def serve(
 
         asyncio.run(upgrade_to_head(settings))
     if workers > 1 and settings.jobs_in_process and settings.is_sqlite:
-        typer.echo("Note: several workers on SQLite each consume jobs; use Redis at scale.", err=True)
+        typer.echo(
+            "Note: several workers on SQLite each consume jobs; use Redis at scale.", err=True
+        )
     display = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     typer.echo(f"AI Coach {__version__} on http://{display}:{port}  (Ctrl+C to stop)")
     # Migrations already ran above; the app must not repeat them in every worker.
@@ -113,7 +115,9 @@ def db_current() -> None:
 
     rev = asyncio.run(current(load_settings()))
     head = head_revision()
-    typer.echo(f"current: {rev or '(empty database)'}  head: {head}  {'✓' if rev == head else 'behind'}")
+    typer.echo(
+        f"current: {rev or '(empty database)'}  head: {head}  {'✓' if rev == head else 'behind'}"
+    )
 
 
 @app.command("create-admin")
@@ -131,7 +135,9 @@ def create_admin(
 
     settings = load_settings()
     if password is None:
-        password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+        password = (
+            getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+        )
 
     async def _run() -> str:
         await upgrade_to_head(settings)

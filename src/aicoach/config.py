@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 (refused outside dev)
 
 
 def _env(name: str) -> AliasChoices:
@@ -71,9 +71,7 @@ class Settings(BaseSettings):
     sentry_dsn: str | None = Field(None, validation_alias=_env("SENTRY_DSN"))
     sentry_environment: str | None = Field(None, validation_alias=_env("SENTRY_ENVIRONMENT"))
     sentry_release: str | None = Field(None, validation_alias=_env("SENTRY_RELEASE"))
-    sentry_traces_sample_rate: Rate = Field(
-        0.0, validation_alias=_env("SENTRY_TRACES_SAMPLE_RATE")
-    )
+    sentry_traces_sample_rate: Rate = Field(0.0, validation_alias=_env("SENTRY_TRACES_SAMPLE_RATE"))
     sentry_browser_dsn: str | None = Field(None, validation_alias=_env("SENTRY_BROWSER_DSN"))
     sentry_replay_session_sample_rate: Rate = Field(
         0.0, validation_alias=_env("SENTRY_REPLAY_SESSION_SAMPLE_RATE")
@@ -88,7 +86,9 @@ class Settings(BaseSettings):
     )
     simulated_seed: int = Field(7, validation_alias=_env("SIMULATED_SEED"))
     massive_api_key: SecretStr | None = Field(None, validation_alias=_env("MASSIVE_API_KEY"))
-    massive_base_url: str = Field("https://api.massive.com", validation_alias=_env("MASSIVE_BASE_URL"))
+    massive_base_url: str = Field(
+        "https://api.massive.com", validation_alias=_env("MASSIVE_BASE_URL")
+    )
     massive_ws_url: str = Field(
         "wss://delayed.massive.com/stocks", validation_alias=_env("MASSIVE_WS_URL")
     )

@@ -26,9 +26,12 @@ async def test_second_account_is_a_user(alice: UserClient, bob: UserClient) -> N
 async def test_session_cookie_is_httponly_and_lax(client: httpx.AsyncClient) -> None:
     csrf = await prime_csrf(client)
     response = await client.post(
-        "/signup", data={"email": "c@example.com", "password": "correct horse battery", "csrf_token": csrf}
+        "/signup",
+        data={"email": "c@example.com", "password": "correct horse battery", "csrf_token": csrf},
     )
-    cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
+    cookie = next(
+        h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE)
+    )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
 
 
@@ -50,7 +53,9 @@ async def test_login_after_logout(app: FastAPI, alice: UserClient) -> None:
         assert (await http.get("/api/me")).json()["email"] == alice.email
 
 
-async def test_unknown_email_and_wrong_password_read_the_same(app: FastAPI, alice: UserClient) -> None:
+async def test_unknown_email_and_wrong_password_read_the_same(
+    app: FastAPI, alice: UserClient
+) -> None:
     async with client_for(app) as http:
         wrong = await login_user(http, alice.email, "not the password at all")
         unknown = await login_user(http, "nobody@example.com", "not the password at all")
@@ -61,7 +66,10 @@ async def test_unknown_email_and_wrong_password_read_the_same(app: FastAPI, alic
 
 async def test_login_backs_off_after_repeated_failures(app: FastAPI, alice: UserClient) -> None:
     async with client_for(app) as http:
-        codes = [(await login_user(http, alice.email, "wrong password 123")).status_code for _ in range(6)]
+        codes = [
+            (await login_user(http, alice.email, "wrong password 123")).status_code
+            for _ in range(6)
+        ]
         assert codes[:5] == [401] * 5 and codes[5] == 429
         # Even the right password is refused while locked: the lock protects the account.
         locked = await login_user(http, alice.email, alice.password)
@@ -70,7 +78,11 @@ async def test_login_backs_off_after_repeated_failures(app: FastAPI, alice: User
 
 async def test_weak_passwords_are_refused_with_a_reason(client: httpx.AsyncClient) -> None:
     csrf = await prime_csrf(client)
-    for password, reason in [("short", "at least 10"), ("password123", "too easy"), ("1234567890", "too easy")]:
+    for password, reason in [
+        ("short", "at least 10"),
+        ("password123", "too easy"),
+        ("1234567890", "too easy"),
+    ]:
         response = await client.post(
             "/signup", data={"email": "w@example.com", "password": password, "csrf_token": csrf}
         )
@@ -82,7 +94,8 @@ async def test_duplicate_email_is_refused(alice: UserClient, app: FastAPI) -> No
     async with client_for(app) as http:
         csrf = await prime_csrf(http)
         response = await http.post(
-            "/signup", data={"email": alice.email, "password": "some other passphrase", "csrf_token": csrf}
+            "/signup",
+            data={"email": alice.email, "password": "some other passphrase", "csrf_token": csrf},
         )
     assert response.status_code == 409 and "already exists" in response.text
 

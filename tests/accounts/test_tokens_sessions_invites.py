@@ -19,7 +19,9 @@ async def test_api_token_is_shown_once_and_works_as_bearer(app: FastAPI, alice: 
         me = await anon.get("/api/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200 and me.json()["email"] == alice.email
         # Bearer calls need no CSRF token: they carry no ambient credentials.
-        made = await anon.post("/api/tokens", json={"name": "t2"}, headers={"Authorization": f"Bearer {token}"})
+        made = await anon.post(
+            "/api/tokens", json={"name": "t2"}, headers={"Authorization": f"Bearer {token}"}
+        )
         assert made.status_code == 201
 
 
@@ -44,19 +46,25 @@ async def test_expired_session_is_refused(app: FastAPI, alice: UserClient) -> No
 
     state = app.state.aicoach
     async with transaction(state.sessions) as session:
-        await session.execute(update(UserSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+        await session.execute(
+            update(UserSession).values(expires_at=utcnow() - timedelta(seconds=1))
+        )
     assert (await alice.get("/api/me")).status_code == 401
     assert (await alice.get("/", follow_redirects=False)).headers["location"] == "/login"
 
 
-async def test_users_cannot_see_or_touch_each_others_tokens(alice: UserClient, bob: UserClient) -> None:
+async def test_users_cannot_see_or_touch_each_others_tokens(
+    alice: UserClient, bob: UserClient
+) -> None:
     token = (await alice.post("/api/tokens", json={"name": "alice's"})).json()
     assert (await bob.get("/api/tokens")).json() == []
     assert (await bob.delete(f"/api/tokens/{token['id']}")).status_code == 404
     assert [t["id"] for t in (await alice.get("/api/tokens")).json()] == [token["id"]]
 
 
-async def test_users_cannot_see_or_end_each_others_sessions(alice: UserClient, bob: UserClient) -> None:
+async def test_users_cannot_see_or_end_each_others_sessions(
+    alice: UserClient, bob: UserClient
+) -> None:
     alice_sessions = (await alice.get("/api/sessions")).json()
     bob_sessions = (await bob.get("/api/sessions")).json()
     assert {s["id"] for s in alice_sessions}.isdisjoint({s["id"] for s in bob_sessions})
@@ -89,43 +97,60 @@ async def test_invites_are_admin_only(alice: UserClient, bob: UserClient) -> Non
 
 async def test_invite_only_signup(app_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
     application: FastAPI = app_factory(invite_only=True)
-    async with application.router.lifespan_context(application):
-        async with client_for(application) as admin_http, client_for(application) as guest:
-            admin = await signup_user(admin_http, "admin@example.com", "correct horse battery")
-            from tests.helpers.users import prime_csrf
+    async with (
+        application.router.lifespan_context(application),
+        client_for(application) as admin_http,
+        client_for(application) as guest,
+    ):
+        admin = await signup_user(admin_http, "admin@example.com", "correct horse battery")
+        from tests.helpers.users import prime_csrf
 
-            csrf = await prime_csrf(guest)
-            base = {"email": "guest@example.com", "password": "guest passphrase 1", "csrf_token": csrf}
-            refused = await guest.post("/signup", data=base)
-            assert refused.status_code == 403 and "invitation" in refused.text
-            invite = (await admin.post("/api/admin/invites", json={"note": "guest"})).json()
-            ok = await guest.post("/signup", data={**base, "invite_code": invite["code"]})
-            assert ok.status_code == 303
-            # An invite works once.
-            async with client_for(application) as third:
-                csrf3 = await prime_csrf(third)
-                again = await third.post(
-                    "/signup",
-                    data={"email": "third@example.com", "password": "third passphrase 1",
-                          "csrf_token": csrf3, "invite_code": invite["code"]},
-                )
-                assert again.status_code == 403
-            # A revoked invite does not work either.
-            revoked = (await admin.post("/api/admin/invites", json={})).json()
-            assert (await admin.delete(f"/api/admin/invites/{revoked['id']}")).status_code == 204
-            async with client_for(application) as fourth:
-                csrf4 = await prime_csrf(fourth)
-                refused2 = await fourth.post(
-                    "/signup",
-                    data={"email": "four@example.com", "password": "fourth passphrase 1",
-                          "csrf_token": csrf4, "invite_code": revoked["code"]},
-                )
-                assert refused2.status_code == 403
+        csrf = await prime_csrf(guest)
+        base = {
+            "email": "guest@example.com",
+            "password": "guest passphrase 1",
+            "csrf_token": csrf,
+        }
+        refused = await guest.post("/signup", data=base)
+        assert refused.status_code == 403 and "invitation" in refused.text
+        invite = (await admin.post("/api/admin/invites", json={"note": "guest"})).json()
+        ok = await guest.post("/signup", data={**base, "invite_code": invite["code"]})
+        assert ok.status_code == 303
+        # An invite works once.
+        async with client_for(application) as third:
+            csrf3 = await prime_csrf(third)
+            again = await third.post(
+                "/signup",
+                data={
+                    "email": "third@example.com",
+                    "password": "third passphrase 1",
+                    "csrf_token": csrf3,
+                    "invite_code": invite["code"],
+                },
+            )
+            assert again.status_code == 403
+        # A revoked invite does not work either.
+        revoked = (await admin.post("/api/admin/invites", json={})).json()
+        assert (await admin.delete(f"/api/admin/invites/{revoked['id']}")).status_code == 204
+        async with client_for(application) as fourth:
+            csrf4 = await prime_csrf(fourth)
+            refused2 = await fourth.post(
+                "/signup",
+                data={
+                    "email": "four@example.com",
+                    "password": "fourth passphrase 1",
+                    "csrf_token": csrf4,
+                    "invite_code": revoked["code"],
+                },
+            )
+            assert refused2.status_code == 403
 
 
 async def test_settings_page_creates_a_token_shown_once(alice: UserClient) -> None:
-    page = await alice.form("/settings/tokens", {"name": "from the page"})
-    assert page.status_code == 200 and 'data-testid="new-token"' in page.text
+    created = await alice.form("/settings/tokens", {"name": "from the page"})
+    assert created.status_code == 303 and "aic_" not in created.headers["location"]
+    page = await alice.get("/settings")
+    assert 'data-testid="new-token"' in page.text
     again = await alice.get("/settings")
     assert 'data-testid="new-token"' not in again.text and "from the page" in again.text
 

@@ -38,13 +38,19 @@ class UserClient:
         return await self.http.get(url, **kw)
 
     async def post(self, url: str, json: Any = None, **kw: Any) -> httpx.Response:
-        return await self.http.post(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return await self.http.post(
+            url, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     async def patch(self, url: str, json: Any = None, **kw: Any) -> httpx.Response:
-        return await self.http.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return await self.http.patch(
+            url, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     async def put(self, url: str, json: Any = None, **kw: Any) -> httpx.Response:
-        return await self.http.put(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return await self.http.put(
+            url, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     async def delete(self, url: str, **kw: Any) -> httpx.Response:
         return await self.http.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
@@ -79,7 +85,9 @@ async def signup_user(
 
 async def login_user(http: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
     csrf = await prime_csrf(http)
-    return await http.post("/login", data={"email": email, "password": password, "csrf_token": csrf})
+    return await http.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf}
+    )
 
 
 async def assert_owner_only(

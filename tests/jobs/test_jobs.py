@@ -37,7 +37,9 @@ async def _sessions_purged(app: Any, seconds: float = 20.0) -> None:
     raise AssertionError("the purge job did not run in time")
 
 
-async def test_purge_sessions_on_sqlite_storage(app: Any, alice: UserClient, settings: Settings) -> None:
+async def test_purge_sessions_on_sqlite_storage(
+    app: Any, alice: UserClient, settings: Settings
+) -> None:
     await _expire_all_sessions(app)
     queue = build_queue(settings.model_copy(update={"redis_url": None}))
     consumer = queue.start_consumer()

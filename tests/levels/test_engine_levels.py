@@ -102,8 +102,11 @@ def test_end_to_end(bars: tuple[BarSeries, BarSeries]) -> None:
     # Nearest support is the closest level strictly below, resistance the closest above.
     below = [lv.price for lv in levels if lv.price < price]
     above = [lv.price for lv in levels if lv.price > price]
-    assert kl.nearest_support is not None and kl.nearest_resistance is not None
-    assert kl.nearest_support.price == max(below) < price < kl.nearest_resistance.price == min(above)
+    assert kl.nearest_support is not None
+    assert kl.nearest_resistance is not None
+    assert (
+        kl.nearest_support.price == max(below) < price < kl.nearest_resistance.price == min(above)
+    )
 
     # ATR and distances.
     hist = daily.slice(0, len(daily) - 1)
@@ -119,7 +122,8 @@ def test_end_to_end(bars: tuple[BarSeries, BarSeries]) -> None:
 
     # Prior periods come from the completed sessions only.
     pdh = _find(kl, "Prior day high")
-    assert pdh.price == daily.high[-2] and pdh.kind is LevelKind.PRIOR_DAY_HIGH
+    assert pdh.price == daily.high[-2]
+    assert pdh.kind is LevelKind.PRIOR_DAY_HIGH
     assert _find(kl, "Prior day low").price == daily.low[-2]
     assert _find(kl, "Prior day close").price == daily.close[-2]
     assert _find(kl, "Prior week high").price == daily.high[-2]  # Friday made the week's high
@@ -156,19 +160,20 @@ def test_end_to_end(bars: tuple[BarSeries, BarSeries]) -> None:
     assert SESSION.regular_open < tests.last_test_at < NOW
     # The open bar's low is the prior close − 0.05, about 0.2 above the pre-market low (prior
     # close − 0.2 − 0.05): within tolerance, so one test at the open; price then climbs: held.
+    assert kl.tolerance is not None
     assert kl.tolerance > 0.2
     pml = _find(kl, "Pre-market low").tests_today
     assert (pml.touches, pml.held, pml.broke) == (1, 1, 0)
-    assert pml.last_test_at is not None and pml.last_test_at < SESSION.regular_open + timedelta(
-        minutes=5
-    )
+    assert pml.last_test_at is not None
+    assert pml.last_test_at < SESSION.regular_open + timedelta(minutes=5)
     # Prior day low sits far below everything traded today.
     assert _find(kl, "Prior day low").tests_today.touches == 0
 
     # Prior day high and prior week high coincide: one confluence level naming both.
     conf = [c for c in kl.groups["confluence"] if "Prior week high" in c.members]
     assert len(conf) == 1
-    assert "Prior day high" in conf[0].members and conf[0].kind is LevelKind.CONFLUENCE
+    assert "Prior day high" in conf[0].members
+    assert conf[0].kind is LevelKind.CONFLUENCE
     assert conf[0].strength >= max(_find(kl, m).strength for m in ("Prior week high",)) - 1e-9
     for c in kl.groups["confluence"]:
         member_prices = [_find(kl, m).price for m in c.members]
@@ -178,7 +183,8 @@ def test_end_to_end(bars: tuple[BarSeries, BarSeries]) -> None:
     # JSON-safe: strict JSON encodes it, NaN/inf nowhere.
     data = kl.to_dict()
     text = json.dumps(data, allow_nan=False)
-    assert "NaN" not in text and "Infinity" not in text
+    assert "NaN" not in text
+    assert "Infinity" not in text
     assert data["nearest_support"]["price"] == kl.nearest_support.price
 
 
@@ -199,23 +205,28 @@ def test_before_the_open_and_without_intraday(bars: tuple[BarSeries, BarSeries])
     early = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)  # 08:00 ET
     kl = compute_key_levels(daily, intraday, SESSION, float(daily.close[-2]), early)
     assert kl.groups["opening_range"] == []
-    assert kl.vwap is not None and kl.vwap.anchored_at == SESSION.premarket_start
+    assert kl.vwap is not None
+    assert kl.vwap.anchored_at == SESSION.premarket_start
     assert _find(kl, "Pre-market VWAP").kind is LevelKind.VWAP
     t = intraday.time
     pre = (t >= np.datetime64("2024-06-10T08:00")) & (t < np.datetime64("2024-06-10T12:00"))
     assert _find(kl, "Pre-market high").price == intraday.high[pre].max()
 
     bare = compute_key_levels(daily, None, SESSION, float(daily.close[-2]), NOW)
-    assert bare.vwap is None and bare.atr_intraday is None
-    assert bare.groups["premarket"] == [] and bare.groups["vwap"] == []
-    assert bare.groups["prior_periods"] and bare.groups["pivots"]
+    assert bare.vwap is None
+    assert bare.atr_intraday is None
+    assert bare.groups["premarket"] == []
+    assert bare.groups["vwap"] == []
+    assert bare.groups["prior_periods"]
+    assert bare.groups["pivots"]
     json.dumps(bare.to_dict(), allow_nan=False)
 
 
 def test_short_history_is_json_safe() -> None:
     daily = make_daily().slice(-4)  # three completed sessions: no ATR, no RSI, no swings
     kl = compute_key_levels(daily, None, SESSION, 100.0, NOW)
-    assert kl.atr_daily is None and kl.rsi_daily is None
+    assert kl.atr_daily is None
+    assert kl.rsi_daily is None
     assert kl.tolerance == pytest.approx(0.1)  # 0.1 % of price when the ATR is unknown
     assert all(lv.distance_atr is None for lv in kl.all_levels())
     data = kl.to_dict()
@@ -232,7 +243,8 @@ def test_options_and_validation(bars: tuple[BarSeries, BarSeries]) -> None:
     )
     kl = compute_key_levels(daily, intraday, SESSION, _price(intraday), NOW, options=opt)
     labels = {lv.label for lv in kl.all_levels()}
-    assert "5m opening range high" in labels and "120m opening range high" not in labels
+    assert "5m opening range high" in labels
+    assert "120m opening range high" not in labels
     assert {"Camarilla daily R4", "Woodie weekly P", "Fibonacci monthly S3"} <= labels
     assert "9-day EMA" in labels
     with pytest.raises(ValueError, match="timezone-aware"):
@@ -253,7 +265,8 @@ def test_many_equals_one_by_one() -> None:
         one = compute_key_levels(item.daily, item.intraday_1m, item.session, item.price, item.now)
         # The (symbols, days) batch agrees with one series at a time to rounding...
         if one.atr_daily is None:
-            assert got.atr_daily is None and got.rsi_daily is None
+            assert got.atr_daily is None
+            assert got.rsi_daily is None
         else:
             assert got.atr_daily == pytest.approx(one.atr_daily, rel=1e-12)
             assert got.rsi_daily == pytest.approx(one.rsi_daily, rel=1e-12)
@@ -270,4 +283,5 @@ def test_as_of_is_utc() -> None:
     daily = make_daily()
     eastern = NOW.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
     kl = compute_key_levels(daily, None, SESSION, 100.0, eastern)
-    assert kl.as_of == NOW and kl.as_of.utcoffset() == timedelta(0)
+    assert kl.as_of == NOW
+    assert kl.as_of.utcoffset() == timedelta(0)

@@ -77,20 +77,24 @@ def test_levels_are_ordered() -> None:
         got = pivot_levels(m, 120.0, 100.0, 111.0)
         highs = [got[k] for k in ("R1", "R2", "R3", "R4") if k in got]
         lows = [got[k] for k in ("S1", "S2", "S3", "S4") if k in got]
-        assert highs == sorted(highs) and lows == sorted(lows, reverse=True)
+        assert highs == sorted(highs)
+        assert lows == sorted(lows, reverse=True)
         assert max(lows) < min(highs)
 
 
 def test_week_and_month_aggregation_matches_pandas() -> None:
     df = sp500.load().iloc[-400:]
-    days = df.index.to_numpy().astype("datetime64[D]")
-    args = tuple(df[k].to_numpy(dtype=float) for k in ("Open", "High", "Low", "Close", "Volume"))
-    iso = df.index.isocalendar()
+    index = pd.DatetimeIndex(df.index)
+    days = index.to_numpy().astype("datetime64[D]")
+    o, h, lo, c, v = (
+        df[k].to_numpy(dtype=float) for k in ("Open", "High", "Low", "Close", "Volume")
+    )
+    iso = index.isocalendar()
     for period, key in (
         (Period.WEEK, [iso["year"].to_numpy(), iso["week"].to_numpy()]),
-        (Period.MONTH, [df.index.to_period("M")]),
+        (Period.MONTH, [index.to_period("M")]),
     ):
-        got = aggregate_periods(days, *args, period)
+        got = aggregate_periods(days, o, h, lo, c, v, period)
         g = df.groupby(key, sort=True)
         exp = g.agg(o=("Open", "first"), h=("High", "max"), l=("Low", "min"), c=("Close", "last"))
         exp_v = g["Volume"].sum()
@@ -113,7 +117,8 @@ def test_week_key_is_the_iso_monday() -> None:
 
 def test_prior_period_hlc_ignores_today_and_current_period() -> None:
     days = np.array(
-        ["2024-05-27", "2024-05-28", "2024-05-31", "2024-06-03", "2024-06-04", "2024-06-05"], "M8[D]"
+        ["2024-05-27", "2024-05-28", "2024-05-31", "2024-06-03", "2024-06-04", "2024-06-05"],
+        "M8[D]",
     )
     o = np.array([1.0, 2, 3, 4, 5, 6])
     h = np.array([10.0, 12, 11, 20, 21, 99])

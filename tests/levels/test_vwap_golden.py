@@ -70,7 +70,8 @@ def test_zero_volume_before_first_trade_is_nan() -> None:
     c = np.array([9.5, 10.5, 11.5])
     v = np.array([0.0, 100.0, 300.0])
     got = session_vwap(h, lo, c, v)
-    assert math.isnan(got.vwap[0]) and math.isnan(got.sigma[0])
+    assert math.isnan(got.vwap[0])
+    assert math.isnan(got.sigma[0])
     tp = (h + lo + c) / 3
     assert got.vwap[2] == pytest.approx((100 * tp[1] + 300 * tp[2]) / 400, abs=1e-12)
 

@@ -57,7 +57,8 @@ def test_zone_strength_formula_by_hand() -> None:
     expected = 100 * (0.5 * touches_score + 0.3 * recency_score + 0.2 * volume_score)
     assert top.strength == pytest.approx(expected, abs=1e-12)
     low_zone = zones[0]
-    assert low_zone.price == 0.5 and low_zone.bars_since == 6
+    assert low_zone.price == 0.5
+    assert low_zone.bars_since == 6
     assert 0 <= low_zone.strength < top.strength <= 100
 
 

@@ -8,6 +8,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ from aicoach.marketdata.errors import (
     ProviderRateLimitedError,
     ProviderUnavailableError,
     SymbolNotFoundError,
+    TimeframeNotSupportedError,
 )
 from aicoach.marketdata.models import (
     AssetKind,
@@ -130,10 +132,12 @@ async def redis_backend() -> AsyncIterator[RedisCache]:
     keys = [k async for k in client.scan_iter(match=prefix + "*")]
     if keys:
         await client.delete(*keys)
-    await client.aclose()
+    await client.aclose()  # type: ignore[attr-defined]  # types-redis predates aclose
 
 
-def make(backend=None, clock: Clock | None = None, **kw) -> tuple[CachedMarketData, FakeProvider]:
+def make(
+    backend: MemoryCache | RedisCache | None = None, clock: Clock | None = None, **kw: Any
+) -> tuple[CachedMarketData, FakeProvider]:
     p = FakeProvider()
     clock = clock or Clock()
     return CachedMarketData(p, backend or MemoryCache(clock=clock), 30.0, clock=clock, **kw), p
@@ -142,7 +146,8 @@ def make(backend=None, clock: Clock | None = None, **kw) -> tuple[CachedMarketDa
 async def test_is_a_market_data_provider() -> None:
     cached, _ = make()
     assert isinstance(cached, MarketDataProvider)
-    assert cached.name == "fake" and cached.source is DataSource.DELAYED
+    assert cached.name == "fake"
+    assert cached.source is DataSource.DELAYED
 
 
 async def test_hit_then_miss_after_ttl_memory() -> None:
@@ -151,13 +156,17 @@ async def test_hit_then_miss_after_ttl_memory() -> None:
     before = (sample("bars", "hit"), sample("bars", "miss"))
     a = await cached.fetch_bars("SPY", Timeframe.M1, T0, T0)
     b = await cached.fetch_bars("SPY", Timeframe.M1, T0, T0)
-    assert p.calls["bars"] == 1 and b.value is a.value and not b.stale
+    assert p.calls["bars"] == 1
+    assert b.value is a.value
+    assert not b.stale
     assert b.as_of == datetime.fromtimestamp(clock.t, UTC)
     assert (sample("bars", "hit") - before[0], sample("bars", "miss") - before[1]) == (1, 1)
     clock.t += 31
     p.version = 1
     c = await cached.fetch_bars("SPY", Timeframe.M1, T0, T0)
-    assert p.calls["bars"] == 2 and c.value.close[0] == 101.0 and not c.stale
+    assert p.calls["bars"] == 2
+    assert c.value.close[0] == 101.0
+    assert not c.stale
     # Other arguments are other keys.
     await cached.get_bars("SPY", Timeframe.M5, T0, T0)
     await cached.get_bars("QQQ", Timeframe.M1, T0, T0)
@@ -173,7 +182,8 @@ async def test_per_op_ttls() -> None:
     await cached.get_quote("SPY")
     await cached.get_symbol("SPY")
     assert p.calls == {"quote": 2, "symbol": 1}  # quotes expire fast, symbols last a day
-    assert cached.ttl_for("bars") == 30.0 and cached.ttl_for("symbol") == 86_400.0
+    assert cached.ttl_for("bars") == 30.0
+    assert cached.ttl_for("symbol") == 86_400.0
 
 
 async def test_stale_on_provider_error_then_recovers() -> None:
@@ -184,7 +194,9 @@ async def test_stale_on_provider_error_then_recovers() -> None:
     p.fail = ProviderUnavailableError("vendor down", retry_after=5)
     stale_before = sample("quote", "stale")
     got = await cached.fetch_quote("SPY")
-    assert got.stale and got.value == first.value and got.as_of == first.as_of
+    assert got.stale
+    assert got.value == first.value
+    assert got.as_of == first.as_of
     assert sample("quote", "stale") - stale_before == 1
     # Still stale on the next call (the provider is asked again each time).
     assert (await cached.fetch_quote("SPY")).stale
@@ -192,7 +204,8 @@ async def test_stale_on_provider_error_then_recovers() -> None:
     p.fail = None
     p.version = 2
     fresh = await cached.fetch_quote("SPY")
-    assert not fresh.stale and fresh.value.last == 102.0
+    assert not fresh.stale
+    assert fresh.value.last == 102.0
 
 
 async def test_error_without_cached_value_reraises() -> None:
@@ -200,7 +213,8 @@ async def test_error_without_cached_value_reraises() -> None:
     p.fail = ProviderRateLimitedError("slow down", retry_after=12)
     with pytest.raises(ProviderRateLimitedError) as info:
         await cached.get_chain("SPY", date(2026, 3, 20))
-    assert info.value.retry_after == 12 and info.value.status_code == 503
+    assert info.value.retry_after == 12
+    assert info.value.status_code == 503
 
 
 async def test_error_after_stale_ttl_reraises() -> None:
@@ -246,10 +260,12 @@ async def test_memory_lru_bound_and_expiry() -> None:
     m = MemoryCache(max_entries=2, clock=clock)
     for k in "abc":
         await m.set(k, CacheEntry(k, clock.t), 10)
-    assert len(m) == 2 and await m.get("a") is None
+    assert len(m) == 2
+    assert await m.get("a") is None
     await m.get("b")  # b is now most recent
     await m.set("d", CacheEntry("d", clock.t), 10)
-    assert await m.get("c") is None and (await m.get("b")) is not None
+    assert await m.get("c") is None
+    assert (await m.get("b")) is not None
     clock.t += 10
     assert await m.get("b") is None
     with pytest.raises(ValueError):
@@ -270,7 +286,7 @@ def test_counter_registered_once() -> None:
 
 def test_cache_keys_are_stable_and_bounded() -> None:
     k1 = cache_key("bars", "SPY", "1m", T0, T0)
-    assert k1 == cache_key("bars", "SPY", "1m", T0.astimezone(cache_mod.UTC), T0)
+    assert k1 == cache_key("bars", "SPY", "1m", T0.astimezone(UTC), T0)
     assert k1 != cache_key("bars", "SPY", "5m", T0, T0)
     assert len(cache_key("search", "x" * 1000, 20)) < 80
 
@@ -280,7 +296,7 @@ def test_cache_keys_are_stable_and_bounded() -> None:
 
 async def test_redis_round_trip_of_every_payload(redis_backend: RedisCache) -> None:
     clock = Clock()
-    cached, p = make(redis_backend, clock)
+    cached, _p = make(redis_backend, clock)
     bars = await cached.get_bars("SPY", Timeframe.M1, T0, T0)
     chain = await cached.get_chain("SPY", date(2026, 3, 20))
     exps = await cached.get_expirations("SPY")
@@ -320,7 +336,8 @@ async def test_redis_stale_on_error(redis_backend: RedisCache) -> None:
     clock.t += 45
     p.fail = ProviderUnavailableError("down", retry_after=3)
     got = await cached.fetch_bars("SPY", Timeframe.M5, T0, T0)
-    assert got.stale and got.as_of == first.as_of
+    assert got.stale
+    assert got.as_of == first.as_of
     np.testing.assert_array_equal(got.value.close, first.value.close)
 
 
@@ -331,7 +348,8 @@ async def test_redis_refuses_foreign_pickles(redis_backend: RedisCache) -> None:
     await redis_backend._client.set(key, evil)
     before = sample("quote", "backend_error")
     quote = await cached.get_quote("SPY")  # treated as a miss, the provider answers
-    assert quote.last == 100.0 and p.calls["quote"] == 1
+    assert quote.last == 100.0
+    assert p.calls["quote"] == 1
     assert sample("quote", "backend_error") - before == 1
 
 
@@ -355,3 +373,40 @@ async def test_redis_down_degrades_to_provider() -> None:
     await cached.get_quote("SPY")
     assert sample("quote", "backend_error") - before == 2
     await cached.aclose()
+
+
+async def test_timeframe_not_supported_is_remembered(redis_backend: RedisCache) -> None:
+    class Only1m(FakeProvider):
+        async def get_bars(self, symbol, timeframe, start, end):  # type: ignore[no-untyped-def]
+            if timeframe != Timeframe.M1:
+                await self._enter("bars")
+                raise TimeframeNotSupportedError(symbol, timeframe.value, ("1m",))
+            return await super().get_bars(symbol, timeframe, start, end)
+
+    clock = Clock()
+    p = Only1m()
+    cached = CachedMarketData(p, redis_backend, 30.0, clock=clock)
+    for _ in range(2):
+        with pytest.raises(TimeframeNotSupportedError) as err:
+            await cached.get_bars("SPY", Timeframe.H1, T0, T0)
+        assert err.value.available == ("1m",)
+    assert p.calls["bars"] == 1
+    # Past its TTL and with the vendor down, the remembered answer still says "resample".
+    clock.t += 60
+    p.fail = ProviderUnavailableError("down")
+    with pytest.raises(TimeframeNotSupportedError):
+        await cached.get_bars("SPY", Timeframe.H1, T0, T0)
+
+
+async def test_cancelled_loader_does_not_fail_its_waiters() -> None:
+    cached, p = make()
+    p.delay = 0.05
+    owner = asyncio.create_task(cached.get_quote("SPY"))
+    await asyncio.sleep(0.01)  # owner is inside the provider call
+    waiter = asyncio.create_task(cached.get_quote("SPY"))
+    await asyncio.sleep(0.01)
+    owner.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await owner
+    assert (await waiter).last == 100.0  # the waiter loaded it itself
+    assert p.calls["quote"] == 2

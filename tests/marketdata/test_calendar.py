@@ -32,7 +32,8 @@ def _xnys() -> xcals.ExchangeCalendar:
 
 @pytest.fixture(scope="module")
 def reference() -> pd.DataFrame:
-    return _xnys().schedule
+    schedule: pd.DataFrame = _xnys().schedule
+    return schedule
 
 
 def test_every_session_2000_2030_matches_xnys(reference: pd.DataFrame) -> None:
@@ -157,18 +158,22 @@ def test_phase_at(now: datetime, phase: MarketPhase) -> None:
 def test_status_next_open_and_close() -> None:
     # Thanksgiving: no session today; next is the early-close Friday.
     st = CAL.status(utc(2026, 11, 26, 15))
-    assert st.session is None and not st.is_early_close
+    assert st.session is None
+    assert not st.is_early_close
     assert st.next_open == utc(2026, 11, 27, 14, 30)
     assert st.next_close == utc(2026, 11, 27, 18)
     # During Friday's short session.
     st = CAL.status(utc(2026, 11, 27, 16))
-    assert st.phase is MarketPhase.REGULAR and st.is_early_close
-    assert st.session is not None and st.session.date == date(2026, 11, 27)
+    assert st.phase is MarketPhase.REGULAR
+    assert st.is_early_close
+    assert st.session is not None
+    assert st.session.date == date(2026, 11, 27)
     assert st.next_close == utc(2026, 11, 27, 18)
     assert st.next_open == utc(2026, 11, 30, 14, 30)
     # New York date decides the session: 01:00 UTC Tuesday is Monday evening in New York.
     st = CAL.status(utc(2026, 3, 10, 1))
-    assert st.session is not None and st.session.date == date(2026, 3, 9)
+    assert st.session is not None
+    assert st.session.date == date(2026, 3, 9)
     with pytest.raises(ValueError, match="naive"):
         CAL.status(datetime(2026, 3, 9, 12))
 

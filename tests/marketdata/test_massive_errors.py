@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.fakes.massive_server import FakeMassive, massive_fixtures_dir, serve_massive
 
 from aicoach.marketdata.errors import (
     InvalidBarRangeError,
@@ -24,7 +25,6 @@ from aicoach.marketdata.errors import (
 from aicoach.marketdata.models import Timeframe
 from aicoach.marketdata.providers.massive import MassiveMarketData
 from aicoach.marketdata.providers.massive_http import _retry_after_seconds
-from tests.fakes.massive_server import FakeMassive, massive_fixtures_dir, serve_massive
 
 KEY = "sk-massive-DO-NOT-LEAK-42"
 FIXTURES = massive_fixtures_dir()
@@ -33,12 +33,16 @@ SNAPSHOT = "/v2/snapshot/locale/us/markets/stocks/tickers/AAPL"
 
 @asynccontextmanager
 async def massive(
-    *, key: str = KEY, max_retries: int = 3, timeout: float = 5.0, overlays: tuple[Path, ...] = ()
+    *,
+    key: str = KEY,
+    max_retries: int = 3,
+    http_timeout: float = 5.0,
+    overlays: tuple[Path, ...] = (),
 ) -> AsyncIterator[tuple[MassiveMarketData, FakeMassive]]:
     async with serve_massive(FIXTURES, api_key=KEY, overlays=overlays, hang_seconds=5) as server:
         provider = MassiveMarketData(
             key, server.base_url, "ws://127.0.0.1:9/stocks", False, None,
-            max_retries=max_retries, timeout=timeout, backoff_base=0.001, backoff_max=0.05,
+            max_retries=max_retries, timeout=http_timeout, backoff_base=0.001, backoff_max=0.05,
         )  # fmt: skip
         try:
             yield provider, server
@@ -79,8 +83,10 @@ async def test_429_forever_gives_rate_limited_with_retry_after() -> None:
         with pytest.raises(ProviderRateLimitedError) as caught:
             await provider.get_quote("AAPL")
     assert len(server.requests_to(SNAPSHOT)) == 3  # first try + 2 retries
-    assert caught.value.retry_after is not None and caught.value.retry_after > 0
-    assert caught.value.status_code == 503 and "Retry-After" in caught.value.headers()
+    assert caught.value.retry_after is not None
+    assert caught.value.retry_after > 0
+    assert caught.value.status_code == 503
+    assert "Retry-After" in caught.value.headers()
     assert isinstance(caught.value.__cause__, httpx.HTTPStatusError)
     assert_key_not_leaked(caught.value)
 
@@ -101,7 +107,8 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert _retry_after_seconds("soon") is None
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True)
     seconds = _retry_after_seconds(later)
-    assert seconds is not None and 85 <= seconds <= 90
+    assert seconds is not None
+    assert 85 <= seconds <= 90
 
 
 async def test_5xx_is_retried_then_unavailable() -> None:
@@ -140,7 +147,7 @@ async def test_unexpected_shape_is_a_response_error(tmp_path: Path) -> None:
 
 
 async def test_a_hanging_server_times_out_as_unavailable() -> None:
-    async with massive(max_retries=1, timeout=0.2) as (provider, server):
+    async with massive(max_retries=1, http_timeout=0.2) as (provider, server):
         server.hang(times=-1)
         with pytest.raises(ProviderUnavailableError) as caught:
             await provider.get_quote("AAPL")
@@ -206,7 +213,7 @@ async def test_bad_ranges_are_rejected_before_any_request() -> None:
             await provider.get_bars(
                 "AAPL", Timeframe.D1, datetime(2024, 1, 2), datetime(2024, 1, 3)
             )  # naive
+        t = datetime(2024, 1, 2, tzinfo=UTC)
         with pytest.raises(InvalidBarRangeError):
-            t = datetime(2024, 1, 2, tzinfo=UTC)
             await provider.get_bars("AAPL", Timeframe.M1, t, t)
     assert server.requests == []

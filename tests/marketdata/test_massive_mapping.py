@@ -8,18 +8,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from tests.fakes.massive_server import massive_fixtures_dir
 
 from aicoach.marketdata.errors import ProviderResponseError
 from aicoach.marketdata.models import DataSource, MarketPhase, OptionRight
 from aicoach.marketdata.providers import massive_mapping as mapping
-from tests.fakes.massive_server import massive_fixtures_dir
 
 FIXTURES = massive_fixtures_dir()
 
 
 def load(relative: str) -> dict[str, Any]:
-    data = json.loads((FIXTURES / relative).read_text())
-    assert isinstance(data, dict)
+    data: dict[str, Any] = json.loads((FIXTURES / relative).read_text())
     return data
 
 
@@ -29,7 +28,7 @@ STATUS = load("v1/marketstatus/now.json")
 
 
 def variant(**changes: Any) -> dict[str, Any]:
-    out = copy.deepcopy(CONTRACT)
+    out: dict[str, Any] = copy.deepcopy(CONTRACT)
     for key, value in changes.items():
         if value is None:
             out.pop(key, None)
@@ -41,7 +40,9 @@ def variant(**changes: Any) -> dict[str, Any]:
 def test_zero_or_missing_iv_drops_vendor_greeks() -> None:
     for raw in (variant(implied_volatility=0), variant(implied_volatility=None)):
         q = mapping.option_quote("AAPL", raw)
-        assert q.iv is None and q.delta is None and q.theta is None
+        assert q.iv is None
+        assert q.delta is None
+        assert q.theta is None
         assert not q.greeks_from_provider
         assert q.bid == 28.9  # prices survive
 
@@ -50,7 +51,9 @@ def test_implausible_greeks_are_dropped() -> None:
     put_with_call_delta = copy.deepcopy(CONTRACT)
     put_with_call_delta["details"]["contract_type"] = "put"  # delta 0.64 cannot be a put's
     q = mapping.option_quote("AAPL", put_with_call_delta)
-    assert q.right is OptionRight.PUT and not q.greeks_from_provider and q.delta is None
+    assert q.right is OptionRight.PUT
+    assert not q.greeks_from_provider
+    assert q.delta is None
     assert not mapping.option_quote("AAPL", variant(implied_volatility=55.0)).greeks_from_provider
     assert not mapping.option_quote("AAPL", variant(greeks={})).greeks_from_provider
 

@@ -6,7 +6,6 @@ Every expected value below is read off the fixture files in shared/fixtures/mass
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
@@ -14,12 +13,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import exchange_calendars as xcals
 import numpy as np
-import pandas as pd
 import pytest
+from tests.fakes.massive_server import FakeMassive, massive_fixtures_dir, serve_massive
 from vollib.black_scholes_merton.greeks import analytical as bsm
 
+from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.errors import ExpirationNotFoundError, SymbolNotFoundError
 from aicoach.marketdata.models import (
     AssetKind,
@@ -30,24 +29,20 @@ from aicoach.marketdata.models import (
 )
 from aicoach.marketdata.ports import MarketDataProvider
 from aicoach.marketdata.providers.massive import MassiveMarketData
-from tests.fakes.massive_server import FakeMassive, massive_fixtures_dir, serve_massive
 
 KEY = "test-key-5ecret"
 NY = ZoneInfo("America/New_York")
 FIXTURES = massive_fixtures_dir()
 
-with warnings.catch_warnings():
-    # exchange_calendars 4.x trips a pandas 3.1 deprecation while building its schedule;
-    # the calendar owner's wrapper handles that app-wide, here we only need a real XNYS.
-    warnings.simplefilter("ignore", DeprecationWarning)
-    warnings.simplefilter("ignore", FutureWarning)
-    warnings.filterwarnings("ignore", category=pd.errors.Pandas4Warning)
-    XNYS = xcals.get_calendar("XNYS")
+XNYS = MarketCalendar()
 
 
 @asynccontextmanager
 async def massive(
-    overlays: tuple[Path, ...] = (), *, realtime: bool = False, calendar: Any = XNYS
+    overlays: tuple[Path, ...] = (),
+    *,
+    realtime: bool = False,
+    calendar: MarketCalendar | None = XNYS,
 ) -> AsyncIterator[tuple[MassiveMarketData, FakeMassive]]:
     async with serve_massive(FIXTURES, api_key=KEY, overlays=overlays) as server:
         provider = MassiveMarketData(
@@ -94,7 +89,8 @@ async def test_daily_bars_are_stamped_at_the_new_york_session_date() -> None:
     np.testing.assert_array_equal(bars.low, [1.4489, 1.4343])
     np.testing.assert_array_equal(bars.close, [1.4604, 1.4675])
     np.testing.assert_array_equal(bars.volume, [642646396.0, 578172308.0])
-    assert bars.symbol == "AAPL" and bars.timeframe is Timeframe.D1
+    assert bars.symbol == "AAPL"
+    assert bars.timeframe is Timeframe.D1
     assert bars.source is DataSource.DELAYED
     (request,) = server.requests
     assert request.path == "/v2/aggs/ticker/AAPL/range/1/day/2005-04-01/2005-04-04"
@@ -149,8 +145,9 @@ async def test_weekly_and_monthly_bars_land_on_the_first_session(tmp_path: Path)
     sun_jan1, sun_jan8 = 1672549200000, 1673154000000  # 2023-01-01/08 05:00Z
     apr1 = 1680321600000  # 2023-04-01 04:00Z (a Saturday)
     bar = {"o": 1.0, "h": 2.0, "l": 0.5, "c": 1.5, "v": 10.0}
+    weekly = [{**bar, "t": sun_jan1}, {**bar, "t": sun_jan8}]
     write(tmp_path, "v2/aggs/ticker/SPY/range/1/week/2023-01-01/2023-01-14.json",
-          {"status": "OK", "results": [{**bar, "t": sun_jan1}, {**bar, "t": sun_jan8}]})  # fmt: skip
+          {"status": "OK", "results": weekly})  # fmt: skip
     write(tmp_path, "v2/aggs/ticker/SPY/range/1/month/2023-04-01/2023-04-30.json",
           {"status": "OK", "results": [{**bar, "t": apr1}]})  # fmt: skip
     async with massive((tmp_path,)) as (provider, _):
@@ -209,7 +206,8 @@ async def test_quote_falls_back_to_last_trade_nbbo_and_prev_without_snapshot_acc
     assert quote.last == 166.25  # /v2/last/trade
     assert (quote.bid, quote.ask, quote.bid_size, quote.ask_size) == (155.65, 155.66, 1.0, 14.0)
     assert quote.prev_close == 156.8  # /v2/aggs/.../prev
-    assert quote.day_open is None and quote.day_volume is None
+    assert quote.day_open is None
+    assert quote.day_volume is None
     assert quote.as_of == datetime(2022, 5, 10, 14, 25, 54, 171838, tzinfo=UTC)  # newest stamp
 
 
@@ -239,7 +237,8 @@ async def test_expirations_follow_the_contracts_cursor() -> None:
         expirations = await provider.get_expirations("A")
     assert expirations == [date(2022, 5, 20)]
     first, second = server.requests_to("/v3/reference/options/contracts")
-    assert first.query["underlying_ticker"] == "A" and first.query["expired"] == "false"
+    assert first.query["underlying_ticker"] == "A"
+    assert first.query["expired"] == "false"
     assert second.query == {"cursor": "YXA9JTdCJTIySUQlMjIlM0ElMjIy"}
 
 
@@ -247,11 +246,13 @@ async def test_option_chain_keeps_vendor_greeks() -> None:
     async with massive() as (provider, server):
         chain = await provider.get_chain("AAPL", date(2023, 6, 16))
     assert server.requests[0].query["expiration_date"] == "2023-06-16"
-    assert chain.underlying == "AAPL" and chain.expiration == date(2023, 6, 16)
+    assert chain.underlying == "AAPL"
+    assert chain.expiration == date(2023, 6, 16)
     assert chain.underlying_price == 159.9606
     assert chain.as_of == datetime(2022, 4, 29, 17, 44, 23, 172073, tzinfo=UTC)
     (c,) = chain.contracts
-    assert c.contract == "AAPL230616C00150000" and c.right is OptionRight.CALL
+    assert c.contract == "AAPL230616C00150000"
+    assert c.right is OptionRight.CALL
     assert (c.strike, c.bid, c.ask, c.last) == (150.0, 28.9, 29.25, 29.25)
     assert (c.volume, c.open_interest) == (8.0, 8133.0)
     assert c.iv == pytest.approx(0.3570277203465058)
@@ -265,7 +266,9 @@ async def test_vendor_greek_units_match_ours_by_independent_black_scholes() -> N
     async with massive() as (provider, _):
         chain = await provider.get_chain("AAPL", date(2023, 6, 16))
     c = chain.contracts[0]
-    assert c.iv is not None and c.theta is not None and c.vega is not None
+    assert c.iv is not None
+    assert c.theta is not None
+    assert c.vega is not None
     expiry = datetime(2023, 6, 16, 16, 0, tzinfo=NY)
     t = (expiry - chain.as_of).total_seconds() / (365.0 * 86400.0)
     args = ("c", chain.underlying_price, c.strike, t, 0.0, c.iv, 0.0)
@@ -285,8 +288,10 @@ async def test_single_option_contract_snapshot_path_keeps_the_colon() -> None:
     async with massive() as (provider, server):
         quote = await provider.get_option_quote("AAPL", "AAPL230616C00150000")
     assert server.requests[0].path == "/v3/snapshot/options/AAPL/O:AAPL230616C00150000"
-    assert quote.contract == "AAPL230616C00150000" and quote.expiration == date(2023, 6, 16)
-    assert quote.greeks_from_provider and quote.bid == 28.9
+    assert quote.contract == "AAPL230616C00150000"
+    assert quote.expiration == date(2023, 6, 16)
+    assert quote.greeks_from_provider
+    assert quote.bid == 28.9
 
 
 async def test_market_phase() -> None:
@@ -310,7 +315,8 @@ async def test_symbol_search_and_lookup(tmp_path: Path) -> None:
         with pytest.raises(SymbolNotFoundError):
             await provider.get_symbol("ZZZZ")
     assert [s.symbol for s in found] == ["SPY", "SPYG"]  # the exact ticker first
-    assert found[0].kind is AssetKind.ETF and found[0].exchange == "ARCX"
+    assert found[0].kind is AssetKind.ETF
+    assert found[0].exchange == "ARCX"
     assert server.requests[0].query["search"] == "spy"
     assert (apple.symbol, apple.name, apple.kind, apple.exchange) == (
         "AAPL", "Apple Inc.", AssetKind.STOCK, "XNAS",
@@ -336,4 +342,5 @@ async def test_empty_aggregate_range_is_an_empty_series(tmp_path: Path) -> None:
         bars = await provider.get_bars(
             "SPY", Timeframe.D1, datetime(2024, 3, 9, tzinfo=NY), datetime(2024, 3, 11, tzinfo=NY)
         )
-    assert len(bars) == 0 and bars.time.dtype == np.dtype("datetime64[ns]")
+    assert len(bars) == 0
+    assert bars.time.dtype == np.dtype("datetime64[ns]")

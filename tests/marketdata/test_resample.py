@@ -3,6 +3,7 @@ assigns buckets with zoneinfo + Session objects and aggregates with pandas group
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
@@ -18,7 +19,9 @@ CAL = MarketCalendar()
 AS_OF = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def series(times: np.ndarray, values: np.ndarray, tf: Timeframe, volume=None) -> BarSeries:
+def series(
+    times: np.ndarray, values: np.ndarray, tf: Timeframe, volume: np.ndarray | None = None
+) -> BarSeries:
     v = np.asarray(values, dtype=np.float64)
     vol = np.ones_like(v) if volume is None else np.asarray(volume, dtype=np.float64)
     return BarSeries(
@@ -48,7 +51,8 @@ def test_hourly_regular_session_anchored_at_0930() -> None:
     np.testing.assert_array_equal(h.close, [59.5, 119.5, 179.5, 239.5, 299.5, 359.5, 389.5])
     np.testing.assert_array_equal(h.high, [60, 120, 180, 240, 300, 360, 390])
     np.testing.assert_array_equal(h.low, [-1, 59, 119, 179, 239, 299, 359])
-    assert h.timeframe is Timeframe.H1 and h.symbol == "TEST"
+    assert h.timeframe is Timeframe.H1
+    assert h.symbol == "TEST"
 
 
 def test_extended_hours_segments_on_an_early_close_day() -> None:
@@ -79,7 +83,8 @@ def test_intraday_to_daily_uses_the_regular_session_only() -> None:
     d = resample(s, Timeframe.D1, CAL)
     assert stamps(d) == ["2026-03-10T00:00"]
     regular = slice(90, 480)  # 09:30 → 16:00 ET
-    assert d.open[0] == 90.0 and d.close[0] == 479.5
+    assert d.open[0] == 90.0
+    assert d.close[0] == 479.5
     assert d.volume[0] == np.arange(600.0)[regular].sum()
 
 
@@ -95,7 +100,8 @@ def test_daily_to_weekly_and_monthly() -> None:
     mo = resample(s, Timeframe.MO1, CAL)
     assert stamps(mo) == ["2026-03-02T00:00", "2026-04-01T00:00", "2026-05-01T00:00"]
     np.testing.assert_array_equal(mo.volume, [5, 21, 4])
-    assert mo.open[1] == 5.0 and mo.close[1] == 25.5
+    assert mo.open[1] == 5.0
+    assert mo.close[1] == 25.5
 
 
 def test_weekly_outside_the_calendar_stamps_the_first_bar() -> None:
@@ -142,7 +148,7 @@ def reference_bucket(t_utc: datetime, minutes_per_bar: int) -> datetime:
     return anchor + ((t_utc - anchor) // step) * step
 
 
-def pandas_reference(s: BarSeries, keys: list[object]) -> pd.DataFrame:
+def pandas_reference(s: BarSeries, keys: Sequence[object]) -> pd.DataFrame:
     frame = pd.DataFrame(
         {"key": keys, "open": s.open, "high": s.high, "low": s.low, "close": s.close,
          "volume": s.volume}
@@ -185,10 +191,11 @@ def test_random_daily_to_weekly_and_monthly_against_pandas() -> None:
     keep = np.sort(rng.choice(len(days), size=1500, replace=False))
     picked = [days[i] for i in keep]
     s = series(np.array(picked, dtype="datetime64[D]"), rng.normal(100, 5, 1500), Timeframe.D1)
-    for target, key in (
+    periods: list[tuple[Timeframe, Callable[[date], date]]] = [
         (Timeframe.W1, lambda d: d - timedelta(days=d.weekday())),
         (Timeframe.MO1, lambda d: d.replace(day=1)),
-    ):
+    ]
+    for target, key in periods:
         ours = resample(s, target, CAL)
         ref = pandas_reference(s, [key(d) for d in picked])
         first_sessions = [

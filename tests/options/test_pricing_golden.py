@@ -156,9 +156,7 @@ def test_quantlib_analytic_engine_with_dates_agrees() -> None:
             ),
         )
         kind = ql.Option.Call if is_call else ql.Option.Put
-        option = ql.VanillaOption(
-            ql.PlainVanillaPayoff(kind, k), ql.EuropeanExercise(today + days)
-        )
+        option = ql.VanillaOption(ql.PlainVanillaPayoff(kind, k), ql.EuropeanExercise(today + days))
         option.setPricingEngine(ql.AnalyticEuropeanEngine(process))
         t = days / 365.0
         price, g = bsm_price_and_greeks(is_call, S, k, t, R, q, sigma)

@@ -38,7 +38,9 @@ async def test_wrong_types_name_the_field(alice: UserClient) -> None:
     response = await alice.post("/api/tokens", json={"name": "x", "expires_in_days": "soon"})
     assert response.status_code == 422
     error = response.json()["error"]
-    assert "expires_in_days" in error["message"] and error["details"][0]["field"] == "expires_in_days"
+    assert (
+        "expires_in_days" in error["message"] and error["details"][0]["field"] == "expires_in_days"
+    )
 
 
 async def test_unknown_fields_are_refused(alice: UserClient) -> None:

@@ -10,7 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from aicoach.accounts import security
-from aicoach.accounts.schemas import ApiTokenCreate, InviteCreate, LoginIn, PasswordChangeIn, SignupIn
+from aicoach.accounts.schemas import (
+    ApiTokenCreate,
+    InviteCreate,
+    LoginIn,
+    PasswordChangeIn,
+    SignupIn,
+)
 from aicoach.accounts.service import AccountService
 from aicoach.errors import AICoachError
 from aicoach.kit.orm import utcnow
@@ -27,6 +33,7 @@ from aicoach.web.deps import (
 
 router = APIRouter(include_in_schema=False)
 M = TypeVar("M", bound=BaseModel)
+_NEW_TOKEN_COOKIE = "aicoach_new_token"  # noqa: S105 (a cookie name)
 
 _NOTICES = {
     "password": "Password changed. Your other sessions were logged out.",
@@ -81,14 +88,18 @@ def _render(request: Request, template: str, status_code: int = 200, **context: 
 
 
 @router.get("/login")
-async def login_page(request: Request, principal: OptionalPrincipal, next: str | None = None) -> Response:
+async def login_page(
+    request: Request, principal: OptionalPrincipal, next: str | None = None
+) -> Response:
     if principal is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     return _render(request, "auth/login.html", next=_safe_next(next), form={})
 
 
 @router.post("/login")
-async def login(request: Request, session: SessionDep, state: StateDep, next: str | None = None) -> Response:
+async def login(
+    request: Request, session: SessionDep, state: StateDep, next: str | None = None
+) -> Response:
     data = await _form(request)
     ip, now = client_ip(request), utcnow()
     try:
@@ -101,9 +112,13 @@ async def login(request: Request, session: SessionDep, state: StateDep, next: st
             await state.throttler.record_failure(creds.email, ip, now)
             raise
         await state.throttler.record_success(creds.email)
-        new = await service.start_session(user, user_agent=request.headers.get("user-agent", ""), ip=ip)
+        new = await service.start_session(
+            user, user_agent=request.headers.get("user-agent", ""), ip=ip
+        )
     except ValidationError as exc:
-        return _render(request, "auth/login.html", 422, error=_first_error(exc), form=data, next=next)
+        return _render(
+            request, "auth/login.html", 422, error=_first_error(exc), form=data, next=next
+        )
     except AICoachError as exc:
         return _render(
             request, "auth/login.html", exc.status_code, error=exc.message, form=data, next=next,
@@ -140,7 +155,9 @@ async def signup(request: Request, session: SessionDep, state: StateDep) -> Resp
 
 
 @router.post("/logout")
-async def logout(principal: OptionalPrincipal, session: SessionDep, settings: SettingsDep) -> Response:
+async def logout(
+    principal: OptionalPrincipal, session: SessionDep, settings: SettingsDep
+) -> Response:
     if principal is not None and principal.session_id is not None:
         await AccountService(session, settings).end_session(principal.user.id, principal.session_id)
     response = RedirectResponse("/login", status_code=303)
@@ -153,10 +170,15 @@ async def settings_page(
     request: Request, principal: PrincipalDep, session: SessionDep, settings: SettingsDep,
     notice: str = "", error: str = "",
 ) -> Response:  # fmt: skip
-    return await _settings_view(
+    new_token = request.cookies.get(_NEW_TOKEN_COOKIE, "")
+    response = await _settings_view(
         request, principal, AccountService(session, settings), notice=_NOTICES.get(notice, ""),
         error=error[:300],
+        new_token=new_token if new_token.startswith(security.API_TOKEN_PREFIX) else "",
     )  # fmt: skip
+    if new_token:
+        response.delete_cookie(_NEW_TOKEN_COOKIE, path="/settings")
+    return response
 
 
 async def _settings_view(
@@ -211,8 +233,12 @@ async def settings_end_session(
 
 
 @router.post("/settings/sessions/end-others")
-async def settings_end_others(principal: PrincipalDep, session: SessionDep, settings: SettingsDep) -> Response:
-    await AccountService(session, settings).end_other_sessions(principal.user.id, principal.session_id)
+async def settings_end_others(
+    principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    await AccountService(session, settings).end_other_sessions(
+        principal.user.id, principal.session_id
+    )
     return _back("sessions")
 
 
@@ -224,10 +250,15 @@ async def settings_create_token(
         data = _parse(ApiTokenCreate, await _form(request))
     except ValidationError as exc:
         return _back(error=_first_error(exc))
-    service = AccountService(session, settings)
-    _, secret = await service.create_token(principal.user, data)
-    # Rendered, not redirected: the secret must never sit in a URL, a log line or history.
-    return await _settings_view(request, principal, service, new_token=secret)
+    _, secret = await AccountService(session, settings).create_token(principal.user, data)
+    # Shown once on the next GET. The secret rides in a one-shot cookie, never in a URL (URLs end
+    # up in logs and history), and the redirect keeps a reload from creating a second token.
+    response = RedirectResponse("/settings#tokens", status_code=303)
+    response.set_cookie(
+        _NEW_TOKEN_COOKIE, secret, max_age=120, path="/settings", httponly=True, samesite="strict",
+        secure=request.url.scheme == "https",
+    )  # fmt: skip
+    return response
 
 
 @router.post("/settings/tokens/{token_id}/revoke")

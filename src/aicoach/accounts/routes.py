@@ -47,10 +47,14 @@ async def change_password(
 
 
 @router.get("/sessions")
-async def list_sessions(principal: PrincipalDep, session: SessionDep, settings: SettingsDep) -> list[SessionRead]:
+async def list_sessions(
+    principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+) -> list[SessionRead]:
     rows = await AccountService(session, settings).repo.user_sessions(principal.user.id, utcnow())
     return [
-        SessionRead.model_validate(row).model_copy(update={"current": row.id == principal.session_id})
+        SessionRead.model_validate(row).model_copy(
+            update={"current": row.id == principal.session_id}
+        )
         for row in rows
     ]
 
@@ -74,7 +78,9 @@ async def end_other_sessions(
 
 
 @router.get("/tokens")
-async def list_tokens(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> list[ApiTokenRead]:
+async def list_tokens(
+    user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> list[ApiTokenRead]:
     rows = await AccountService(session, settings).repo.user_tokens(user.id)
     return [ApiTokenRead.model_validate(row) for row in rows]
 
@@ -84,7 +90,9 @@ async def create_token(
     data: ApiTokenCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> ApiTokenCreated:
     row, secret = await AccountService(session, settings).create_token(user, data)
-    return ApiTokenCreated.model_validate({**ApiTokenRead.model_validate(row).model_dump(), "token": secret})
+    return ApiTokenCreated.model_validate(
+        {**ApiTokenRead.model_validate(row).model_dump(), "token": secret}
+    )
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -96,12 +104,19 @@ async def revoke_token(
 
 
 @router.get("/admin/users")
-async def admin_users(admin: AdminUser, session: SessionDep, settings: SettingsDep) -> list[UserRead]:
-    return [UserRead.model_validate(u) for u in await AccountService(session, settings).list_users(admin)]
+async def admin_users(
+    admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> list[UserRead]:
+    return [
+        UserRead.model_validate(u)
+        for u in await AccountService(session, settings).list_users(admin)
+    ]
 
 
 @router.get("/admin/invites")
-async def admin_invites(admin: AdminUser, session: SessionDep, settings: SettingsDep) -> list[InviteRead]:
+async def admin_invites(
+    admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> list[InviteRead]:
     rows = await AccountService(session, settings).list_invites(admin)
     return [InviteRead.model_validate(row) for row in rows]
 
@@ -110,7 +125,9 @@ async def admin_invites(admin: AdminUser, session: SessionDep, settings: Setting
 async def create_invite(
     data: InviteCreate, admin: AdminUser, session: SessionDep, settings: SettingsDep
 ) -> InviteRead:
-    return InviteRead.model_validate(await AccountService(session, settings).create_invite(admin, data))
+    return InviteRead.model_validate(
+        await AccountService(session, settings).create_invite(admin, data)
+    )
 
 
 @router.delete("/admin/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)

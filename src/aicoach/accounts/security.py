@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 SESSION_COOKIE = "aicoach_session"
 CSRF_COOKIE = "aicoach_csrf"
-API_TOKEN_PREFIX = "aic_"
+API_TOKEN_PREFIX = "aic_"  # noqa: S105 (a public prefix)
 
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown keeps both failures equally slow.

@@ -112,7 +112,9 @@ class AccountService:
     async def signup(self, data: SignupIn, *, now: datetime | None = None) -> User:
         now = now or utcnow()
         email = data.email.lower()
-        check_password_policy(data.password, min_length=self.settings.password_min_length, email=email)
+        check_password_policy(
+            data.password, min_length=self.settings.password_min_length, email=email
+        )
         first_user = await self.repo.count_users() == 0
         invite: Invite | None = None
         if self.settings.invite_only and not first_user:
@@ -141,7 +143,9 @@ class AccountService:
             user.password_hash = security.hash_password(password)
         return user
 
-    async def change_password(self, user: User, current: str, new: str, keep_session_id: int) -> None:
+    async def change_password(
+        self, user: User, current: str, new: str, keep_session_id: int
+    ) -> None:
         if not security.verify_password(user.password_hash, current):
             raise WeakPasswordError("Your current password is not correct.")
         check_password_policy(new, min_length=self.settings.password_min_length, email=user.email)
@@ -214,7 +218,10 @@ class AccountService:
         self._require_admin(admin)
         expires = utcnow() + timedelta(days=data.expires_in_days) if data.expires_in_days else None
         row = Invite(
-            code=security.new_invite_code(), note=data.note, created_by_id=admin.id, expires_at=expires
+            code=security.new_invite_code(),
+            note=data.note,
+            created_by_id=admin.id,
+            expires_at=expires,
         )
         self.session.add(row)
         await self.session.flush()

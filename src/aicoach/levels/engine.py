@@ -321,7 +321,8 @@ def _swing_levels(
     for z in below + above:
         kind = K.SWING_SUPPORT if z.price < price else K.SWING_RESISTANCE
         word = "support" if kind is K.SWING_SUPPORT else "resistance"
-        label = f"Swing {word} {z.low:.2f}–{z.high:.2f} ({z.touches} touches)"
+        plural = "touch" if z.touches == 1 else "touches"
+        label = f"Swing {word} {z.low:.2f}–{z.high:.2f} ({z.touches} {plural})"
         cands.append(_Candidate(z.price, kind, label, "swing", z.strength))
 
 
@@ -434,14 +435,18 @@ def _run_tests(
         i_ref = offset + start - 1
         ref = float(day.close[i_ref]) if i_ref >= 0 else float(bars.open[0])
         counts = level_tests(levels, bars.high, bars.low, tolerance, reference=ref)
-        for n, j in enumerate(js):
-            last = int(counts.last_index[n])
-            cands[j].tests = LevelTests(
-                touches=int(counts.touches[n]),
-                held=int(counts.held[n]),
-                broke=int(counts.broke[n]),
-                last_test_at=_py_utc(bars.time[last]) if last >= 0 else None,
-            )
+        rows = zip(
+            js,
+            counts.touches.tolist(),
+            counts.held.tolist(),
+            counts.broke.tolist(),
+            counts.last_index.tolist(),
+            strict=True,
+        )
+        for j, touches, held, broke, last in rows:
+            if touches:
+                at = _py_utc(bars.time[last]) if last >= 0 else None
+                cands[j].tests = LevelTests(touches, held, broke, at)
 
 
 def _to_level(c: _Candidate, price: float, atr_daily: float | None) -> Level:
@@ -455,7 +460,7 @@ def _to_level(c: _Candidate, price: float, atr_daily: float | None) -> Level:
         price=c.price,
         kind=c.kind,
         label=c.label,
-        strength=float(np.clip(strength, 0.0, 100.0)),
+        strength=min(100.0, max(0.0, float(strength))),
         distance_dollars=dist,
         distance_percent=100.0 * dist / price if price else None,
         distance_atr=dist / atr_daily if atr_daily else None,

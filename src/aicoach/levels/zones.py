@@ -80,17 +80,18 @@ def cluster_sorted(prices: npt.ArrayLike, tolerance: float) -> list[IntArray]:
     """Group prices into clusters spanning at most ``tolerance``; returns index arrays into
     ``prices`` (each cluster's indices in ascending price order, clusters in ascending price)."""
     p = np.asarray(prices, dtype=np.float64)
-    order = np.argsort(p, kind="stable")
+    order = np.argsort(p, kind="stable").tolist()
+    values = p.tolist()
     clusters: list[IntArray] = []
     current: list[int] = []
     floor = 0.0
-    for i in order.tolist():
-        if current and p[i] - floor <= tolerance:
+    for i in order:
+        if current and values[i] - floor <= tolerance:
             current.append(i)
             continue
         if current:
             clusters.append(np.asarray(current, dtype=np.int64))
-        current, floor = [i], float(p[i])
+        current, floor = [i], values[i]
     if current:
         clusters.append(np.asarray(current, dtype=np.int64))
     return clusters
@@ -98,8 +99,10 @@ def cluster_sorted(prices: npt.ArrayLike, tolerance: float) -> list[IntArray]:
 
 def combine_strengths(strengths: npt.ArrayLike) -> float:
     """``100 · (1 − Π(1 − s/100))`` for strengths on the 0–100 scale."""
-    s = np.clip(np.asarray(strengths, dtype=np.float64), 0.0, 100.0)
-    return float(100.0 * (1.0 - np.prod(1.0 - s / 100.0)))
+    keep = 1.0
+    for s in np.asarray(strengths, dtype=np.float64).ravel().tolist():
+        keep *= 1.0 - min(100.0, max(0.0, s)) / 100.0
+    return 100.0 * (1.0 - keep)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,22 +144,20 @@ def swing_zones(
     zones: list[Zone] = []
     for members in cluster_sorted(prices, tolerance):
         w = v[idx[members]]
-        price = (
-            float(np.dot(w, prices[members]) / w.sum())
-            if w.sum() > 0
-            else float(prices[members].mean())
-        )
+        w_sum = float(w.sum())
+        p = prices[members]
+        price = float(np.dot(w, p)) / w_sum if w_sum > 0 else float(p.mean())
         last = int(idx[members].max())
         touches = int(members.size)
         touches_score = 1.0 - 0.5**touches
         recency_score = 0.5 ** ((last_bar - last) / half_life_bars)
-        volume_score = min(1.0, float(rel_vol[members].mean()) / 2.0)
+        volume_score = min(1.0, float(rel_vol[members].sum()) / touches / 2.0)
         strength = 100.0 * (0.5 * touches_score + 0.3 * recency_score + 0.2 * volume_score)
         zones.append(
             Zone(
                 price=price,
-                low=float(prices[members].min()),
-                high=float(prices[members].max()),
+                low=float(p.min()),
+                high=float(p.max()),
                 touches=touches,
                 swing_highs=int(is_high[members].sum()),
                 swing_lows=int((~is_high[members]).sum()),

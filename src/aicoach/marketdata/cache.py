@@ -8,7 +8,9 @@ returned marked stale; with nothing kept the error propagates (routes render 503
 
 Callers that need to know about staleness use the ``fetch_*`` methods, which return
 ``Fetched(value, stale, as_of)``; the plain ``get_*`` methods of the port return the value only.
-Concurrent misses of one key in one process share a single provider call.
+Concurrent misses of one key in one process share a single provider call. A provider's
+``TimeframeNotSupportedError`` is cached too (re-raised on a hit), so resampling keeps working
+from kept finer bars while the vendor is down.
 
 Backends: ``MemoryCache`` (default; bounded LRU, per-entry expiry) and ``RedisCache``
 (``redis.asyncio``; ``SET … EX`` so Redis expires entries itself; payloads are pickles read back
@@ -36,7 +38,7 @@ from typing import Any, Final, Generic, Protocol, TypeVar, cast
 
 from prometheus_client import REGISTRY, Counter
 
-from aicoach.marketdata.errors import ProviderError
+from aicoach.marketdata.errors import ProviderError, TimeframeNotSupportedError
 from aicoach.marketdata.models import (
     BarSeries,
     DataSource,
@@ -276,14 +278,22 @@ class CachedMarketData:
         now = self._clock()
         if entry is not None and now - entry.stored_at < self.ttl_for(op):
             CACHE_REQUESTS.labels(op=op, result="hit").inc()
-            return Fetched(cast(T, entry.value), False, _utc(entry.stored_at))
-        pending = self._inflight.get(key)
-        if pending is not None:
-            return cast(Fetched[T], await asyncio.shield(pending))
+            return Fetched(cast(T, _unwrap(entry.value)), False, _utc(entry.stored_at))
+        while (pending := self._inflight.get(key)) is not None:
+            try:
+                return cast(Fetched[T], await asyncio.shield(pending))
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not pending.cancelled() or (task is not None and task.cancelling()):
+                    raise
+                # The caller that was loading got cancelled, not us: load it ourselves.
         fut: asyncio.Future[Fetched[Any]] = asyncio.get_running_loop().create_future()
         self._inflight[key] = fut
         try:
             result = await self._load(op, key, load, entry)
+        except asyncio.CancelledError:
+            fut.cancel()
+            raise
         except BaseException as exc:
             fut.set_exception(exc)
             fut.exception()  # mark retrieved: waiters re-raise it, nobody else must
@@ -305,16 +315,25 @@ class CachedMarketData:
                 raise
             CACHE_REQUESTS.labels(op=op, result="stale").inc()
             log.warning("market data provider failed; serving stale %s", key, exc_info=True)
-            return Fetched(cast(T, kept.value), True, _utc(kept.stored_at))
+            return Fetched(cast(T, _unwrap(kept.value)), True, _utc(kept.stored_at))
+        except TimeframeNotSupportedError as exc:
+            # A stable fact worth remembering: while the vendor is down, the service still
+            # knows to resample from (stale) finer bars instead of failing.
+            CACHE_REQUESTS.labels(op=op, result="miss").inc()
+            await self._store(op, key, (_UNSUPPORTED, exc.symbol, exc.timeframe, exc.available))
+            raise
         CACHE_REQUESTS.labels(op=op, result="miss").inc()
+        return Fetched(value, False, _utc(await self._store(op, key, value)))
+
+    async def _store(self, op: str, key: str, value: object) -> float:
         stored_at = self._clock()
         keep = max(self._stale_ttl, self.ttl_for(op))
-        if self._clock() >= self._backend_down_until:
+        if stored_at >= self._backend_down_until:
             try:
                 await self.backend.set(key, CacheEntry(value, stored_at), keep)
             except Exception:
                 self._backend_failed(op, "write", key)
-        return Fetched(value, False, _utc(stored_at))
+        return stored_at
 
     async def _backend_get(self, op: str, key: str) -> CacheEntry | None:
         if self._clock() < self._backend_down_until:
@@ -400,6 +419,17 @@ class CachedMarketData:
             await self.provider.aclose()
         finally:
             await self.backend.aclose()
+
+
+_UNSUPPORTED: Final = "__timeframe_not_supported__"
+
+
+def _unwrap(value: object) -> object:
+    """A cached value, or re-raise a cached "timeframe not supported" answer."""
+    if isinstance(value, tuple) and len(value) == 4 and value[0] == _UNSUPPORTED:
+        _, symbol, timeframe, available = value
+        raise TimeframeNotSupportedError(symbol, timeframe, tuple(available))
+    return value
 
 
 def _utc(unix_seconds: float) -> datetime:

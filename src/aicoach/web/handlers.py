@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import sentry_sdk
@@ -52,7 +53,7 @@ def render_error(
     message: str,
     *,
     details: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     event_id: str | None = None,
 ) -> Response:
     request_id = current_request_id()
@@ -62,7 +63,7 @@ def render_error(
             body["details"] = details
         if event_id:
             body["event_id"] = event_id
-        return JSONResponse({"error": body}, status_code=status, headers=headers)
+        return JSONResponse({"error": body}, status_code=status, headers=dict(headers or {}))
     if status == 401 and request.method == "GET":
         return Response(status_code=303, headers={"Location": f"/login?next={request.url.path}"})
     templates = request.app.state.templates
@@ -72,9 +73,10 @@ def render_error(
         "message": message,
         "event_id": event_id,
     }
-    return templates.TemplateResponse(
-        request, "errors/error.html", context, status_code=status, headers=headers
+    page: Response = templates.TemplateResponse(
+        request, "errors/error.html", context, status_code=status, headers=dict(headers or {})
     )
+    return page
 
 
 async def _app_error(request: Request, exc: Exception) -> Response:

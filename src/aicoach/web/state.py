@@ -11,9 +11,8 @@ from aicoach.config import Settings
 from aicoach.web.tabs import TabRegistry
 
 if TYPE_CHECKING:
-    from aicoach.jobs.queue import JobQueue
-
     from aicoach.accounts.service import LoginThrottler
+    from aicoach.jobs.queue import JobQueue
 
 
 @dataclass

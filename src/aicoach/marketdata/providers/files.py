@@ -57,7 +57,7 @@ from aicoach.marketdata.resample import ORDER
 
 REQUIRED_COLUMNS: Final = ("time", "open", "high", "low", "close")
 SUFFIXES: Final = (".parquet", ".csv")
-_OFFSET_RE: Final = re.compile(r"(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+_OFFSET_RE: Final = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 _DATE_ONLY_RE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

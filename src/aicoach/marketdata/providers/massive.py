@@ -26,14 +26,16 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote as urlquote
 from zoneinfo import ZoneInfo
 
 import httpx
 import numpy as np
 
+from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.errors import (
+    CalendarRangeError,
     ExpirationNotFoundError,
     InvalidBarRangeError,
     ProviderAuthError,
@@ -60,18 +62,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 T = TypeVar("T")
 
 
-class SessionCalendar(Protocol):
-    """The slice of an ``exchange_calendars.ExchangeCalendar`` (XNYS) this adapter uses."""
-
-    def date_to_session(
-        self, date: Any, direction: Literal["next", "previous", "none"] = ...
-    ) -> Any: ...
-
-
 class MassiveMarketData:
     """Market data from Massive's REST and streaming APIs, mapped to our models.
 
-    ``calendar`` (an XNYS ``exchange_calendars`` calendar, or ``None`` for a weekday rule) stamps
+    ``calendar`` (the XNYS ``MarketCalendar``, or ``None`` for a plain weekday rule) stamps
     weekly and monthly bars at the first session of their window. ``source`` is
     ``REAL_TIME`` or ``DELAYED`` by plan, as told by ``realtime``.
     """
@@ -84,7 +78,7 @@ class MassiveMarketData:
         base_url: str,
         ws_url: str,
         realtime: bool,
-        calendar: SessionCalendar | None,
+        calendar: MarketCalendar | None,
         http: httpx.AsyncClient | None = None,
         max_retries: int = 3,
         *,
@@ -344,16 +338,10 @@ def _weekday_on_or_after(day: date) -> date:
     return day
 
 
-def _first_session_on_or_after(calendar: SessionCalendar | None, day: date) -> date:
+def _first_session_on_or_after(calendar: MarketCalendar | None, day: date) -> date:
     if calendar is None:
         return _weekday_on_or_after(day)
     try:
-        session = calendar.date_to_session(day, "next")
-    except Exception:
-        # exchange_calendars raises outside its loaded range (about 20 years back by default).
-        return _weekday_on_or_after(day)
-    if isinstance(session, datetime):
-        return session.date()
-    if isinstance(session, date):
-        return session
-    raise ProviderResponseError("The session calendar returned something that is not a date.")
+        return day if calendar.is_session(day) else calendar.next_session(day).date
+    except CalendarRangeError:
+        return _weekday_on_or_after(day)  # outside the calendar's years: weekdays are close

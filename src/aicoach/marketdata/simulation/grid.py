@@ -34,7 +34,7 @@ AFTER_MINUTES: Final = 240
 
 @dataclass(frozen=True, slots=True)
 class SessionGrid:
-    """Sessions oldest first; all times UTC ns. ``pre_ns`` ≤ ``open_ns`` < ``close_ns`` ≤ ``ah_ns``."""
+    """Sessions oldest first, in UTC ns: ``pre_ns`` ≤ ``open_ns`` < ``close_ns`` ≤ ``ah_ns``."""
 
     days: npt.NDArray[np.datetime64]
     open_ns: Int64Array

@@ -105,7 +105,7 @@ def _pin(x: FloatArray, hi: float, lo: float) -> FloatArray:
     """Map ``x`` monotonically so its max is ``hi`` and min is ``lo``, endpoints unchanged.
 
     Values between the endpoints are kept; above ``top = max(x_0, x_n)`` they are scaled by
-    ``(hi − top)/(max x − top)``, below ``bot`` likewise. ``hi ≥ top`` and ``lo ≤ bot`` are required.
+    ``(hi − top)/(max x − top)``, below ``bot`` likewise. Needs ``hi ≥ top`` and ``lo ≤ bot``.
     """
     top, bot = max(x[0], x[-1]), min(x[0], x[-1])
     y = x.copy()
@@ -122,7 +122,9 @@ def _pin(x: FloatArray, hi: float, lo: float) -> FloatArray:
     return y
 
 
-def _u_shape(n: int, open_w: float, close_w: float, tau_open: float, tau_close: float) -> FloatArray:
+def _u_shape(
+    n: int, open_w: float, close_w: float, tau_open: float, tau_close: float
+) -> FloatArray:
     tau = (np.arange(n) + 0.5) / n
     return np.asarray(
         1.0 + open_w * np.exp(-tau / tau_open) + close_w * np.exp(-(1.0 - tau) / tau_close),
@@ -135,7 +137,7 @@ def _allocate(total: float, weights: FloatArray) -> FloatArray:
     remainder)."""
     total_i = round(total)
     raw = weights / weights.sum() * total_i
-    base = np.floor(raw)
+    base: FloatArray = np.floor(raw)
     short = int(total_i - base.sum())
     if short > 0:
         base[np.argsort(base - raw)[:short]] += 1.0  # most-truncated first
@@ -173,7 +175,7 @@ def build_session(
     ah = _bridge(z[n_pre:], np.full(n_ah, ext_var), math.log(c),
                  math.log(float(daily.ah_last[i])))  # fmt: skip
 
-    prices = np.round(np.exp(np.concatenate((pre[:-1], reg, ah[1:]))), 2)
+    prices = np.asarray(np.round(np.exp(np.concatenate((pre[:-1], reg, ah[1:]))), 2), np.float64)
     prices[0], prices[-1] = prev_ah, float(daily.ah_last[i])  # exact cents at both ends
     open_sec, close_sec = n_pre, n_pre + n_reg
     regular = prices[open_sec : close_sec + 1]

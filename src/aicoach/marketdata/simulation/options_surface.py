@@ -100,8 +100,11 @@ def strike_grid(spot: float, t_years: float, atm_vol: float, etf: bool) -> Float
     wide = max(0.08, 4.0 * sd)
     lo_near, hi_near = spot * math.exp(-near), spot * math.exp(near)
     lo, hi = max(spot * math.exp(-wide), 0.3 * spot), min(spot * math.exp(wide), 2.5 * spot)
-    fine = np.arange(math.ceil(lo_near / near_step), math.floor(hi_near / near_step) + 1) * near_step
+    fine = (
+        np.arange(math.ceil(lo_near / near_step), math.floor(hi_near / near_step) + 1) * near_step
+    )
     coarse = np.arange(math.ceil(lo / far_step), math.floor(hi / far_step) + 1) * far_step
+    coarse = coarse[(coarse < fine[0]) | (coarse > fine[-1])] if fine.size else coarse
     strikes = np.unique(np.round(np.concatenate((fine, coarse)), 2))
     return np.asarray(strikes[strikes > 0], dtype=np.float64)
 
@@ -196,7 +199,7 @@ def price_chain(
     def last(theo: FloatArray, bid: FloatArray, ask: FloatArray, vol: FloatArray, oi: FloatArray,
              z: FloatArray) -> FloatArray:  # fmt: skip
         tick = _ticks(theo, penny)
-        traded = np.round(np.clip(theo * z ** 0.1, bid, ask) / tick) * tick
+        traded = np.round(np.clip(theo * z**0.1, bid, ask) / tick) * tick
         return np.where((vol + oi) > 0, np.round(np.maximum(traded, tick), 2), np.nan)
 
     return ChainQuotes(

@@ -182,8 +182,8 @@ def daily_path(seed: int, spec: SymbolSpec, grid: SessionGrid, factor: MarketFac
     log_high = 0.5 * (a + b + np.sqrt(spread + 2 * s2 * expo[:, 0]))
     log_low = 0.5 * (a + b - np.sqrt(spread + 2 * s2 * expo[:, 1]))
 
-    open_ = np.round(np.exp(log_open), 2)
-    close = np.round(np.exp(log_close), 2)
+    open_ = np.asarray(np.round(np.exp(log_open), 2), dtype=np.float64)
+    close = np.asarray(np.round(np.exp(log_close), 2), dtype=np.float64)
     high = np.maximum(np.round(np.exp(log_high), 2), np.maximum(open_, close))
     low = np.minimum(np.round(np.exp(log_low), 2), np.minimum(open_, close))
 
@@ -207,7 +207,7 @@ def daily_path(seed: int, spec: SymbolSpec, grid: SessionGrid, factor: MarketFac
 
 
 def realized_vol(path: DailyPath, i: int, window: int = 20) -> float:
-    """Annualised close-to-close realised volatility over the ``window`` sessions ending at ``i``."""
+    """Annualised close-to-close realised volatility of the ``window`` sessions ending at ``i``."""
     lo = max(1, i - window + 1)
     closes = path.close[lo - 1 : i + 1]
     if closes.shape[0] < 3:

@@ -115,8 +115,17 @@ UNIVERSE: Final[dict[str, SymbolSpec]] = {
         _etf("SPY", "SPDR S&P 500 ETF Trust", 0.013, 1.0, 685.0, 0.17, 70e6, 1, daily=True),
         _etf("QQQ", "Invesco QQQ Trust", 0.005, 1.15, 615.0, 0.22, 45e6, 1, daily=True),
         _etf("IWM", "iShares Russell 2000 ETF", 0.011, 1.15, 248.0, 0.23, 30e6, 1, daily=True),
-        _etf("DIA", "SPDR Dow Jones Industrial Average ETF", 0.015, 0.9, 482.0, 0.16, 3.5e6, 3,
-             daily=False),  # fmt: skip
+        _etf(
+            "DIA",
+            "SPDR Dow Jones Industrial Average ETF",
+            0.015,
+            0.9,
+            482.0,
+            0.16,
+            3.5e6,
+            3,
+            daily=False,
+        ),
         _stock("AAPL", "Apple Inc.", 0.005, 1.15, 271.0, 0.28, 0.03, 50e6, 1, 0.04),
         _stock("MSFT", "Microsoft Corporation", 0.007, 1.05, 483.0, 0.26, 0.03, 20e6, 2, 0.045),
         _stock("NVDA", "NVIDIA Corporation", 0.0003, 1.8, 187.0, 0.50, 0.15, 180e6, 1, 0.08),
@@ -125,8 +134,19 @@ UNIVERSE: Final[dict[str, SymbolSpec]] = {
         _stock("META", "Meta Platforms, Inc.", 0.003, 1.3, 660.0, 0.40, 0.05, 12e6, 5, 0.10),
         _stock("TSLA", "Tesla, Inc.", 0.0, 2.0, 450.0, 0.60, 0.05, 90e6, 3, 0.09),
         _stock("AMD", "Advanced Micro Devices, Inc.", 0.0, 1.8, 214.0, 0.52, 0.08, 45e6, 2, 0.08),
-        _stock("JPM", "JPMorgan Chase & Co.", 0.019, 1.05, 322.0, 0.25, 0.03, 9e6, 2, 0.03,
-               exchange="XNYS"),  # fmt: skip
+        _stock(
+            "JPM",
+            "JPMorgan Chase & Co.",
+            0.019,
+            1.05,
+            322.0,
+            0.25,
+            0.03,
+            9e6,
+            2,
+            0.03,
+            exchange="XNYS",
+        ),
         _stock("NFLX", "Netflix, Inc.", 0.0, 1.2, 94.0, 0.40, 0.06, 40e6, 1, 0.09),
     )
 }

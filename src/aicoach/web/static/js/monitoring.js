@@ -13,7 +13,25 @@
   var BEARER = /\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
   var API_TOKEN = /aic_[A-Za-z0-9_-]{32,}/g;
 
+  // Values on the page that are secret whatever their label: typed passwords, the CSRF token.
+  function pageSecrets() {
+    var found = [];
+    document.querySelectorAll('input[type="password"]').forEach(function (input) {
+      if (input.value && input.value.length >= 6) found.push(input.value);
+    });
+    document.querySelectorAll('meta[name="csrf-token"], input[name="csrf_token"]').forEach(
+      function (node) {
+        var value = node.getAttribute("content") || node.getAttribute("value");
+        if (value && value.length >= 6) found.push(value);
+      }
+    );
+    return found;
+  }
+
+  var secrets = [];
+
   function scrubString(text) {
+    for (var i = 0; i < secrets.length; i++) text = text.split(secrets[i]).join(FILTERED);
     return text
       .replace(BEARER, function (_m, scheme, space) { return scheme + space + FILTERED; })
       .replace(API_TOKEN, FILTERED)
@@ -76,9 +94,9 @@
     integrations: function (defaults) { return defaults.concat(integrations); },
     replaysSessionSampleRate: config.replaysSessionSampleRate || 0,
     replaysOnErrorSampleRate: config.replaysOnErrorSampleRate || 0,
-    beforeSend: function (event) { return scrub(event, 0); },
-    beforeSendTransaction: function (event) { return scrub(event, 0); },
-    beforeBreadcrumb: function (crumb) { return scrub(crumb, 0); },
+    beforeSend: function (event) { secrets = pageSecrets(); return scrub(event, 0); },
+    beforeSendTransaction: function (event) { secrets = pageSecrets(); return scrub(event, 0); },
+    beforeBreadcrumb: function (crumb) { secrets = pageSecrets(); return scrub(crumb, 0); },
   });
 
   var userId = meta("aicoach-user-id");
