@@ -15,6 +15,7 @@ Every comparison first checks that both sides computed the same numbers.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import QuantLib as ql
@@ -23,15 +24,17 @@ from vollib.black_scholes_merton.greeks import analytical as vollib_greeks
 from vollib.black_scholes_merton.implied_volatility import implied_volatility as vollib_iv
 
 from aicoach.options.american import american_price
-from aicoach.options.iv import implied_vol
-from aicoach.options.pricing import bsm_price, bsm_price_and_greeks
+from aicoach.options.iv import IVResult, implied_vol
+from aicoach.options.pricing import FloatArray, Greeks, bsm_price, bsm_price_and_greeks
 from bench.harness import Report, best_seconds
 
 N, SUBSAMPLE = 10_000, 500
+Arr = np.ndarray[Any, Any]
+Ours = tuple[IVResult, tuple[FloatArray, Greeks]]
 S, R, Q = 100.0, 0.045, 0.012
 
 
-def _chain(n: int, seed: int = 11) -> tuple[np.ndarray, ...]:
+def _chain(n: int, seed: int = 11) -> tuple[Arr, ...]:
     """A realistic chain: strikes 60%-160% of spot, 1 day to 2 years, vols 12%-90%."""
     rng = np.random.default_rng(seed)
     k = np.round(S * rng.uniform(0.6, 1.6, n), 1)
@@ -42,7 +45,9 @@ def _chain(n: int, seed: int = 11) -> tuple[np.ndarray, ...]:
     return is_call, k, t, sigma, price
 
 
-def plain_numpy_bs(is_call, s, k, t, r, q, sigma):  # type: ignore[no-untyped-def]
+def plain_numpy_bs(
+    is_call: Arr, s: float, k: Arr, t: Arr, r: float, q: float, sigma: Arr
+) -> tuple[Arr, ...]:
     """What a numpy user writes: the textbook formulas, no edge cases, no input checks."""
     phi = np.where(is_call, 1.0, -1.0)
     sqrt_t = np.sqrt(t)
@@ -65,13 +70,13 @@ def plain_numpy_bs(is_call, s, k, t, r, q, sigma):  # type: ignore[no-untyped-de
     return price, delta, gamma, theta, vega, rho, vanna, charm
 
 
-def _ours(is_call, k, t, price):  # type: ignore[no-untyped-def]
+def _ours(is_call: Arr, k: Arr, t: Arr, price: Arr) -> Ours:
     iv = implied_vol(is_call, price, S, k, t, R, Q)
     return iv, bsm_price_and_greeks(is_call, S, k, t, R, Q, iv.iv)
 
 
-def _vollib_loop(is_call, k, t, price) -> list[tuple[float, ...]]:  # type: ignore[no-untyped-def]
-    out = []
+def _vollib_loop(is_call: Arr, k: Arr, t: Arr, price: Arr) -> list[tuple[float, ...]]:
+    out: list[tuple[float, ...]] = []
     for i in range(len(k)):
         flag = "c" if is_call[i] else "p"
         try:
@@ -95,8 +100,8 @@ def _vollib_loop(is_call, k, t, price) -> list[tuple[float, ...]]:  # type: igno
     return out
 
 
-def _quantlib_loop(is_call, k, t, price) -> list[tuple[float, ...]]:  # type: ignore[no-untyped-def]
-    out = []
+def _quantlib_loop(is_call: Arr, k: Arr, t: Arr, price: Arr) -> list[tuple[float, ...]]:
+    out: list[tuple[float, ...]] = []
     for i in range(len(k)):
         kind = ql.Option.Call if is_call[i] else ql.Option.Put
         payoff = ql.PlainVanillaPayoff(kind, float(k[i]))
@@ -104,8 +109,9 @@ def _quantlib_loop(is_call, k, t, price) -> list[tuple[float, ...]]:  # type: ig
         discount = math.exp(-R * t[i])
         try:
             std_dev = ql.blackFormulaImpliedStdDev(
-                kind, float(k[i]), forward, float(price[i]), discount
-            )
+                kind, float(k[i]), forward, float(price[i]), discount, 0.0,
+                0.3 * math.sqrt(t[i]), 1e-12, 100,
+            )  # fmt: skip
         except RuntimeError:  # QuantLib refuses prices without time value
             out.append((math.nan,) * 6)
             continue
@@ -124,7 +130,7 @@ def _quantlib_loop(is_call, k, t, price) -> list[tuple[float, ...]]:  # type: ig
     return out
 
 
-def _check_iv_greeks(ours, theirs, idx, what: str) -> None:  # type: ignore[no-untyped-def]
+def _check_iv_greeks(ours: Ours, theirs: list[tuple[float, ...]], idx: Arr, what: str) -> None:
     iv, (_, g) = ours
     ref = np.array(theirs)
     good = iv.ok[idx] & (g.vega_per_vol_point[idx] > 1e-3)  # where vol is well determined

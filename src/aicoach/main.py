@@ -17,16 +17,21 @@ from aicoach.accounts.service import LoginThrottler
 from aicoach.config import Settings
 from aicoach.db import create_engine, session_factory
 from aicoach.jobs.queue import build_queue
+from aicoach.levels import routes as levels_routes
+from aicoach.levels.service import LevelsService
+from aicoach.marketdata import routes as market_routes
+from aicoach.marketdata.registry import build_market_data
 from aicoach.migrations.runner import upgrade_to_head
 from aicoach.observability import metrics, sentry, tunnel
 from aicoach.observability.logging import configure_logging
 from aicoach.observability.middleware import ObservabilityMiddleware
+from aicoach.watchlist import routes as watchlist_routes
 from aicoach.web import handlers
 from aicoach.web import pages as web_pages
 from aicoach.web.deps import csrf_protect
 from aicoach.web.middleware import BodyLimitMiddleware, CSRFCookieMiddleware
 from aicoach.web.state import AppState
-from aicoach.web.tabs import TabRegistry
+from aicoach.web.tabs import build_tabs
 from aicoach.web.templating import STATIC_DIR, build_templates
 
 log = logging.getLogger(__name__)
@@ -43,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await upgrade_to_head(settings)
         engine = create_engine(settings)
         jobs = build_queue(settings)
+        market = build_market_data(settings)
         metrics.register_queue_depth(jobs.pending)
         state = AppState(
             settings=settings,
@@ -50,7 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sessions=session_factory(engine),
             throttler=LoginThrottler(session_factory(engine), settings),
             jobs=jobs,
-            tabs=TabRegistry(),
+            tabs=build_tabs(),
+            market=market,
+            levels=LevelsService(market),
         )
         app.state.aicoach = state
         consumer = jobs.start_consumer() if settings.jobs_in_process else None
@@ -60,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)
+            await market.provider.aclose()
             await engine.dispose()
             sentry.flush()
 
@@ -75,7 +84,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     handlers.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     csrf = [Depends(csrf_protect)]
-    for router in (web_pages.router, account_pages.router, account_routes.router):
+    for router in (
+        web_pages.router,
+        account_pages.router,
+        account_routes.router,
+        market_routes.router,
+        watchlist_routes.router,
+        levels_routes.router,
+    ):
         app.include_router(router, dependencies=csrf)
     # Machine endpoints: scraped by Prometheus, posted to by the Sentry browser SDK (no cookies).
     app.include_router(metrics.metrics_router)

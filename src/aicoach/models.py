@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aicoach.accounts import models as accounts_models
 from aicoach.kit.orm import Base
+from aicoach.watchlist import models as watchlist_models
 
 metadata = Base.metadata
 
-__all__ = ["accounts_models", "metadata"]
+__all__ = ["accounts_models", "metadata", "watchlist_models"]

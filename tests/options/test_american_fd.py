@@ -21,7 +21,9 @@ R = 0.045
 TODAY = ql.Date(15, 1, 2025)
 
 
-def _ql_option(is_call: bool, k: float, days: int, q: float, sigma: float, spot: float = S):
+def _ql_option(
+    is_call: bool, k: float, days: int, q: float, sigma: float, spot: float = S
+) -> ql.VanillaOption:
     ql.Settings.instance().evaluationDate = TODAY
     dc = ql.Actual365Fixed()
     process = ql.BlackScholesMertonProcess(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import mpmath as mp
 import numpy as np
@@ -40,6 +41,7 @@ GRID = list(
         [0.0, 0.03],  # q
     )
 )
+Chain = tuple[np.ndarray, ...]
 FIELDS = [
     "delta",
     "gamma",
@@ -56,18 +58,20 @@ def close(ours: float, ref: float) -> bool:
 
 
 @pytest.fixture(scope="module")
-def chain() -> tuple[np.ndarray, ...]:
+def chain() -> Chain:
     c, m, t, v, q = (np.array(col) for col in zip(*GRID, strict=True))
     return c.astype(bool), S * m, t, v, q
 
 
 @pytest.fixture(scope="module")
-def ours(chain: tuple[np.ndarray, ...]) -> tuple[np.ndarray, Greeks]:
+def ours(chain: Chain) -> tuple[np.ndarray, Greeks]:
     c, k, t, v, q = chain
     return bsm_price_and_greeks(c, S, k, t, R, q, v)
 
 
-def test_price_and_greeks_match_quantlib_black_calculator(chain, ours) -> None:
+def test_price_and_greeks_match_quantlib_black_calculator(
+    chain: Chain, ours: tuple[np.ndarray, Greeks]
+) -> None:
     c, k, t, v, q = chain
     price, g = ours
     for i in range(len(c)):
@@ -84,7 +88,7 @@ def test_price_and_greeks_match_quantlib_black_calculator(chain, ours) -> None:
         assert close(g.rho_per_rate_point[i], calc.rho(t[i]) / 100.0), GRID[i]
 
 
-def test_price_and_greeks_match_vollib(chain, ours) -> None:
+def test_price_and_greeks_match_vollib(chain: Chain, ours: tuple[np.ndarray, Greeks]) -> None:
     c, k, t, v, q = chain
     price, g = ours
     for i in range(len(c)):
@@ -99,7 +103,7 @@ def test_price_and_greeks_match_vollib(chain, ours) -> None:
         assert close(g.rho_per_rate_point[i], vollib_greeks.rho(*args)), GRID[i]
 
 
-def test_all_greeks_match_scalar_reference(chain, ours) -> None:
+def test_all_greeks_match_scalar_reference(chain: Chain, ours: tuple[np.ndarray, Greeks]) -> None:
     c, k, t, v, q = chain
     price, g = ours
     for i in range(len(c)):
@@ -109,7 +113,7 @@ def test_all_greeks_match_scalar_reference(chain, ours) -> None:
             assert close(getattr(g, field)[i], ref[field]), (field, GRID[i])
 
 
-def _mp_price(is_call: bool, s, k, t, r, q, sigma):
+def _mp_price(is_call: bool, s: Any, k: Any, t: Any, r: Any, q: Any, sigma: Any) -> Any:
     sd = sigma * mp.sqrt(t)
     d1 = (mp.log(s / k) + (r - q + sd * sd / (2 * t)) * t) / sd
     d2 = d1 - sd
@@ -129,7 +133,9 @@ def _mp_price(is_call: bool, s, k, t, r, q, sigma):
         (False, 300.0, 30 / 365, 0.05, 0.03),
     ],
 )
-def test_vanna_and_charm_match_high_precision_derivatives(is_call, k, t, sigma, q) -> None:
+def test_vanna_and_charm_match_high_precision_derivatives(
+    is_call: bool, k: float, t: float, sigma: float, q: float
+) -> None:
     """No library ships vanna/charm: differentiate a 40-digit mpmath price numerically."""
     mp.mp.dps = 40
     vanna_ref = mp.diff(lambda s_, v_: _mp_price(is_call, s_, k, t, R, q, v_), (S, sigma), (1, 1))
@@ -168,7 +174,9 @@ def test_quantlib_analytic_engine_with_dates_agrees() -> None:
         assert close(float(g.theta_per_day), option.thetaPerDay())
 
 
-def test_broadcasting_and_separate_entry_points_agree(chain, ours) -> None:
+def test_broadcasting_and_separate_entry_points_agree(
+    chain: Chain, ours: tuple[np.ndarray, Greeks]
+) -> None:
     c, k, t, v, q = chain
     price, g = ours
     np.testing.assert_array_equal(bsm_price(c, S, k, t, R, q, v), price)

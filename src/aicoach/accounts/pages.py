@@ -21,6 +21,7 @@ from aicoach.accounts.service import AccountService
 from aicoach.errors import AICoachError
 from aicoach.kit.orm import utcnow
 from aicoach.web.deps import (
+    RowId,
     AdminUser,
     OptionalPrincipal,
     Principal,
@@ -226,7 +227,7 @@ async def settings_password(
 
 @router.post("/settings/sessions/{session_id}/end")
 async def settings_end_session(
-    session_id: int, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+    session_id: RowId, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     await AccountService(session, settings).end_session(principal.user.id, session_id)
     return _back("session")
@@ -263,7 +264,7 @@ async def settings_create_token(
 
 @router.post("/settings/tokens/{token_id}/revoke")
 async def settings_revoke_token(
-    token_id: int, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+    token_id: RowId, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
     await AccountService(session, settings).revoke_token(principal.user.id, token_id)
     return _back("token-revoked")
@@ -300,7 +301,7 @@ async def admin_create_invite(
 
 @router.post("/admin/invites/{invite_id}/revoke")
 async def admin_revoke_invite(
-    invite_id: int, admin: AdminUser, session: SessionDep, settings: SettingsDep
+    invite_id: RowId, admin: AdminUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     try:
         await AccountService(session, settings).revoke_invite(admin, invite_id)

@@ -18,7 +18,7 @@ from aicoach.accounts.schemas import (
 from aicoach.accounts.service import AccountService
 from aicoach.errors import BadRequestError
 from aicoach.kit.orm import utcnow
-from aicoach.web.deps import AdminUser, CurrentUser, PrincipalDep, SessionDep, SettingsDep
+from aicoach.web.deps import RowId, AdminUser, CurrentUser, PrincipalDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -61,7 +61,7 @@ async def list_sessions(
 
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def end_session(
-    session_id: int, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    session_id: RowId, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     await AccountService(session, settings).end_session(user.id, session_id)
     return Response(status_code=204)
@@ -97,7 +97,7 @@ async def create_token(
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_token(
-    token_id: int, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    token_id: RowId, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     await AccountService(session, settings).revoke_token(user.id, token_id)
     return Response(status_code=204)
@@ -132,7 +132,7 @@ async def create_invite(
 
 @router.delete("/admin/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_invite(
-    invite_id: int, admin: AdminUser, session: SessionDep, settings: SettingsDep
+    invite_id: RowId, admin: AdminUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     await AccountService(session, settings).revoke_invite(admin, invite_id)
     return Response(status_code=204)

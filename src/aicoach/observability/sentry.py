@@ -111,7 +111,7 @@ def init_sentry(settings: Settings) -> bool:
         dsn=settings.sentry_dsn,
         environment=environment_name(settings),
         release=release_name(settings),
-        traces_sample_rate=settings.sentry_traces_sample_rate,
+        traces_sample_rate=settings.sentry_traces_sample_rate or None,
         integrations=[
             StarletteIntegration(
                 transaction_style="url", failed_request_status_codes=set(_SERVER_ERRORS)

@@ -14,14 +14,15 @@ which keeps rounding from inventing hair-thin profitable ranges at a strike.
 **Several expiries (numeric).** Legs expiring later are still worth their model value at the
 first expiry, which is smooth and non-linear. The P&L is evaluated on a dense grid from near 0 to
 3x the highest strike (plus every strike and a far point at 50x), local extrema are refined with
-bounded Brent (``scipy.optimize.minimize_scalar``) between their grid neighbours, and breakevens are
-``brentq`` roots of every sign change. ``unlimited`` is decided by the asymptotic slope as
-``S -> inf`` (front calls ``units``, later calls ``units * exp(-q tau)``, stock ``units``), which the
-caller passes in. The method used is named in :attr:`ExpiryProfile.method`.
+bounded Brent (``scipy.optimize.minimize_scalar``) between their grid neighbours, and breakevens
+are ``brentq`` roots of every sign change. ``unlimited`` is decided by the asymptotic slope as
+``S -> inf`` (front calls ``units``, later calls ``units * exp(-q tau)``, stock ``units``), which
+the caller passes in. The method used is named in :attr:`ExpiryProfile.method`.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -109,6 +110,15 @@ def _breakevens(ranges: Sequence[tuple[float, float | None]]) -> tuple[float, ..
     return tuple(sorted(ends))
 
 
+def _arg_extreme(pnl: FloatArray, sign: float) -> int:
+    """Index of the max of ``sign * pnl``; on a tie a strike is preferred over ``S = 0``."""
+    y = sign * pnl
+    i = int(np.argmax(y))
+    if i == 0 and y.size > 1 and y[1:].max() >= y[0]:
+        i = 1 + int(np.argmax(y[1:]))
+    return i
+
+
 def exact_expiry_profile(arr: LegArrays) -> ExpiryProfile:
     """Exact profile of a single-expiry position (module docstring, "Single expiry")."""
     strikes = np.unique(arr.strike[~np.isnan(arr.strike)])
@@ -131,7 +141,7 @@ def exact_expiry_profile(arr: LegArrays) -> ExpiryProfile:
     elif slope > 0:
         ranges.append((last - p_last / slope, None))
     merged = _merge(ranges)
-    i_max, i_min = int(np.argmax(pnl)), int(np.argmin(pnl))
+    i_max, i_min = _arg_extreme(pnl, 1.0), _arg_extreme(pnl, -1.0)
     return ExpiryProfile(
         max_gain=None if slope > 0 else float(pnl[i_max]),
         max_gain_unlimited=slope > 0,
@@ -164,7 +174,7 @@ def _refine(pnl_fn: PnlFn, s: FloatArray, p: FloatArray, sign: float) -> tuple[f
         )  # fmt: skip
         if -float(res.fun) > best_y:
             best_x, best_y = float(res.x), -float(res.fun)
-    return best_x, sign * best_y
+    return (0.0 if best_x == float(s[0]) else best_x), sign * best_y
 
 
 def numeric_expiry_profile(
@@ -200,7 +210,7 @@ def numeric_expiry_profile(
             roots.append(float(brentq(scalar, a, b, xtol=1e-12 * k_max, rtol=1e-14)))
     edges = [lo, *roots, math.inf]
     ranges: list[tuple[float, float | None]] = []
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
+    for a, b in itertools.pairwise(edges):
         mid = 0.5 * (a + b) if math.isfinite(b) else far
         if scalar(mid) > tol:
             ranges.append((0.0 if a == lo else a, None if not math.isfinite(b) else b))

@@ -7,8 +7,9 @@ any scenario shifts): simple, stated, and for the usual structures close to the 
 volatility the market prices the range with. The caller may pass its own ``sigma`` instead.
 Then, for the profitable ranges ``(a, b)`` of the expiry P&L (see :mod:`aicoach.options.payoff`)::
 
-    P(a < S_T < b) = N(z(b)) - N(z(a)),   z(x) = (ln(x / S) - (r - q - sigma^2/2) t) / (sigma sqrt t)
-    PoP            = sum over ranges     (z(0) = -inf, z(inf) = +inf)
+    z(x)           = (ln(x / S) - (r - q - sigma^2/2) t) / (sigma sqrt t)
+    P(a < S_T < b) = N(z(b)) - N(z(a))        (z(0) = -inf, z(inf) = +inf)
+    PoP            = sum over the ranges
 
 Expected move: the one-standard-deviation move ``S sigma sqrt(t)`` (dollars), the convention
 traders quote; ``[S - m, S + m]`` is the range shown.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aicoach.accounts import security
@@ -21,10 +21,15 @@ from aicoach.config import Settings
 from aicoach.db import transaction
 from aicoach.errors import AuthenticationRequiredError, CSRFError
 from aicoach.kit.orm import utcnow
+from aicoach.levels.service import LevelsService
+from aicoach.marketdata.service import MarketDataService
 from aicoach.observability.context import bind_user
 from aicoach.web.state import AppState
 
 _TOUCH_EVERY = timedelta(minutes=1)
+
+#: A row id in a path: positive and within a 32-bit integer, so no backend overflows on it.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Row id.")]
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
@@ -34,6 +39,20 @@ def get_state(request: Request) -> AppState:
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_market(state: StateDep) -> MarketDataService:
+    return state.market
+
+
+MarketDep = Annotated[MarketDataService, Depends(get_market)]
+
+
+def get_levels(state: StateDep) -> LevelsService:
+    return state.levels
+
+
+LevelsDep = Annotated[LevelsService, Depends(get_levels)]
 
 
 def get_settings(state: StateDep) -> Settings:

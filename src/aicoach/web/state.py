@@ -13,6 +13,8 @@ from aicoach.web.tabs import TabRegistry
 if TYPE_CHECKING:
     from aicoach.accounts.service import LoginThrottler
     from aicoach.jobs.queue import JobQueue
+    from aicoach.levels.service import LevelsService
+    from aicoach.marketdata.service import MarketDataService
 
 
 @dataclass
@@ -23,5 +25,7 @@ class AppState:
     throttler: LoginThrottler
     jobs: JobQueue
     tabs: TabRegistry
+    market: MarketDataService
+    levels: LevelsService
     # Slices add their long-lived clients here (market data, LLM, ...), built in lifespan.
     services: dict[str, Any] = field(default_factory=dict)
