@@ -35,6 +35,12 @@ class MarketDataProviderName(StrEnum):
     FILES = "files"
 
 
+class LLMProviderName(StrEnum):
+    OFFLINE = "offline"
+    OPENAI = "openai"
+    ANTHROPIC = "anthropic"
+
+
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -96,6 +102,78 @@ class Settings(BaseSettings):
     files_dir: Path | None = Field(None, validation_alias=_env("FILES_DIR"))
     cache_ttl_seconds: float = Field(15.0, ge=0, validation_alias=_env("CACHE_TTL_SECONDS"))
     risk_free_rate: float = Field(0.04, ge=-0.05, le=0.25, validation_alias=_env("RISK_FREE_RATE"))
+
+    # --- LLM (chat.llm; docs/adr/0003-llm-adapters.md) -------------------------------------
+    llm_provider: LLMProviderName = Field(
+        LLMProviderName.OFFLINE, validation_alias=_env("LLM_PROVIDER")
+    )
+    openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
+    openai_base_url: str = Field(
+        "https://api.openai.com/v1", validation_alias=_env("OPENAI_BASE_URL")
+    )
+    openai_model: str = Field("gpt-4o-mini", min_length=1, validation_alias=_env("OPENAI_MODEL"))
+    anthropic_api_key: SecretStr | None = Field(None, validation_alias=_env("ANTHROPIC_API_KEY"))
+    anthropic_base_url: str = Field(
+        "https://api.anthropic.com", validation_alias=_env("ANTHROPIC_BASE_URL")
+    )
+    anthropic_model: str = Field(
+        "claude-haiku-4-5", min_length=1, validation_alias=_env("ANTHROPIC_MODEL")
+    )
+    llm_temperature: float = Field(0.3, ge=0.0, le=2.0, validation_alias=_env("LLM_TEMPERATURE"))
+    llm_max_tokens: int = Field(1500, ge=16, le=200_000, validation_alias=_env("LLM_MAX_TOKENS"))
+    llm_timeout_seconds: float = Field(
+        60.0, gt=0, le=600, validation_alias=_env("LLM_TIMEOUT_SECONDS")
+    )
+    llm_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("LLM_MAX_RETRIES"))
+    llm_price_input_per_mtok: float | None = Field(
+        None, ge=0, validation_alias=_env("LLM_PRICE_INPUT_PER_MTOK")
+    )
+    llm_price_output_per_mtok: float | None = Field(
+        None, ge=0, validation_alias=_env("LLM_PRICE_OUTPUT_PER_MTOK")
+    )
+
+    @field_validator(
+        "openai_api_key",
+        "anthropic_api_key",
+        "llm_price_input_per_mtok",
+        "llm_price_output_per_mtok",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        """``OPENAI_API_KEY=`` (as in .env.example) means no key, not an empty one."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("openai_base_url", "anthropic_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _llm_key_present(self) -> Settings:
+        """Fail at start-up, not on the first chat: the vendors' own hosts need a key (local
+        OpenAI-compatible servers do not)."""
+        provider = self.llm_provider
+        if (
+            provider is LLMProviderName.ANTHROPIC
+            and self.anthropic_api_key is None
+            and "api.anthropic.com" in self.anthropic_base_url
+        ):
+            raise ValueError("LLM_PROVIDER=anthropic needs ANTHROPIC_API_KEY")
+        if (
+            provider is LLMProviderName.OPENAI
+            and self.openai_api_key is None
+            and "api.openai.com" in self.openai_base_url
+        ):
+            raise ValueError(
+                "LLM_PROVIDER=openai needs OPENAI_API_KEY "
+                "(or OPENAI_BASE_URL pointing at a local OpenAI-compatible server)"
+            )
+        return self
+
+    # --- end LLM ------------------------------------------------------------------------------
 
     @field_validator("log_level")
     @classmethod

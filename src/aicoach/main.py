@@ -14,6 +14,7 @@ from aicoach import __version__
 from aicoach.accounts import pages as account_pages
 from aicoach.accounts import routes as account_routes
 from aicoach.accounts.service import LoginThrottler
+from aicoach.charts import pages as chart_pages
 from aicoach.config import Settings
 from aicoach.db import create_engine, session_factory
 from aicoach.jobs.queue import build_queue
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if consumer is not None:
                 consumer.stop(graceful=True)
             await market.provider.aclose()
+            await tunnel.close_tunnel_client(app)
             await engine.dispose()
             sentry.flush()
 
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         market_routes.router,
         watchlist_routes.router,
         levels_routes.router,
+        chart_pages.router,
     ):
         app.include_router(router, dependencies=csrf)
     # Machine endpoints: scraped by Prometheus, posted to by the Sentry browser SDK (no cookies).

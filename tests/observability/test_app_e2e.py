@@ -5,8 +5,8 @@ and the tunnel are wired."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import time
 from typing import Any
 
 import httpx
@@ -64,7 +64,7 @@ async def test_real_app_error_event(app_factory: Any, receiver: SentryReceiver) 
     assert tunnel.status_code == 400
     sentry.flush(timeout=5)
     receiver.wait_for_events(1, timeout=5)
-    time.sleep(0.3)
+    await asyncio.sleep(0.3)
     events = receiver.events
     assert len(events) == 1, [e.get("exception") for e in events]
     event = events[0]

@@ -43,6 +43,7 @@ def build_app(tmp_path: Path, receiver: SentryReceiver) -> FastAPI:
         sentry_environment="browser-test",
         sentry_release="aicoach@1.2.3+feedbeef",
     )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -95,7 +96,9 @@ def test_browser_errors_reach_sentry_once_each_and_clean(
             response = page.goto(f"{url}/page")
             assert response is not None
             request_id = response.headers["x-request-id"]
-            page.wait_for_function("window.Sentry && window.Sentry.getClient && !!Sentry.getClient()")
+            page.wait_for_function(
+                "window.Sentry && window.Sentry.getClient && !!Sentry.getClient()"
+            )
             # An uncaught error (its message even carries the cookies) and an unhandled rejection.
             page.evaluate(
                 "setTimeout(() => { throw new Error('browser boom ' + document.cookie + ' pw='"

@@ -35,7 +35,10 @@ def _event() -> dict[str, object]:
         "contexts": {"llm": {"input_tokens": 812, "auth": "Basic dXNlcjpwYXNzd29yZA=="}},
         "breadcrumbs": {
             "values": [
-                {"category": "httpx", "data": {"url": f"https://api.massive.com/v3?apiKey={PROVIDER_KEY}"}},
+                {
+                    "category": "httpx",
+                    "data": {"url": f"https://api.massive.com/v3?apiKey={PROVIDER_KEY}"},
+                },
                 {"message": f"session {SESSION_ID} touched"},
             ]
         },
@@ -83,12 +86,12 @@ def test_event_keeps_no_secret_anywhere() -> None:
     for secret in (PASSWORD, SESSION_ID, CSRF_TOKEN, API_TOKEN, PROVIDER_KEY, "dXNlcjpwYXNzd29yZA"):
         assert secret not in text, secret
     # What is not secret survives, so the event stays useful.
-    assert event["request"]["headers"]["Accept"] == "application/json"  # type: ignore[index]
-    assert event["request"]["data"]["email"] == "a@example.com"  # type: ignore[index]
-    assert event["contexts"]["llm"]["input_tokens"] == 812  # type: ignore[index]
-    assert "page=2" in event["request"]["query_string"]  # type: ignore[index]
-    assert event["request"]["data"]["password"] == FILTERED  # type: ignore[index]
-    frame = event["exception"]["values"][0]["stacktrace"]["frames"][0]  # type: ignore[index]
+    assert event["request"]["headers"]["Accept"] == "application/json"
+    assert event["request"]["data"]["email"] == "a@example.com"
+    assert event["contexts"]["llm"]["input_tokens"] == 812
+    assert "page=2" in event["request"]["query_string"]
+    assert event["request"]["data"]["password"] == FILTERED
+    frame = event["exception"]["values"][0]["stacktrace"]["frames"][0]
     assert frame["vars"]["count"] == 3
     # Source lines are only checked for known secrets: code stays readable.
     assert frame["context_line"] == '    password = body["password"]'

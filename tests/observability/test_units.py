@@ -45,7 +45,9 @@ ENVELOPE = (
         ("deflate", zlib.compress),
     ],
 )
-def test_receiver_accepts_encodings(receiver: SentryReceiver, encoding: str, encode: object) -> None:
+def test_receiver_accepts_encodings(
+    receiver: SentryReceiver, encoding: str, encode: object
+) -> None:
     assert callable(encode)
     r = httpx.post(
         f"{receiver.url}/api/3/envelope/",
@@ -61,7 +63,9 @@ def test_receiver_accepts_encodings(receiver: SentryReceiver, encoding: str, enc
 def test_receiver_refuses_other_paths_and_garbage(receiver: SentryReceiver) -> None:
     assert httpx.post(f"{receiver.url}/api/x/envelope/", content=ENVELOPE).status_code == 404
     assert httpx.post(f"{receiver.url}/api/1/store/", content=ENVELOPE).status_code == 404
-    r = httpx.post(f"{receiver.url}/api/1/envelope/", content=b"\x00", headers={"Content-Encoding": "br"})
+    r = httpx.post(
+        f"{receiver.url}/api/1/envelope/", content=b"\x00", headers={"Content-Encoding": "br"}
+    )
     assert r.status_code == 400
     assert receiver.requests == [] and len(receiver.rejected) == 3
 
@@ -83,7 +87,12 @@ def test_envelope_round_trip() -> None:
 
 def test_parse_dsn() -> None:
     d = parse_dsn("https://abc@o1.ingest.sentry.io/4507")
-    assert (d.host, d.port, d.project_id, d.public_key) == ("o1.ingest.sentry.io", 443, "4507", "abc")
+    assert (d.host, d.port, d.project_id, d.public_key) == (
+        "o1.ingest.sentry.io",
+        443,
+        "4507",
+        "abc",
+    )
     assert d.envelope_url == "https://o1.ingest.sentry.io/api/4507/envelope/"
     p = parse_dsn("http://k@Sentry.Local:9000/prefix/7")
     assert p.envelope_url == "http://sentry.local:9000/prefix/api/7/envelope/"

@@ -2,6 +2,13 @@
 
 The session the levels describe: today's if today is a trading day, else the next one (on a
 weekend the trader prepares Monday: "prior day" is Friday and there is no intraday data yet).
+
+Historical data (e.g. a ``files`` folder whose bars end years ago): when the provider's data
+ends before the session preceding that one, levels are computed *as of the data's end* — the
+last quote's ``as_of`` becomes "now" and the session is the one in progress at that instant, or
+the next one if the data ends after its close (a daily file ending on a Friday gives Monday's
+levels with Friday as "prior day"). ``historical: true`` in the payload says so; ``as_of`` is the
+data's end. Without this a stale dataset would yield no levels at all (no bars in the look-back).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ class LevelsReport:
     as_of: datetime
     stale: bool
     pivot_table: dict[str, dict[str, dict[str, float]]]
+    historical: bool = False  # levels as of the data's end, not now (see module docstring)
 
     def to_dict(self) -> dict[str, object]:
         body = self.levels.to_dict()
@@ -42,6 +50,7 @@ class LevelsReport:
                 "as_of": self.as_of.isoformat(),
                 "stale": self.stale,
                 "pivot_table": self.pivot_table,
+                "historical": self.historical,
             }
         )
         return body
@@ -58,11 +67,25 @@ class LevelsService:
             calendar.session(today) if calendar.is_session(today) else calendar.next_session(today)
         )
 
+    def historical_session(self, data_end: datetime, session: Session) -> Session | None:
+        """The session to describe when the data ends before ``session``'s prior session
+        (see the module docstring), else ``None``."""
+        calendar = self.market.calendar
+        if data_end >= calendar.previous_session(session.date).premarket_start:
+            return None
+        last = calendar.session_on_or_before(data_end.astimezone(NEW_YORK).date())
+        return calendar.next_session(last.date) if data_end >= last.close_at else last
+
     async def key_levels(self, symbol: str, now: datetime | None = None) -> LevelsReport:
         symbol = normalize_symbol(symbol)
-        now = now or datetime.now(UTC)
-        session = self.session_for(now)
+        wall_now = now or datetime.now(UTC)
+        session = self.session_for(wall_now)
         quote = await self.market.quote(symbol)
+        past = self.historical_session(quote.value.as_of, session)
+        if past is not None:
+            session, now = past, quote.value.as_of
+        else:
+            now = wall_now
         daily = await self.market.bars(
             symbol, Timeframe.D1, session.open_at - DAILY_LOOKBACK, session.after_hours_end
         )
@@ -73,11 +96,12 @@ class LevelsService:
         return LevelsReport(
             levels=levels,
             session=session,
-            phase=self.market.calendar.phase_at(now),
+            phase=self.market.calendar.phase_at(wall_now),
             source=self.market.source,
-            as_of=min(quote.as_of, daily.as_of),
+            as_of=min(quote.as_of, daily.as_of) if past is None else now,
             stale=stale,
             pivot_table=pivot_table(daily.value, session.date),
+            historical=past is not None,
         )
 
     async def _intraday(self, symbol: str, session: Session, now: datetime) -> BarSeries | None:

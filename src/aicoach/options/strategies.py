@@ -176,8 +176,8 @@ def recognize(legs: Sequence[Leg], *, cash_collateral: float | None = None) -> S
         if shares == 0:
             return result(StrategyName.CUSTOM, "Closed (legs net to zero)")
         name = StrategyName.LONG_STOCK if shares > 0 else StrategyName.SHORT_STOCK
-        return result(name, f"{name.value.replace('_', ' ').capitalize()} ({abs(shares)} sh)",
-                      n=abs(shares))  # fmt: skip
+        label = f"{name.value.replace('_', ' ').capitalize()} ({abs(shares)} sh)"
+        return result(name, label, is_long=shares > 0, n=1)
     if shares:
         return _with_stock(nets, shares, result)
     found = _options_only(nets, count, position, cash_collateral)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +16,6 @@ from aicoach.observability.context import current_request_id
 from aicoach.observability.sentry import capture_exception
 from aicoach.web.htmx import wants_json
 
-log = logging.getLogger(__name__)
 
 _TITLES = {
     400: "Bad request",
@@ -100,8 +98,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unhandled(request: Request, exc: Exception) -> Response:
     # Sentry's integration may have captured it already; dedupe keeps one event either way.
+    # capture_exception also writes the log line (on a logger Sentry ignores).
     event_id = capture_exception(exc) or sentry_sdk.last_event_id()
-    log.exception("unhandled error", exc_info=exc)
     return render_error(
         request,
         500,

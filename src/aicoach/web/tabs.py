@@ -30,5 +30,8 @@ class TabRegistry:
 
 def build_tabs() -> TabRegistry:
     """Every feature's tab, registered in one place so the order is visible at a glance."""
+    from aicoach.charts import pages as chart_pages  # here: the slices import web.deps
+
     registry = TabRegistry()
+    registry.register(chart_pages.TAB)
     return registry

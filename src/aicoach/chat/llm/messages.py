@@ -51,9 +51,7 @@ class ToolSpec:
 
     name: str
     description: str
-    parameters: dict[str, Any] = field(
-        default_factory=lambda: {"type": "object", "properties": {}}
-    )
+    parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
 
 
 @dataclass(frozen=True)
@@ -93,7 +91,9 @@ class ChatMessage:
         return cls(Role.ASSISTANT, content, tool_calls=tuple(tool_calls))
 
     @classmethod
-    def tool_result(cls, tool_call_id: str, content: str, *, name: str | None = None) -> ChatMessage:
+    def tool_result(
+        cls, tool_call_id: str, content: str, *, name: str | None = None
+    ) -> ChatMessage:
         return cls(Role.TOOL, content, tool_call_id=tool_call_id, name=name)
 
 

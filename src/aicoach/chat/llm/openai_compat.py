@@ -1,0 +1,281 @@
+"""Adapter for the OpenAI Chat Completions API — and every server that speaks it.
+
+``POST {base_url}/chat/completions`` with ``stream: true``; the answer is Server-Sent Events,
+one ``chat.completion.chunk`` JSON per ``data:`` line, ended by ``data: [DONE]``::
+
+    {"choices": [{"index": 0, "delta": {"content": "Hel"}, "finish_reason": null}]}
+    {"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_1",
+        "type": "function", "function": {"name": "get_quote", "arguments": ""}}]}, ...}]}
+    {"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0,
+        "function": {"arguments": "{\"sym"}}]}, ...}]}                    (more fragments)
+    {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}
+    {"choices": [], "usage": {"prompt_tokens": 52, "completion_tokens": 18, ...}}
+    [DONE]
+
+Tool-call argument fragments are concatenated per ``index`` and decoded once the choice
+finishes. The usage chunk comes only because we ask for it (``stream_options.include_usage``).
+
+Leniencies for OpenAI-compatible servers (each seen in the wild): no API key at all (local
+servers); ``finish_reason: "stop"`` although tool calls were streamed (→ TOOL_CALLS); a tool call
+without ``index`` (a new ``id`` starts a call, none continues the latest); ``arguments`` sent as
+an object instead of a JSON string; no ``[DONE]`` after a finish reason. ``max_tokens`` is sent
+as ``max_completion_tokens`` to api.openai.com (its current name, required by its reasoning
+models) and as ``max_tokens`` elsewhere (what the compatible servers read).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from aicoach.chat.llm._http import StreamingTransport
+from aicoach.chat.llm.errors import LLMBadResponseError
+from aicoach.chat.llm.messages import (
+    ChatMessage,
+    Finished,
+    FinishReason,
+    LLMEvent,
+    Role,
+    TextDelta,
+    ToolCall,
+    ToolCallRequested,
+    ToolSpec,
+    Usage,
+)
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+_OFFICIAL_HOST = "api.openai.com"
+
+_FINISH = {
+    "stop": FinishReason.STOP,
+    "length": FinishReason.LENGTH,
+    "tool_calls": FinishReason.TOOL_CALLS,
+    "function_call": FinishReason.TOOL_CALLS,
+    # The filtered text simply ends; the trader sees what was let through.
+    "content_filter": FinishReason.STOP,
+}
+
+
+@dataclass
+class _PartialCall:
+    id: str = ""
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+
+
+class OpenAICompatibleLLM:
+    """``LLM`` over the Chat Completions API of OpenAI or any compatible server.
+
+    ``api_key`` may be ``None`` for local servers (no ``Authorization`` header is sent).
+    ``timeout`` is the longest silence accepted, in seconds; ``max_retries`` counts re-tries
+    before the stream starts (see ``_http``). Pass ``http`` to share the app's client.
+    """
+
+    name = "openai"
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        model: str,
+        *,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+        http: httpx.AsyncClient | None = None,
+        label: str | None = None,
+        backoff_base: float = 0.5,
+        backoff_max: float = 8.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        host = urlsplit(self.base_url).netloc or self.base_url
+        self.is_official = host == _OFFICIAL_HOST
+        provider = "OpenAI" if self.is_official else host
+        self.label = label or (f"OpenAI · {model}" if self.is_official else f"{model} · {host}")
+        self._headers = {"Accept": "text/event-stream", "User-Agent": "aicoach (+llm adapter)"}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
+        self._transport = StreamingTransport(
+            provider=provider,
+            secret=api_key,
+            http=http,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
+        )
+
+    def __repr__(self) -> str:
+        return f"OpenAICompatibleLLM(base_url={self.base_url!r}, model={self.model!r})"
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+    def request_body(
+        self,
+        messages: list[ChatMessage],
+        tools: list[ToolSpec],
+        *,
+        temperature: float,
+        max_tokens: int,
+    ) -> dict[str, Any]:
+        """The JSON we POST (public so the chat service can log its size, tests its shape)."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [_to_wire(m) for m in messages],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "temperature": min(2.0, max(0.0, temperature)),
+            ("max_completion_tokens" if self.is_official else "max_tokens"): max_tokens,
+        }
+        if tools:  # OpenAI rejects an empty list
+            body["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": t.name,
+                        "description": t.description,
+                        "parameters": t.parameters,
+                    },
+                }
+                for t in tools
+            ]
+        return body
+
+    async def stream(
+        self,
+        messages: list[ChatMessage],
+        tools: list[ToolSpec],
+        *,
+        temperature: float,
+        max_tokens: int,
+    ) -> AsyncIterator[LLMEvent]:
+        body = self.request_body(messages, tools, temperature=temperature, max_tokens=max_tokens)
+        url = f"{self.base_url}/chat/completions"
+        transport = self._transport
+        calls: dict[int, _PartialCall] = {}
+        finish: FinishReason | None = None
+        usage: Usage | None = None
+        saw_chunk = False
+        async with transport.open_stream(url, self._headers, body) as response:
+            async for sse in transport.events(response):
+                if sse.data.strip() == "[DONE]":
+                    break
+                chunk = transport.decode(sse)
+                saw_chunk = True
+                error = chunk.get("error")
+                if error is not None:  # vLLM and others report failures in-stream
+                    kind, detail = _error_parts(error)
+                    raise transport.stream_error(kind, detail)
+                if isinstance(chunk.get("usage"), dict):
+                    usage = _usage(chunk["usage"])
+                for choice in chunk.get("choices") or ():
+                    if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                        continue  # we ask for one choice (n=1)
+                    delta = choice.get("delta") or {}
+                    content = delta.get("content")
+                    if isinstance(content, str) and content:
+                        yield TextDelta(content)
+                    for fragment in delta.get("tool_calls") or ():
+                        _absorb(calls, fragment)
+                    reason = choice.get("finish_reason")
+                    if reason and finish is None:
+                        finish = _FINISH.get(str(reason), FinishReason.STOP)
+                        for call in self._complete(calls, finish):
+                            yield ToolCallRequested(call)
+                        if calls and finish is FinishReason.STOP:
+                            finish = FinishReason.TOOL_CALLS
+        if finish is None:
+            if not saw_chunk:
+                raise transport.bad_response("did not answer with an event stream")
+            raise transport.interrupted()
+        if usage is not None:
+            yield usage
+        yield Finished(finish)
+
+    def _complete(self, calls: dict[int, _PartialCall], finish: FinishReason) -> list[ToolCall]:
+        done: list[ToolCall] = []
+        for index in sorted(calls):
+            partial = calls[index]
+            raw = "".join(partial.arguments).strip() or "{}"
+            try:
+                arguments = json.loads(raw)
+            except ValueError as exc:
+                if finish is FinishReason.LENGTH:
+                    continue  # cut by max_tokens: unusable, and Finished(LENGTH) says why
+                raise LLMBadResponseError(
+                    f"The AI model sent arguments for '{partial.name}' that are not valid JSON."
+                ) from exc
+            if not isinstance(arguments, dict):
+                raise self._transport.bad_response(
+                    f"sent arguments for '{partial.name}' that are not a JSON object"
+                )
+            if not partial.name:
+                raise self._transport.bad_response("sent a tool call without a name")
+            call_id = partial.id or f"call_{uuid.uuid4().hex[:24]}"  # some local servers send none
+            done.append(ToolCall(call_id, partial.name, arguments))
+        return done
+
+
+def _absorb(calls: dict[int, _PartialCall], fragment: Any) -> None:
+    """Add one streamed tool-call fragment to the call it belongs to."""
+    if not isinstance(fragment, dict):
+        return
+    raw_id = fragment.get("id")
+    call_id = raw_id if isinstance(raw_id, str) else ""
+    index = fragment.get("index")
+    if not isinstance(index, int):
+        known = {c.id for c in calls.values()}
+        if (call_id and call_id not in known) or not calls:
+            index = max(calls, default=-1) + 1
+        else:
+            index = max(calls)
+    partial = calls.setdefault(index, _PartialCall())
+    if call_id and not partial.id:
+        partial.id = call_id
+    function = fragment.get("function") or {}
+    name = function.get("name")
+    if isinstance(name, str) and name and not partial.name:
+        partial.name = name  # first wins: some servers repeat the full name in every fragment
+    arguments = function.get("arguments")
+    if isinstance(arguments, str):
+        partial.arguments.append(arguments)
+    elif isinstance(arguments, dict):
+        partial.arguments = [json.dumps(arguments)]
+
+
+def _usage(raw: dict[str, Any]) -> Usage:
+    return Usage(int(raw.get("prompt_tokens") or 0), int(raw.get("completion_tokens") or 0))
+
+
+def _error_parts(error: Any) -> tuple[str, str]:
+    if isinstance(error, dict):
+        return str(error.get("type") or error.get("code") or ""), str(error.get("message") or "")
+    return "", str(error)
+
+
+def _to_wire(message: ChatMessage) -> dict[str, Any]:
+    """Our message → a Chat Completions message."""
+    if message.role is Role.TOOL:
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+    wire: dict[str, Any] = {"role": message.role.value, "content": message.content}
+    if message.role is Role.ASSISTANT and message.tool_calls:
+        # content null (not "") next to tool calls, as OpenAI itself answers
+        wire["content"] = message.content or None
+        wire["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+            }
+            for call in message.tool_calls
+        ]
+    if message.name and message.role in (Role.SYSTEM, Role.USER):
+        wire["name"] = message.name
+    return wire

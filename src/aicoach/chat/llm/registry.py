@@ -1,0 +1,46 @@
+"""Choose the LLM adapter from the settings.
+
+    LLM_PROVIDER=offline    → None: the chat service uses the offline (deterministic) coach
+    LLM_PROVIDER=openai     → OpenAICompatibleLLM(OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL)
+    LLM_PROVIDER=anthropic  → AnthropicLLM(ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_MODEL)
+
+Called from the app's lifespan (pass the shared ``httpx.AsyncClient`` as ``http``; then
+``aclose()`` leaves it open) or per request; building an adapter does no I/O.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from aicoach.chat.llm.anthropic import AnthropicLLM
+from aicoach.chat.llm.openai_compat import OpenAICompatibleLLM
+from aicoach.chat.llm.ports import LLM
+from aicoach.config import LLMProviderName, Settings
+
+
+def build_llm(settings: Settings, *, http: httpx.AsyncClient | None = None) -> LLM | None:
+    """The configured model provider, or ``None`` for the offline coach."""
+    provider = settings.llm_provider
+    if provider is LLMProviderName.OFFLINE:
+        return None
+    if provider is LLMProviderName.OPENAI:
+        key = settings.openai_api_key
+        return OpenAICompatibleLLM(
+            settings.openai_base_url,
+            key.get_secret_value() if key is not None else None,
+            settings.openai_model,
+            timeout=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+            http=http,
+        )
+    if provider is LLMProviderName.ANTHROPIC:
+        akey = settings.anthropic_api_key
+        return AnthropicLLM(
+            settings.anthropic_base_url,
+            akey.get_secret_value() if akey is not None else None,
+            settings.anthropic_model,
+            timeout=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+            http=http,
+        )
+    raise AssertionError(f"unhandled LLM provider {provider!r}")  # mypy: exhaustive above
