@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import uvicorn
 from starlette.applications import Starlette
@@ -238,7 +238,8 @@ class FakeLLMServer:
     async def sleep(self, seconds: float) -> None:
         """Sleep, but wake up when the server stops (so shutdown never waits on a fault)."""
         deadline = time.monotonic() + seconds
-        while not self._stopping.is_set() and time.monotonic() < deadline:
+        # polled: the stop flag is set from the test's thread, not this event loop's
+        while not self._stopping.is_set() and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
 
     async def handle(self, request: Request) -> Response:
@@ -317,7 +318,10 @@ def error_json(status: int, payload: dict[str, Any], headers: dict[str, str] | N
     return JSONResponse(payload, status_code=status, headers=headers or None)
 
 
-def run_server(server: FakeLLMServer, base_path: str) -> Iterator[FakeLLMServer]:
+ServerT = TypeVar("ServerT", bound=FakeLLMServer)
+
+
+def run_server(server: ServerT, base_path: str) -> Iterator[ServerT]:
     """Serve ``server`` on a free 127.0.0.1 port in a thread; yields it with ``base_url`` set."""
     app = Starlette(routes=[Route(server.route, server.handle, methods=["POST"])])
     config = uvicorn.Config(

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pytest
 import redis.asyncio as redis_asyncio
-from prometheus_client import REGISTRY
 
 from aicoach.marketdata import cache as cache_mod
 from aicoach.marketdata.cache import (
@@ -42,6 +41,7 @@ from aicoach.marketdata.models import (
     Trade,
 )
 from aicoach.marketdata.ports import MarketDataProvider
+from aicoach.observability.metrics import REGISTRY
 
 T0 = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 

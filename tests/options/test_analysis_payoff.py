@@ -93,8 +93,10 @@ def brute_force(legs: list[Leg], q: float = Q) -> tuple[np.ndarray, np.ndarray]:
     for lg in legs:
         units = lg.quantity * (100 if lg.kind is not S else 1)
         if lg.kind is S:
-            value = s
-        elif lg.expiration == first:
+            total += units * (s - lg.entry_price)
+            continue
+        assert lg.strike is not None and lg.expiration is not None and lg.iv is not None
+        if lg.expiration == first:
             value = np.maximum(s - lg.strike, 0) if lg.kind is C else np.maximum(lg.strike - s, 0)
         else:
             tau = T[lg.expiration] - T[first]
@@ -173,7 +175,7 @@ def test_iron_condor_exact_numbers() -> None:
 
 def test_unlimited_is_none_in_json() -> None:
     _, legs = CATALOGUE["short call"]
-    d = analyze_position(legs, market(legs)).to_dict()["expiry"]
+    d = analyze_position(legs, market(legs)).expiry.to_dict()
     assert d["max_loss"] is None and d["max_loss_unlimited"] is True
     assert d["max_gain"] == pytest.approx(2 * 100 * 4.2)
 

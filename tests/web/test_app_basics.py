@@ -71,3 +71,10 @@ async def test_metrics_expose_route_templates(client: httpx.AsyncClient) -> None
 async def test_anonymous_shell_redirects_to_login(client: httpx.AsyncClient) -> None:
     response = await client.get("/")
     assert response.status_code == 303 and response.headers["location"] == "/login"
+
+
+async def test_market_data_cache_counters_reach_metrics(alice: UserClient) -> None:
+    await alice.get("/api/market/SPY/quote")
+    await alice.get("/api/market/SPY/quote")
+    body = (await alice.get("/metrics")).text
+    assert 'aicoach_marketdata_cache_requests_total{op="quote",result="hit"}' in body

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final, Generic, Protocol, TypeVar, cast
 
-from prometheus_client import REGISTRY, Counter
+from prometheus_client import Counter
 
 from aicoach.marketdata.errors import ProviderError, TimeframeNotSupportedError
 from aicoach.marketdata.models import (
@@ -49,6 +49,7 @@ from aicoach.marketdata.models import (
     Trade,
 )
 from aicoach.marketdata.ports import MarketDataProvider
+from aicoach.observability.metrics import REGISTRY
 
 log = logging.getLogger(__name__)
 
@@ -65,17 +66,12 @@ DEFAULT_STALE_TTL_SECONDS: Final = 900.0
 _METRIC = "aicoach_marketdata_cache_requests"
 
 
-def _requests_counter() -> Counter:
-    """Register the counter once on the default registry, even if this module is re-imported."""
-    existing = REGISTRY._names_to_collectors.get(f"{_METRIC}_total")
-    if isinstance(existing, Counter):
-        return existing
-    return Counter(
-        _METRIC, "Market-data cache lookups by op and result.", labelnames=("op", "result")
-    )
-
-
-CACHE_REQUESTS: Final = _requests_counter()
+CACHE_REQUESTS: Final = Counter(
+    _METRIC,
+    "Market-data cache lookups by op and result (hit, miss, stale, backend_error).",
+    labelnames=("op", "result"),
+    registry=REGISTRY,
+)
 
 
 @dataclass(frozen=True, slots=True)

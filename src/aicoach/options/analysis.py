@@ -158,8 +158,11 @@ class PositionValuer:
         shape = (arr.n, *t.shape[1:], *s_arr.shape)
         t_b = t.reshape(t.shape + (1,) * s_arr.ndim)
         col = (slice(None),) + (np.newaxis,) * (len(shape) - 1)
-        out = np.broadcast_to(s_arr, shape).copy()  # stock legs are worth S
         euro = arr.is_option & ~self.american
+        if np.all(euro):  # the common case: one broadcast call, no masking copies
+            return bsm_price(arr.is_call[col], s_arr, arr.strike[col], t_b, mk.r, mk.q,
+                             self.sigma[col])  # fmt: skip
+        out = np.broadcast_to(s_arr, shape).copy()  # stock legs are worth S
         if np.any(euro):
             out[euro] = bsm_price(arr.is_call[col][euro], s_arr, arr.strike[col][euro],
                                   t_b[euro], mk.r, mk.q, self.sigma[col][euro])  # fmt: skip

@@ -16,7 +16,6 @@ from aicoach.observability.context import current_request_id
 from aicoach.observability.sentry import capture_exception
 from aicoach.web.htmx import wants_json
 
-
 _TITLES = {
     400: "Bad request",
     401: "Please log in",

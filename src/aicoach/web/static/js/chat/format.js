@@ -1,0 +1,183 @@
+// Formatting shared by the chat and its cards: numbers, money, times in ET, citation labels,
+// tool-chip wording, client ids. Pure functions (no DOM) so they can be unit-tested in a page.
+
+const ET = "America/New_York";
+
+const SOURCES = {
+  simulated: "Simulated",
+  delayed: "Delayed",
+  "real-time": "Real-time",
+  realtime: "Real-time",
+  files: "Files",
+  "your data": "Your data",
+};
+const SESSIONS = {
+  "pre-market": "pre-market",
+  premarket: "pre-market",
+  regular: "regular session",
+  "after-hours": "after-hours",
+  afterhours: "after-hours",
+  closed: "market closed",
+};
+
+function toDate(value) {
+  if (value instanceof Date) return value;
+  if (value === null || value === undefined || value === "") return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+const etTime = new Intl.DateTimeFormat("en-US", { timeZone: ET, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const etFull = new Intl.DateTimeFormat("en-US", {
+  timeZone: ET,
+  weekday: "short",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
+const etDay = new Intl.DateTimeFormat("en-CA", { timeZone: ET, year: "numeric", month: "2-digit", day: "2-digit" });
+
+/** "15:42" (ET) */
+export function timeET(value) {
+  const d = toDate(value);
+  return d ? etTime.format(d) : "";
+}
+
+/** "Wed, Nov 26, 15:42:07 ET" */
+export function dateTimeET(value) {
+  const d = toDate(value);
+  return d ? `${etFull.format(d)} ET` : "";
+}
+
+/** Local wall-clock "hh:mm:ss" for "updated …" stamps (the user's own clock). */
+export function clockTime(value = new Date()) {
+  const d = toDate(value) || new Date();
+  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+}
+
+/** Citation chip text: "Simulated · as of 15:42 ET · regular session". */
+export function citationText(c) {
+  const parts = [SOURCES[c?.source] || capitalize(c?.source || "Source")];
+  const t = timeET(c?.as_of);
+  if (t) parts.push(`as of ${t} ET`);
+  const session = SESSIONS[c?.market_session] || c?.market_session;
+  if (session) parts.push(session);
+  return parts.join(" · ");
+}
+
+/** Citation tooltip lines: tool, label, source, full time. */
+export function citationTooltip(c, tool = "") {
+  const lines = [];
+  if (tool) lines.push(`Tool: ${tool}`);
+  if (c?.label) lines.push(`Data: ${c.label}`);
+  lines.push(`Source: ${SOURCES[c?.source] || c?.source || "unknown"}`);
+  const full = dateTimeET(c?.as_of);
+  if (full) lines.push(`As of: ${full}`);
+  if (c?.market_session) lines.push(`Market: ${SESSIONS[c.market_session] || c.market_session}`);
+  return lines;
+}
+
+/** Same citation twice in one answer (same label, source, time) shows once. */
+export function citationKey(c) {
+  return [c?.source, c?.label, c?.as_of, c?.market_session].join("|");
+}
+
+export function capitalize(text) {
+  const s = String(text ?? "");
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
+}
+
+const TOOL_PHRASES = {
+  get_key_levels: (a) => `Looking up ${a.symbol || "the"} key levels`,
+  get_quote: (a) => `Getting the ${a.symbol || ""} quote`,
+  get_chart_data: (a) => `Loading ${a.symbol || ""} ${a.timeframe || ""} bars`,
+  get_market_status: () => "Checking the market clock",
+  get_expirations: (a) => `Listing ${a.symbol || ""} expirations`,
+  get_options_chain: (a) => `Loading the ${a.symbol || ""} ${a.expiration || ""} chain`,
+  analyze_position: () => "Analyzing the position",
+  get_positions: () => "Reading your positions",
+  get_portfolio_greeks: () => "Adding up your portfolio Greeks",
+};
+
+/** "Looking up SPY key levels…" for a running tool. */
+export function toolPhrase(name, args = {}) {
+  const fn = TOOL_PHRASES[name];
+  const text = fn ? fn(args || {}) : `Running ${String(name || "tool").replace(/_/g, " ")}`;
+  return text.replace(/\s+/g, " ").replace(" the key", " key").trim();
+}
+
+export function isFiniteNumber(x) {
+  return typeof x === "number" && Number.isFinite(x);
+}
+
+/** 1234.5 → "1,234.50"; null → "—". */
+export function num(x, digits = 2) {
+  if (!isFiniteNumber(x)) return "—";
+  return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** Signed number with an explicit "+": 1.2 → "+1.20", -3 → "−3.00". */
+export function signed(x, digits = 2) {
+  if (!isFiniteNumber(x)) return "—";
+  const body = num(Math.abs(x), digits);
+  if (x > 0) return `+${body}`;
+  if (x < 0) return `−${body}`;
+  return body;
+}
+
+/** Money: 1234.5 → "$1,234.50"; signed=true → "+$1,234.50" / "−$12.00". */
+export function money(x, { digits = 2, sign = false } = {}) {
+  if (!isFiniteNumber(x)) return "—";
+  const body = "$" + num(Math.abs(x), digits);
+  if (x < 0) return "−" + body;
+  return (sign && x > 0 ? "+" : "") + body;
+}
+
+/** Percent already in percent units: 1.234 → "1.23%"; sign=true adds "+". */
+export function pct(x, { digits = 2, sign = false } = {}) {
+  if (!isFiniteNumber(x)) return "—";
+  return (sign ? signed(x, digits) : num(x, digits)) + "%";
+}
+
+/** "up" | "down" | "" for colouring by sign. */
+export function direction(x) {
+  if (!isFiniteNumber(x) || x === 0) return "";
+  return x > 0 ? "up" : "down";
+}
+
+/** RFC 4122 v4 id; crypto.randomUUID only exists in secure contexts (a LAN http:// host is not). */
+export function uuid() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Sidebar grouping of a session by its last update: Today / Yesterday / Previous 7 days / Earlier. */
+export function dayGroup(value, now = new Date()) {
+  const d = toDate(value);
+  if (!d) return "Earlier";
+  const day = (x) => Date.parse(etDay.format(x) + "T00:00:00Z");
+  const diff = Math.round((day(now) - day(d)) / 86_400_000);
+  if (diff <= 0) return "Today";
+  if (diff === 1) return "Yesterday";
+  if (diff < 7) return "Previous 7 days";
+  if (diff < 31) return "Previous 30 days";
+  return "Earlier";
+}
+
+/** "15:42" today, "Tue" this week, "Nov 3" otherwise (ET). */
+export function shortWhen(value, now = new Date()) {
+  const d = toDate(value);
+  if (!d) return "";
+  const group = dayGroup(d, now);
+  if (group === "Today") return timeET(d);
+  if (group === "Yesterday") return "Yesterday";
+  const opts = group === "Previous 7 days" ? { weekday: "short" } : { month: "short", day: "numeric" };
+  return new Intl.DateTimeFormat("en-US", { timeZone: ET, ...opts }).format(d);
+}
