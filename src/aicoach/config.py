@@ -175,6 +175,19 @@ class Settings(BaseSettings):
 
     # --- end LLM ------------------------------------------------------------------------------
 
+    # --- chat (chat.service, chat.routes) ---------------------------------------------------
+    chat_rate_limit_per_minute: int = Field(
+        20, ge=1, le=10_000, validation_alias=_env("CHAT_RATE_LIMIT_PER_MINUTE")
+    )
+    chat_max_tool_rounds: int = Field(6, ge=1, le=20, validation_alias=_env("CHAT_MAX_TOOL_ROUNDS"))
+    chat_history_messages: int = Field(
+        30, ge=0, le=500, validation_alias=_env("CHAT_HISTORY_MESSAGES")
+    )
+    chat_tool_timeout_seconds: float = Field(
+        20.0, gt=0, le=300, validation_alias=_env("CHAT_TOOL_TIMEOUT_SECONDS")
+    )
+    # --- end chat -----------------------------------------------------------------------------
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

@@ -10,10 +10,10 @@ A **script** is a list of turns, replayed one per successful request, in order:
 - a callable ``(request_body: dict) -> Turn`` decides the turn from what the client sent (e2e
   tests answer with numbers read from the tool results the client sent back).
 
-**Faults** (``fail``, ``garbage``, ``delay``, ``cut``, ``stall``) are queued and consumed by the
-next requests in order, before the script: ``fail`` and ``garbage`` answer *instead of* a turn
-(the turn stays for the retry); ``delay``, ``cut`` and ``stall`` change *how* the next turn is
-delivered (``cut`` and ``stall`` consume it). A request that finds the script exhausted gets a
+**Faults** (``fail``, ``garbage``, ``respond_raw``, ``delay``, ``cut``, ``stall``) are queued
+and consumed by the next requests in order, before the script: ``fail``, ``garbage`` and
+``respond_raw`` answer *instead of* a turn (the turn stays for the retry); ``delay``, ``cut`` and
+``stall`` change *how* the next turn is delivered (``cut`` and ``stall`` consume it). A request that finds the script exhausted gets a
 500 and is listed in ``problems``; so is a request the fake finds malformed (it also gets the
 vendor's 400), so a test can assert ``server.problems == []``.
 """
@@ -174,6 +174,14 @@ class FakeLLMServer:
     ) -> None:
         """Answer 200 with ``body`` (default: an event stream whose data is not JSON)."""
         self._queue(_Fault("garbage", times, body=body, content_type=content_type))
+
+    def respond_raw(
+        self, body: bytes | str, *, content_type: str = "text/event-stream", times: int = 1
+    ) -> None:
+        """Answer 200 with exactly ``body`` — a hand-written stream for protocol corner cases
+        (quirks of compatible servers, unknown event types, in-stream errors)."""
+        data = body.encode() if isinstance(body, str) else body
+        self._queue(_Fault("garbage", times, body=data, content_type=content_type))
 
     def delay(self, seconds: float, times: int = 1) -> None:
         """Wait ``seconds`` before sending the response headers (a slow first byte)."""

@@ -280,8 +280,10 @@ async def test_stream_passes_through_and_aclose_closes_provider() -> None:
     assert p.closed
 
 
-def test_counter_registered_once() -> None:
-    assert cache_mod._requests_counter() is cache_mod.CACHE_REQUESTS
+def test_counter_lives_on_the_apps_metrics_registry() -> None:
+    assert REGISTRY._names_to_collectors["aicoach_marketdata_cache_requests_total"] is (
+        cache_mod.CACHE_REQUESTS
+    )
 
 
 def test_cache_keys_are_stable_and_bounded() -> None:
