@@ -14,6 +14,8 @@ from aicoach import __version__
 from aicoach.accounts import pages as account_pages
 from aicoach.accounts import routes as account_routes
 from aicoach.accounts.service import LoginThrottler
+from aicoach.chat import routes as chat_routes
+from aicoach.chat import runtime as chat_runtime
 from aicoach.charts import pages as chart_pages
 from aicoach.config import Settings
 from aicoach.db import create_engine, session_factory
@@ -26,6 +28,8 @@ from aicoach.migrations.runner import upgrade_to_head
 from aicoach.observability import metrics, sentry, tunnel
 from aicoach.observability.logging import configure_logging
 from aicoach.observability.middleware import ObservabilityMiddleware
+from aicoach.options import routes as options_routes
+from aicoach.positions import routes as positions_routes
 from aicoach.watchlist import routes as watchlist_routes
 from aicoach.web import handlers
 from aicoach.web import pages as web_pages
@@ -62,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             levels=LevelsService(market),
         )
         app.state.aicoach = state
+        chat_runtime.install(state)
         consumer = jobs.start_consumer() if settings.jobs_in_process else None
         log.info("AI Coach %s ready (%s)", __version__, settings.env.value)
         try:
@@ -69,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)
+            await chat_runtime.shutdown(state)  # stores partial answers; needs the engine
             await market.provider.aclose()
             await tunnel.close_tunnel_client(app)
             await engine.dispose()
@@ -93,7 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         market_routes.router,
         watchlist_routes.router,
         levels_routes.router,
+        options_routes.router,
+        positions_routes.router,
         chart_pages.router,
+        chat_routes.router,
     ):
         app.include_router(router, dependencies=csrf)
     # Machine endpoints: scraped by Prometheus, posted to by the Sentry browser SDK (no cookies).

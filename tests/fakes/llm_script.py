@@ -13,9 +13,10 @@ A **script** is a list of turns, replayed one per successful request, in order:
 **Faults** (``fail``, ``garbage``, ``respond_raw``, ``delay``, ``cut``, ``stall``) are queued
 and consumed by the next requests in order, before the script: ``fail``, ``garbage`` and
 ``respond_raw`` answer *instead of* a turn (the turn stays for the retry); ``delay``, ``cut`` and
-``stall`` change *how* the next turn is delivered (``cut`` and ``stall`` consume it). A request that finds the script exhausted gets a
-500 and is listed in ``problems``; so is a request the fake finds malformed (it also gets the
-vendor's 400), so a test can assert ``server.problems == []``.
+``stall`` change *how* the next turn is delivered (``cut`` and ``stall`` consume it). A request
+that finds the script exhausted gets a 500 and is listed in ``problems``; so is a request the
+fake finds malformed (it also gets the vendor's 400), so a test can assert
+``server.problems == []``.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from aicoach.accounts.schemas import (
 from aicoach.accounts.service import AccountService
 from aicoach.errors import AICoachError
 from aicoach.kit.orm import utcnow
+from aicoach.observability.context import register_secret
 from aicoach.web.deps import (
     RowId,
     AdminUser,
@@ -56,7 +57,10 @@ def _safe_next(target: str | None) -> str:
 
 async def _form(request: Request) -> dict[str, Any]:
     form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    data = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    for key in ("password", "current_password", "new_password"):
+        register_secret(data.get(key))  # never in a Sentry event, whatever field it lands in
+    return data
 
 
 def _first_error(exc: ValidationError) -> str:

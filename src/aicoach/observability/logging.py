@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import UTC, datetime
+import time
 from typing import Any, TextIO
 
 from aicoach.config import Settings
@@ -29,13 +29,33 @@ def _default(value: Any) -> str:
     return str(value)
 
 
+# One encoder for the process: ``json.dumps`` with options builds a new ``JSONEncoder`` per call.
+_encode = json.JSONEncoder(default=_default, ensure_ascii=False, separators=(",", ":")).encode
+
+
 class JsonFormatter(logging.Formatter):
-    """Formats a record as one JSON line (see the module docstring for the fields)."""
+    """Formats a record as one JSON line (see the module docstring for the fields).
+
+    Hot path (one access line per request): the timestamp's seconds part is computed once per
+    second, and the encoder is built once.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._ts_second = -1
+        self._ts_prefix = ""
+
+    def _timestamp(self, record: logging.LogRecord) -> str:
+        # Same truncation to milliseconds as logging's own formatTime (``record.msecs``).
+        second = int(record.created)
+        if second != self._ts_second:
+            self._ts_prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._ts_second = second
+        return f"{self._ts_prefix}.{int(record.msecs):03d}Z"
 
     def format(self, record: logging.LogRecord) -> str:
-        ts = datetime.fromtimestamp(record.created, tz=UTC)
         out: dict[str, Any] = {
-            "ts": ts.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "ts": self._timestamp(record),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -56,7 +76,7 @@ class JsonFormatter(logging.Formatter):
             out["traceback"] = record.exc_text
         if record.stack_info:
             out["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(out, default=_default, ensure_ascii=False, separators=(",", ":"))
+        return _encode(out)
 
 
 class TextFormatter(logging.Formatter):

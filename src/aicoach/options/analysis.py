@@ -20,7 +20,7 @@ Greeks (``PositionGreeks``), with ``g_i`` the per-share Greek of leg ``i``:
 field                           formula                         meaning
 ==============================  ==============================  ==================================
 delta_shares                    sum units_i delta_i             share-equivalent exposure
-delta_dollars                   delta_shares * S                $ gained per +1 % move, times 100
+delta_dollars                   delta_shares * S                $ exposure; x 0.01 = $ per +1 % move
 gamma_shares_per_dollar         sum units_i gamma_i             change of delta_shares per +$1
 theta_dollars_per_day           sum units_i theta_per_day_i     $ P&L as one calendar day passes
 vega_dollars_per_vol_point      sum units_i vega_per_vol_point  $ P&L per +1 IV point on every leg

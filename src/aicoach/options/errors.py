@@ -1,11 +1,11 @@
 """Errors of the options application layer (chains, analysis); the pure cores keep their own.
 
-    ValidationFailedError (422)
-     ├── ExpirationExpiredError        the expiration's close has passed
-     ├── StrikeNotListedError          no such strike in that expiration's chain
-     └── AnalysisRequestError          a request the analysis cannot run (mixed underlyings, ...)
-    NotFoundError (404)
-     └── ExpirationNotListedError      not an expiration the provider lists for the symbol
+ValidationFailedError (422)
+ ├── ExpirationExpiredError        the expiration's close has passed
+ ├── StrikeNotListedError          no such strike in that expiration's chain
+ └── AnalysisRequestError          a request the analysis cannot run (mixed underlyings, ...)
+NotFoundError (404)
+ └── ExpirationNotListedError      not an expiration the provider lists for the symbol
 """
 
 from __future__ import annotations

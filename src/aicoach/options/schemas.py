@@ -63,9 +63,7 @@ class ContractRead(BaseModel):
     iv: float | None = Field(description="Implied volatility, annual decimal (0.25 = 25 %).")
     delta: float | None = Field(description="Per $1 move of the underlying, per share.")
     gamma: float | None = Field(description="Change of delta per $1 move of the underlying.")
-    theta_per_day: float | None = Field(
-        description="Dollars per share as one calendar day passes."
-    )
+    theta_per_day: float | None = Field(description="Dollars per share as one calendar day passes.")
     vega_per_vol_point: float | None = Field(description="Dollars per share per +1 IV point.")
     moneyness: Moneyness
     greeks_source: GreeksSource = Field(

@@ -1,4 +1,4 @@
-"""The shell page (the AI Coach layout) and the health probes."""
+"""The shell page (the AI Coach layout, with the coach's chat plugged in) and the health probes."""
 
 from __future__ import annotations
 
@@ -6,19 +6,34 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
+from aicoach.chat.repository import ChatRepository
+from aicoach.chat.schemas import SessionRead
 from aicoach.migrations.runner import migrations_at_head
-from aicoach.web.deps import OptionalPrincipal, StateDep
+from aicoach.web.deps import OptionalPrincipal, SessionDep, StateDep
 
 router = APIRouter(include_in_schema=False)
 
+#: Conversations rendered into the sidebar for the first paint (the page's JS then loads the list).
+SIDEBAR_SESSIONS = 50
+
 
 @router.get("/")
-async def shell(request: Request, principal: OptionalPrincipal, state: StateDep) -> Response:
+async def shell(
+    request: Request, principal: OptionalPrincipal, state: StateDep, session: SessionDep
+) -> Response:
+    """The workspace. ``?session=<id>`` names the open conversation (the chat's JS opens it)."""
     if principal is None:
         return RedirectResponse("/login", status_code=303)
-    context = {"tabs": state.tabs.all(), "chat_sessions": [], "chat_enabled": False}
+    rows = await ChatRepository(session).list_sessions(principal.user.id, SIDEBAR_SESSIONS, 0)
+    active = request.query_params.get("session")
+    context = {
+        "tabs": state.tabs.all(),
+        "chat_sessions": [SessionRead.of(r).model_dump(mode="json") for r in rows],
+        "active_session_id": int(active) if active and active.isdigit() else None,
+        "chat_enabled": True,
+    }
     response: Response = request.app.state.templates.TemplateResponse(
-        request, "shell/page.html", context
+        request, "chat/page.html", context
     )
     return response
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -160,7 +160,7 @@ class AnthropicLLM:
         *,
         temperature: float,
         max_tokens: int,
-    ) -> AsyncIterator[LLMEvent]:
+    ) -> AsyncGenerator[LLMEvent, None]:
         body = self.request_body(messages, tools, temperature=temperature, max_tokens=max_tokens)
         transport = self._transport
         blocks: dict[int, _ToolBlock] = {}

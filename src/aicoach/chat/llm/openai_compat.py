@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -155,7 +155,7 @@ class OpenAICompatibleLLM:
         *,
         temperature: float,
         max_tokens: int,
-    ) -> AsyncIterator[LLMEvent]:
+    ) -> AsyncGenerator[LLMEvent, None]:
         body = self.request_body(messages, tools, temperature=temperature, max_tokens=max_tokens)
         url = f"{self.base_url}/chat/completions"
         transport = self._transport

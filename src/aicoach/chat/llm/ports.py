@@ -15,8 +15,12 @@ Stream contract — ``stream()`` yields, for one model call::
 and raises an ``LLMError`` subclass (``aicoach.chat.llm.errors``) on failure. A failure can come
 after some text was yielded (``LLMStreamInterruptedError``, a mid-stream ``LLMTimeoutError``):
 the adapter never retries once streaming has begun, so the caller keeps or discards the partial
-text itself. Closing the iterator early (``aclose()`` / leaving ``async for``) closes the HTTP
-stream. ``Finished(TOOL_CALLS)`` means: run the tools, append the assistant message with its
+text itself. To stop early (the trader pressed "stop"), cancel the task that iterates: the
+``CancelledError`` is raised inside the adapter, which closes the HTTP response on its way out.
+The adapters' streams are async generators, so ``aclose()`` works on them too; merely leaving
+``async for`` would keep the response open until the generator is garbage-collected.
+
+``Finished(TOOL_CALLS)`` means: run the tools, append the assistant message with its
 ``tool_calls`` and one ``ChatMessage.tool_result`` per call, and call ``stream()`` again.
 """
 

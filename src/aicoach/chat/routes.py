@@ -1,0 +1,201 @@
+"""The chat API: sessions, paginated messages, the streaming turn, stop, search.
+
+The streaming protocol is written down in ``chat.stream``. Every route is scoped to the
+logged-in user: another user's chat answers 404, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import StreamingResponse
+
+from aicoach.chat.errors import ChatBusyError, ChatRateLimitedError
+from aicoach.chat.models import MessageRole
+from aicoach.chat.repository import ChatRepository
+from aicoach.chat.runtime import runtime_of
+from aicoach.chat.schemas import (
+    MessageCreate,
+    MessagePage,
+    MessageRead,
+    SearchHitRead,
+    SessionCreate,
+    SessionRead,
+    SessionUpdate,
+    StopRead,
+)
+from aicoach.chat.search import search_messages
+from aicoach.chat.service import ChatRuntime, TurnRunner, replay_events, turn_for
+from aicoach.chat.stream import HEADERS, MEDIA_TYPE, encode
+from aicoach.chat.title import heuristic_title
+from aicoach.chat.turns import Turn
+from aicoach.kit.orm import utcnow
+from aicoach.web.deps import CurrentUser, RowId, SessionDep, StateDep
+
+router = APIRouter(prefix="/api/chat", tags=["chat"])
+
+RATE_WINDOW = timedelta(minutes=1)
+
+
+@router.post("/sessions", status_code=status.HTTP_201_CREATED)
+async def create_session(
+    user: CurrentUser, session: SessionDep, body: SessionCreate | None = None
+) -> SessionRead:
+    """A new, empty chat. Without a title it is named from its first message."""
+    title = body.title if body is not None and body.title else ""
+    row = await ChatRepository(session).create_session(user.id, title, utcnow())
+    return SessionRead.of(row)
+
+
+@router.get("/sessions")
+async def list_sessions(
+    user: CurrentUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> list[SessionRead]:
+    """The user's chats, most recently active first."""
+    rows = await ChatRepository(session).list_sessions(user.id, limit, offset)
+    return [SessionRead.of(r) for r in rows]
+
+
+@router.get("/sessions/{session_id}")
+async def get_session(session_id: RowId, user: CurrentUser, session: SessionDep) -> SessionRead:
+    return SessionRead.of(await ChatRepository(session).get_session(user.id, session_id))
+
+
+@router.patch("/sessions/{session_id}")
+async def rename_session(
+    session_id: RowId, body: SessionUpdate, user: CurrentUser, session: SessionDep
+) -> SessionRead:
+    row = await ChatRepository(session).get_session(user.id, session_id)
+    row.title = body.title
+    row.title_auto = False
+    await session.flush()
+    return SessionRead.of(row)
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_session(
+    session_id: RowId, user: CurrentUser, session: SessionDep, state: StateDep
+) -> Response:
+    repo = ChatRepository(session)
+    row = await repo.get_session(user.id, session_id)
+    runtime = runtime_of(state)
+    await runtime.turns.stop(session_id)
+    runtime.turns.forget_session(session_id)
+    await repo.delete_session(row)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/sessions/{session_id}/messages")
+async def list_messages(
+    session_id: RowId,
+    user: CurrentUser,
+    session: SessionDep,
+    before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> MessagePage:
+    """A page of messages older than ``before`` (the newest page without it), oldest first."""
+    repo = ChatRepository(session)
+    await repo.get_session(user.id, session_id)
+    rows, has_more = await repo.messages_page(session_id, before, limit)
+    return MessagePage(
+        items=[MessageRead.of(r) for r in rows],
+        has_more=has_more,
+        next_before=rows[0].id if has_more and rows else None,
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/messages",
+    response_class=StreamingResponse,
+    responses={200: {"content": {MEDIA_TYPE: {}}, "description": "The turn as SSE events"}},
+)
+async def post_message(
+    session_id: RowId,
+    body: MessageCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
+) -> StreamingResponse:
+    """Send a message; the answer streams back as Server-Sent Events (see ``chat.stream``)."""
+    runtime = runtime_of(state)
+    repo = ChatRepository(session)
+    chat = await repo.get_session(user.id, session_id)
+    client_id = str(body.client_message_id)
+    attached = runtime.turns.find(session_id, client_id)
+    if attached is not None:
+        return _stream(attached.subscribe())
+    existing = await repo.by_client_id(session_id, client_id)
+    if existing is not None and existing.role is MessageRole.USER:
+        reply = await repo.reply_to(existing.id)
+        return _stream(_replay(replay_events(existing, reply)))
+    if runtime.turns.running(session_id) is not None:
+        raise ChatBusyError()
+    now = utcnow()
+    await _check_rate(repo, user.id, now, state.settings.chat_rate_limit_per_minute)
+    first = await repo.messages_page(session_id, None, 1)
+    is_first = not first[0]
+    if is_first and chat.title_auto:
+        chat.title = heuristic_title(body.content)
+    user_row, reply = await repo.add_turn(chat, body.content, client_id, runtime.llm.label, now)
+    turn = turn_for(user_row, reply, runtime.llm.label)
+    # The stream outlives this request's transaction (its dependency exits after the response),
+    # so commit now: the generation task reads these rows in its own units of work, and SQLite's
+    # write lock is released before the first token.
+    await session.commit()
+    _start(runtime, turn, body.content, is_first)
+    return _stream(turn.subscribe())
+
+
+def _start(runtime: ChatRuntime, turn: Turn, content: str, first: bool) -> None:
+    runner = TurnRunner(runtime, content, first_message=first)
+    runtime.turns.start(turn, runner.run)
+
+
+async def _check_rate(repo: ChatRepository, user_id: int, now: datetime, per_minute: int) -> None:
+    """At most ``per_minute`` messages in any sliding minute, counted in the database (so every
+    app instance agrees); the wait until the oldest of them leaves the window is Retry-After."""
+    count, oldest = await repo.user_messages_since(user_id, now - RATE_WINDOW)
+    if count < per_minute:
+        return
+    wait = max(1.0, ((oldest or now) + RATE_WINDOW - now).total_seconds())
+    raise ChatRateLimitedError(
+        f"You can send {per_minute} messages a minute to the coach; try again in {round(wait)} s.",
+        retry_after=wait,
+    )
+
+
+async def _replay(events: list[tuple[str, dict[str, object]]]) -> AsyncIterator[bytes]:
+    for name, data in events:
+        yield encode(name, dict(data))
+
+
+def _stream(body: AsyncIterator[bytes]) -> StreamingResponse:
+    return StreamingResponse(body, media_type=MEDIA_TYPE, headers=dict(HEADERS))
+
+
+@router.post("/sessions/{session_id}/stop")
+async def stop_generation(
+    session_id: RowId, user: CurrentUser, session: SessionDep, state: StateDep
+) -> StopRead:
+    """Stop the answer being written in this chat; its partial text is kept ("stopped")."""
+    await ChatRepository(session).get_session(user.id, session_id)
+    turn = await runtime_of(state).turns.stop(session_id)
+    return StopRead(stopped=turn is not None, message_id=turn.message_id if turn else None)
+
+
+@router.get("/search")
+async def search(
+    user: CurrentUser,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="Words to find")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> list[SearchHitRead]:
+    """The user's messages containing the words, newest first, with ``<mark>`` snippets."""
+    hits = await search_messages(session, user.id, q, limit)
+    return [SearchHitRead.of(h) for h in hits]

@@ -1,0 +1,107 @@
+"""Build and tear down the chat's long-lived parts in the app lifespan.
+
+``install(state)`` puts a ``ChatRuntime`` in ``state.services["chat"]`` (the model, the tool
+registry, the turn manager) and the turn manager also in ``state.services["chat_turns"]``.
+The model is the configured provider (``chat.llm.registry.build_llm``) or, when none is
+configured, the offline coach — an ``LLM`` like the others, so one tool loop serves both.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aicoach.chat.llm.errors import LLMUnavailableError
+from aicoach.chat.llm.messages import ChatMessage, LLMEvent, ToolSpec
+from aicoach.chat.llm.ports import LLM
+from aicoach.chat.llm.registry import build_llm
+from aicoach.chat.service import ChatRuntime
+from aicoach.chat.tools.market import register_market_tools
+from aicoach.chat.tools.registry import ToolRegistry
+from aicoach.chat.turns import TurnManager
+from aicoach.config import Settings
+from aicoach.kit.clock import system_clock
+from aicoach.web.state import AppState
+
+RUNTIME_KEY = "chat"
+TURNS_KEY = "chat_turns"
+
+
+def build_tools(settings: Settings) -> ToolRegistry:
+    registry = ToolRegistry(timeout_seconds=settings.chat_tool_timeout_seconds)
+    register_market_tools(registry)
+    try:  # the options/positions tools need those slices' services (see tools.options)
+        from aicoach.chat.tools.options import register_options_tools
+    except ImportError:  # pragma: no cover - only while the options slice is missing
+        return registry
+    register_options_tools(registry)
+    return registry
+
+
+class _NoCoach:
+    """Stands in when the offline coach module is absent: every turn ends in a clear error."""
+
+    name = "offline"
+    model = "offline"
+    label = "Offline coach"
+
+    async def stream(
+        self, messages: list[ChatMessage], tools: list[ToolSpec], *, temperature: float,
+        max_tokens: int,
+    ) -> AsyncIterator[LLMEvent]:  # fmt: skip
+        raise LLMUnavailableError(
+            "No AI provider is configured and the offline coach is not installed."
+        )
+        yield  # pragma: no cover - makes this an async generator
+
+    async def aclose(self) -> None:
+        return None
+
+
+def offline_llm(state: AppState) -> LLM:
+    """The offline coach (``chat.llm.offline.OfflineCoach``), reading the same clock/calendar."""
+    try:
+        module: Any = importlib.import_module("aicoach.chat.llm.offline")
+    except ModuleNotFoundError as exc:
+        if exc.name != "aicoach.chat.llm.offline":
+            raise
+        return _NoCoach()
+    coach: LLM = module.OfflineCoach(system_clock, state.market.calendar)
+    return coach
+
+
+def install(state: AppState, *, llm: LLM | None = None) -> ChatRuntime:
+    """Build the runtime (``llm`` overrides the choice from the settings: tests, benches)."""
+    configured = build_llm(state.settings)
+    model = llm or configured or offline_llm(state)
+    runtime = ChatRuntime(
+        state=state,
+        llm=model,
+        tools=build_tools(state.settings),
+        turns=TurnManager(),
+        title_llm=llm if llm is not None and llm.name != "offline" else configured,
+    )
+    state.services[RUNTIME_KEY] = runtime
+    state.services[TURNS_KEY] = runtime.turns
+    return runtime
+
+
+async def shutdown(state: AppState) -> None:
+    """Stop running answers (each stores its partial text), then close the model clients."""
+    runtime = state.services.get(RUNTIME_KEY)
+    if not isinstance(runtime, ChatRuntime):
+        return
+    await runtime.turns.aclose()
+    closed: set[int] = set()
+    for model in (runtime.llm, runtime.title_llm):
+        if model is not None and id(model) not in closed:
+            closed.add(id(model))
+            await model.aclose()
+
+
+def runtime_of(state: AppState) -> ChatRuntime:
+    runtime = state.services.get(RUNTIME_KEY)
+    if not isinstance(runtime, ChatRuntime):
+        raise RuntimeError("the chat runtime is not installed (see chat.runtime.install)")
+    return runtime

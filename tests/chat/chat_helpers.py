@@ -1,0 +1,115 @@
+"""Helpers for the chat tests: a scripted in-process LLM, posting a turn, reading its events."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+
+from aicoach.chat.llm.errors import LLMError
+from aicoach.chat.llm.messages import (
+    ChatMessage,
+    Finished,
+    FinishReason,
+    LLMEvent,
+    TextDelta,
+    ToolCall,
+    ToolCallRequested,
+    ToolSpec,
+    Usage,
+)
+from aicoach.chat.runtime import runtime_of
+from aicoach.chat.stream import decode
+from tests.helpers.users import UserClient
+
+Step = Sequence[LLMEvent] | Callable[[list[ChatMessage]], Sequence[LLMEvent]] | LLMError
+
+
+def answer(*chunks: str, usage: tuple[int, int] = (0, 0)) -> list[LLMEvent]:
+    return [*(TextDelta(c) for c in chunks), Usage(*usage), Finished(FinishReason.STOP)]
+
+
+def calls(*pairs: tuple[str, dict[str, Any]], text: str = "") -> list[LLMEvent]:
+    events: list[LLMEvent] = [TextDelta(text)] if text else []
+    events += [ToolCallRequested(ToolCall(f"call_{i}", n, a)) for i, (n, a) in enumerate(pairs)]
+    return [*events, Usage(0, 0), Finished(FinishReason.TOOL_CALLS)]
+
+
+@dataclass
+class ScriptedLLM:
+    """An ``LLM`` replaying one step per model call; ``delay`` seconds between events;
+    ``seen`` records every conversation and tool list it was given."""
+
+    script: list[Step]
+    delay: float = 0.0
+    name: str = "scripted"
+    model: str = "gpt-4o-mini"
+    label: str = "Scripted model"
+    seen: list[tuple[list[ChatMessage], list[ToolSpec]]] = field(default_factory=list)
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def stream(
+        self,
+        messages: list[ChatMessage],
+        tools: list[ToolSpec],
+        *,
+        temperature: float,
+        max_tokens: int,
+    ) -> AsyncIterator[LLMEvent]:
+        self.seen.append((list(messages), list(tools)))
+        if not self.script:
+            raise AssertionError("the scripted LLM ran out of steps")
+        step = self.script.pop(0)
+        if isinstance(step, LLMError):
+            raise step
+        events = step(messages) if callable(step) else step
+        for event in events:
+            if isinstance(event, LLMError):
+                raise event
+            self.started.set()
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            yield event
+
+    async def aclose(self) -> None:
+        return None
+
+
+def use_llm(app: FastAPI, llm: Any) -> None:
+    runtime_of(app.state.aicoach).llm = llm
+
+
+async def new_chat(user: UserClient, title: str | None = None) -> dict[str, Any]:
+    response = await user.post("/api/chat/sessions", json={"title": title} if title else {})
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def send(
+    user: UserClient, session_id: int, content: str, client_id: str | None = None
+) -> tuple[int, list[tuple[str, dict[str, Any]]], Any]:
+    """POST a message and read the whole stream: (status, events, response)."""
+    cid = client_id or str(uuid.uuid4())
+    response = await user.post(
+        f"/api/chat/sessions/{session_id}/messages",
+        json={"content": content, "client_message_id": cid},
+    )
+    events = decode(response.text) if response.status_code == 200 else []
+    return response.status_code, events, response
+
+
+def names(events: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    return [e for e, _ in events]
+
+
+def first(events: list[tuple[str, dict[str, Any]]], name: str) -> dict[str, Any]:
+    return next(d for e, d in events if e == name)
+
+
+def text_of(events: list[tuple[str, dict[str, Any]]]) -> str:
+    return "".join(d["text"] for e, d in events if e == "delta")
