@@ -8,10 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-def best_seconds(
-    fn: Callable[[], object], *, repeat: int = 5, number: int = 1
-) -> float:
-    """Best-of-``repeat`` wall time of ``number`` calls, divided by ``number`` (seconds per call)."""
+def best_seconds(fn: Callable[[], object], *, repeat: int = 5, number: int = 1) -> float:
+    """Best-of-``repeat`` wall time of ``number`` calls, in seconds per call."""
     fn()  # warm-up: imports, caches, JIT-free but first-touch allocations
     runs = []
     for _ in range(repeat):

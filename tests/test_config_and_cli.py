@@ -20,7 +20,9 @@ runner = CliRunner()
 def test_production_refuses_the_default_secret() -> None:
     with pytest.raises(ValidationError) as info:
         Settings(env="production")  # type: ignore[arg-type]
-    assert "AICOACH_SECRET_KEY is still the development default" in format_settings_error(info.value)
+    assert "AICOACH_SECRET_KEY is still the development default" in format_settings_error(
+        info.value
+    )
     Settings(env="production", secret_key="x" * 40)  # type: ignore[arg-type]
 
 
@@ -54,7 +56,9 @@ def test_bad_configuration_exits_with_the_message(monkeypatch: pytest.MonkeyPatc
     assert "Invalid configuration" in result.output and "AICOACH_LOG_LEVEL" in result.output
 
 
-def test_db_upgrade_current_and_create_admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_db_upgrade_current_and_create_admin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AICOACH_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     before = runner.invoke(app, ["db", "current"])
@@ -64,7 +68,9 @@ def test_db_upgrade_current_and_create_admin(tmp_path: Path, monkeypatch: pytest
     assert "✓" in after.output
     weak = runner.invoke(app, ["create-admin", "boss@example.com", "--password", "short"])
     assert weak.exit_code == 1 and "at least 10" in weak.output
-    made = runner.invoke(app, ["create-admin", "boss@example.com", "--password", "a strong passphrase"])
+    made = runner.invoke(
+        app, ["create-admin", "boss@example.com", "--password", "a strong passphrase"]
+    )
     assert made.exit_code == 0 and "boss@example.com" in made.output
 
 

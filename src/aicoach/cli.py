@@ -154,3 +154,12 @@ def create_admin(
     except AICoachError as exc:
         typer.echo(f"Error: {exc.message}", err=True)
         raise typer.Exit(1) from exc
+
+
+def _register_slice_commands() -> None:
+    from aicoach.charts.commands import register as register_market_commands
+
+    register_market_commands(app, load_settings)  # levels, bars
+
+
+_register_slice_commands()

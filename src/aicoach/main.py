@@ -14,9 +14,9 @@ from aicoach import __version__
 from aicoach.accounts import pages as account_pages
 from aicoach.accounts import routes as account_routes
 from aicoach.accounts.service import LoginThrottler
+from aicoach.charts import pages as chart_pages
 from aicoach.chat import routes as chat_routes
 from aicoach.chat import runtime as chat_runtime
-from aicoach.charts import pages as chart_pages
 from aicoach.config import Settings
 from aicoach.db import create_engine, session_factory
 from aicoach.jobs.queue import build_queue

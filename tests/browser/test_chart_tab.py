@@ -60,7 +60,9 @@ async def test_chart_tab_as_a_new_trader(page: Any, screenshot: Any) -> None:
     assert drawn > 5
     summary = page.locator("[data-chart-summary]")
     assert re.search(r"[\d,]+\.\d\d", await summary.locator('[data-stat="support"]').inner_text())
-    assert re.search(r"[\d,]+\.\d\d", await summary.locator('[data-stat="resistance"]').inner_text())
+    assert re.search(
+        r"[\d,]+\.\d\d", await summary.locator('[data-stat="resistance"]').inner_text()
+    )
     assert re.search(r"[\d,]+\.\d\d", await summary.locator('[data-stat="atr"]').inner_text())
     await screenshot(page, "spy-5m")
 

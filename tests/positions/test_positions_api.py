@@ -99,7 +99,8 @@ async def test_schema_errors_are_422_naming_the_field(
     alice: UserClient, change: dict[str, Any], field: str, words: str
 ) -> None:
     exp, chain = await monthly_chain(alice)
-    leg = _option(exp, chain["strikes"][10]["strike"], **change)
+    leg = {**_option(exp, chain["strikes"][10]["strike"]), **change}
+    leg = {k: v for k, v in leg.items() if v is not None}
     response = await alice.post("/api/positions", json=leg)
     assert response.status_code == 422, response.text
     error = response.json()["error"]

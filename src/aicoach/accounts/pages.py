@@ -22,11 +22,11 @@ from aicoach.errors import AICoachError
 from aicoach.kit.orm import utcnow
 from aicoach.observability.context import register_secret
 from aicoach.web.deps import (
-    RowId,
     AdminUser,
     OptionalPrincipal,
     Principal,
     PrincipalDep,
+    RowId,
     SessionDep,
     SettingsDep,
     StateDep,

@@ -18,7 +18,7 @@ from aicoach.accounts.schemas import (
 from aicoach.accounts.service import AccountService
 from aicoach.errors import BadRequestError
 from aicoach.kit.orm import utcnow
-from aicoach.web.deps import RowId, AdminUser, CurrentUser, PrincipalDep, SessionDep, SettingsDep
+from aicoach.web.deps import AdminUser, CurrentUser, PrincipalDep, RowId, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 

@@ -18,6 +18,7 @@ from aicoach.chat.llm.ports import LLM
 from aicoach.chat.llm.registry import build_llm
 from aicoach.chat.service import ChatRuntime
 from aicoach.chat.tools.market import register_market_tools
+from aicoach.chat.tools.options import register_options_tools
 from aicoach.chat.tools.registry import ToolRegistry
 from aicoach.chat.turns import TurnManager
 from aicoach.config import Settings
@@ -31,10 +32,6 @@ TURNS_KEY = "chat_turns"
 def build_tools(settings: Settings) -> ToolRegistry:
     registry = ToolRegistry(timeout_seconds=settings.chat_tool_timeout_seconds)
     register_market_tools(registry)
-    try:  # the options/positions tools need those slices' services (see tools.options)
-        from aicoach.chat.tools.options import register_options_tools
-    except ImportError:  # pragma: no cover - only while the options slice is missing
-        return registry
     register_options_tools(registry)
     return registry
 

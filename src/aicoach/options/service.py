@@ -19,6 +19,7 @@ Warnings (fallback IVs, levels unavailable) are returned with the result, never 
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -276,7 +277,9 @@ class AnalysisService:
                 )
         warnings = list(prepared.warnings)
         levels = await self._levels(prepared.symbol, warnings)
-        result = analyze_position(
+        # Pricing (American FD above all) is CPU work: off the event loop, so other requests flow.
+        result = await asyncio.to_thread(
+            analyze_position,
             prepared.legs,
             prepared.market,
             n_prices=scenario.n_prices,
@@ -294,7 +297,8 @@ class AnalysisService:
         if not any(leg.is_option for leg in prepared.legs):
             shares = float(sum(leg.units for leg in prepared.legs))
             return PositionGreeks(shares, shares * spot, 0.0, 0.0, 0.0, 0.0), prepared
-        rows = leg_greeks(PositionValuer(prepared.legs, prepared.market))
+        valuer = PositionValuer(prepared.legs, prepared.market)
+        rows = await asyncio.to_thread(leg_greeks, valuer)
         return position_greeks(rows, spot), prepared
 
 

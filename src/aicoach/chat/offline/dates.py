@@ -130,7 +130,7 @@ def _num(word: str) -> int:
     return int(word) if word.isdigit() else NUMBER_WORDS[word]
 
 
-def parse_date_spec(text: str) -> DateSpec | None:  # noqa: C901 — one flat table of phrases
+def parse_date_spec(text: str) -> DateSpec | None:
     """The first date phrase in lower-cased ``text`` (rules in the module docstring)."""
     best: tuple[int, DateSpec] | None = None
     for name, rx in _PATTERNS:
@@ -144,7 +144,7 @@ def parse_date_spec(text: str) -> DateSpec | None:  # noqa: C901 — one flat ta
     return None if best is None else best[1]
 
 
-def _spec(name: str, m: re.Match[str]) -> DateSpec | None:  # noqa: C901, PLR0911
+def _spec(name: str, m: re.Match[str]) -> DateSpec | None:
     words = m.group(0).strip()
     g = m.groups()
     if name == "iso":
@@ -272,7 +272,8 @@ def target_date(spec: DateSpec, now: datetime, calendar: MarketCalendar) -> tupl
             return calendar.monthly_expiration(ahead.year, ahead.month), Pick.NEAREST
         return calendar.monthly_expirations(_trading_today(now, calendar), 1)[0], Pick.NEAREST
     if kind is DateKind.EXPLICIT:
-        assert spec.month is not None and spec.day is not None
+        assert spec.month is not None
+        assert spec.day is not None
         year = spec.year if spec.year is not None else today.year
         try:
             d = date(year, spec.month, spec.day)

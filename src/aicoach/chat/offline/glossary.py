@@ -297,7 +297,7 @@ ENTRIES: Final[dict[str, Entry]] = {
             "covered calls on the shares until they are called away, and repeats.",
             ("wheel", "the wheel", "wheel strategy"),
         ),
-    )  # fmt: skip
+    )
 }
 
 _ALIAS_TO_KEY: Final = {alias: key for key, e in ENTRIES.items() for alias in e.aliases}

@@ -22,6 +22,7 @@ letters ("R1", "SPY261218C00600000") are neither read from answers nor from resu
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -99,10 +100,8 @@ def collect_evidence(results: Iterable[Any]) -> Evidence:
     numbers: list[float] = []
     for result in results:
         if isinstance(result, str):
-            try:
+            with contextlib.suppress(ValueError):
                 result = json.loads(result)
-            except ValueError:
-                pass
         for leaf in _walk(result):
             if isinstance(leaf, bool) or leaf is None:
                 continue
@@ -118,10 +117,8 @@ def collect_evidence(results: Iterable[Any]) -> Evidence:
                     ev.times.add((local.hour, local.minute))
                 text = _blank(text, m)
             for m in list(_ISO_DATE.finditer(text)):
-                try:
+                with contextlib.suppress(ValueError):
                     ev.dates.add(date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
-                except ValueError:
-                    pass
                 text = _blank(text, m)
             numbers.extend(abs(v) for v, _, _ in _numbers(text))
     ev.numbers = sorted(numbers)
@@ -153,8 +150,7 @@ def ungrounded(answer: str, results: Iterable[Any]) -> list[Ungrounded]:
         day = int(m.group(2))
         year = None if m.group(3) is None else int(m.group(3))
         if not any(
-            d.month == month and d.day == day and (year is None or d.year == year)
-            for d in ev.dates
+            d.month == month and d.day == day and (year is None or d.year == year) for d in ev.dates
         ):
             bad.append(Ungrounded(m.group(0), "date not in the tool results"))
         text = _blank(text, m)

@@ -70,14 +70,16 @@ class Intent:
 
 
 _VOCAB: Final = frozenset(
-    """levels level support resistance pivots pivot chart charts candles chain chains options
+    str.split(
+        """levels level support resistance pivots pivot chart charts candles chain chains options
     option expirations expiration expiries expiry analyze analyse analysis positions position
     portfolio greeks delta gamma theta vega market open close closed closing opens price
     quote trading explain condor iron butterfly straddle strangle spread vertical covered
     calendar collar minute minutes hourly daily weekly monthly tomorrow today friday monday
     tuesday wednesday thursday december november october september january february april
     june july august leaps expiring implied volatility bleeds bleeding losing exposure
-    status hours session holiday what where show trading performing doing""".split()
+    status hours session holiday what where show trading performing doing"""
+    )
 )
 _PROTECTED: Final = COMMON_WORDS | _VOCAB | {n for n in NAME_TO_TICKER if " " not in n}
 
@@ -249,7 +251,7 @@ _FOLLOW_UP: Final = re.compile(r"^\s*(?:and|what\s+about|how\s+about|same\s+for|
                                r"what\s+of|then)\b")  # fmt: skip
 
 
-def parse_intent(text: str, previous: Intent | None = None) -> Intent:  # noqa: C901, PLR0911, PLR0912
+def parse_intent(text: str, previous: Intent | None = None) -> Intent:
     """The intent of one user message. ``previous`` is the intent of the trader's previous
     message, used for follow-ups that only change the symbol ("and qqq?")."""
     raw = text.strip()

@@ -76,7 +76,7 @@ def _right(word: str | None) -> Right | None:
     return "call" if word.startswith("c") else "put"
 
 
-def _structure(  # noqa: C901, PLR0911, PLR0912 — one row per strategy of the docstring table
+def _structure(
     strategy: str, strikes: list[float], side: str | None, bull_bear: str | None,
     right_hint: Right | None,
 ) -> list[LegDraft] | None:  # fmt: skip

@@ -59,7 +59,8 @@ NOT_TICKERS: Final = frozenset(
 
 #: Words that are never a ticker in rule 5 (and are never "corrected" as typos).
 COMMON_WORDS: Final = frozenset(
-    """a about after all also am an and any are as at be been before best buy by can could
+    str.split(
+        """a about after all also am an and any are as at be been before best buy by can could
     current day days do does doing dont down each else end ever every for from get gets give go
     goes going good got had has have he her here hi his how i if im in into is it its just
     last like look looks lot me mine month months more most much my near next no not now of
@@ -75,7 +76,8 @@ COMMON_WORDS: Final = frozenset(
     delta vega rho greeks market open close closed session status support resistance pivots
     pivot key big major analyze analyse position positions portfolio condor iron butterfly
     straddle strangle collar covered naked cash secured bull bear debit credit vertical today's
-    tonight morning afternoon premarket afterhours new old around near far otm atm itm""".split()
+    tonight morning afternoon premarket afterhours new old around near far otm atm itm"""
+    )
 )
 
 _CASHTAG = re.compile(r"\$([A-Za-z]{1,6}(?:\.[A-Za-z])?)\b")
@@ -105,9 +107,7 @@ def find_symbols(text: str) -> list[str]:
         word = m.group(0).rstrip(".")
         base = re.sub(r"'s$", "", word)
         up = base.upper()
-        if up in KNOWN_TICKERS:
-            found.append((m.start(), up))
-        elif (
+        if up in KNOWN_TICKERS or (
             not shouting
             and base.isupper()
             and base.isalpha()

@@ -101,11 +101,11 @@ async def get_key_levels(ctx: ToolContext, symbol: Symbol) -> ToolResult:
     }
     support = kl.nearest_support
     resistance = kl.nearest_resistance
-    summary = f"{kl.symbol} ${money(kl.price)}"
+    summary = f"{kl.symbol} ${kl.price:.2f}"
     if support is not None:
-        summary += f" · support ${money(support.price)}"
+        summary += f" · support ${support.price:.2f}"
     if resistance is not None:
-        summary += f" · resistance ${money(resistance.price)}"
+        summary += f" · resistance ${resistance.price:.2f}"
     cite = market_citation(ctx, f"{kl.symbol} key levels", report.as_of, report.source)
     return ToolResult(data, (cite,), (Card("key_levels", card),), summary)
 
@@ -136,7 +136,7 @@ async def get_quote(ctx: ToolContext, symbol: Symbol) -> ToolResult:
     }
     change = f" ({card['change_percent']:+.2f}%)" if card["change_percent"] is not None else ""
     cite = market_citation(ctx, f"{q.symbol} quote", q.as_of, q.source.value)
-    return ToolResult(data, (cite,), (Card("quote", card),), f"{q.symbol} ${card['last']}{change}")
+    return ToolResult(data, (cite,), (Card("quote", card),), f"{q.symbol} ${q.last:.2f}{change}")
 
 
 async def get_chart_data(

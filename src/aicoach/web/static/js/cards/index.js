@@ -15,7 +15,7 @@
 // the page is hidden; stopped once the card leaves the document).
 
 import { apiJson } from "../api.js";
-import { citationRow, clockTime, html } from "./kit.js";
+import { citationRow, html, timeET } from "./kit.js";
 
 export const CARD_TYPES = ["key_levels", "quote", "position_summary", "pnl_tracker", "options_chain", "risk_graph"];
 
@@ -61,7 +61,7 @@ function paint(el, mod, state) {
   const stamp = el.querySelector(".ccard-updated");
   if (state.updatedAt) {
     stamp.hidden = false;
-    stamp.textContent = `updated ${clockTime(state.updatedAt)}`;
+    stamp.textContent = `updated ${timeET(state.updatedAt, { seconds: true })} ET`;
   }
 }
 

@@ -28,6 +28,13 @@ function toDate(value) {
 }
 
 const etTime = new Intl.DateTimeFormat("en-US", { timeZone: ET, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const etSeconds = new Intl.DateTimeFormat("en-US", {
+  timeZone: ET,
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
 const etFull = new Intl.DateTimeFormat("en-US", {
   timeZone: ET,
   weekday: "short",
@@ -40,22 +47,17 @@ const etFull = new Intl.DateTimeFormat("en-US", {
 });
 const etDay = new Intl.DateTimeFormat("en-CA", { timeZone: ET, year: "numeric", month: "2-digit", day: "2-digit" });
 
-/** "15:42" (ET) */
-export function timeET(value) {
+/** "15:42" (ET); with seconds: "15:42:07". */
+export function timeET(value, { seconds = false } = {}) {
   const d = toDate(value);
-  return d ? etTime.format(d) : "";
+  if (!d) return "";
+  return (seconds ? etSeconds : etTime).format(d);
 }
 
 /** "Wed, Nov 26, 15:42:07 ET" */
 export function dateTimeET(value) {
   const d = toDate(value);
   return d ? `${etFull.format(d)} ET` : "";
-}
-
-/** Local wall-clock "hh:mm:ss" for "updated …" stamps (the user's own clock). */
-export function clockTime(value = new Date()) {
-  const d = toDate(value) || new Date();
-  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
 }
 
 /** Citation chip text: "Simulated · as of 15:42 ET · regular session". */
@@ -76,7 +78,7 @@ export function citationTooltip(c, tool = "") {
   lines.push(`Source: ${SOURCES[c?.source] || c?.source || "unknown"}`);
   const full = dateTimeET(c?.as_of);
   if (full) lines.push(`As of: ${full}`);
-  if (c?.market_session) lines.push(`Market: ${SESSIONS[c.market_session] || c.market_session}`);
+  if (c?.market_session) lines.push(`Market: ${c.market_session.replace(/-/g, " ")}`);
   return lines;
 }
 

@@ -153,15 +153,17 @@ export function markdownToText(text) {
  * Search snippets arrive as HTML with <mark> around the hits. Keep ONLY <mark> (without any
  * attributes) and text; every other element is flattened to its text. The snippet is parsed in
  * an inert document (DOMParser runs no scripts and loads no images), then rebuilt node by node.
+ * With `plain`, markdown markers (* ` # |) are dropped from the text: a snippet reads as prose.
  * Returns a DocumentFragment.
  */
-export function sanitizeSnippet(html) {
+export function sanitizeSnippet(html, { plain = false } = {}) {
   const doc = new DOMParser().parseFromString(`<body>${String(html ?? "")}</body>`, "text/html");
   const fragment = document.createDocumentFragment();
   const walk = (node, into) => {
     for (const child of node.childNodes) {
       if (child.nodeType === Node.TEXT_NODE) {
-        into.append(document.createTextNode(child.nodeValue));
+        const text = plain ? child.nodeValue.replace(/[*`#|]+/g, "") : child.nodeValue;
+        into.append(document.createTextNode(text));
       } else if (child.nodeType === Node.ELEMENT_NODE) {
         const tag = child.tagName.toLowerCase();
         if (tag === "script" || tag === "style" || tag === "template") continue;

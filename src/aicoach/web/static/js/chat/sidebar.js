@@ -219,9 +219,8 @@ export function createSidebar(root, { onOpen, onNew, onDeleted }) {
     const status = results.querySelector("[data-search-status]");
     const ul = results.querySelector("ul");
     ul.replaceChildren();
-    status.textContent = hits.length
-      ? `${hits.length} message${hits.length === 1 ? "" : "s"} match “${q}”`
-      : `No messages match “${q}”`;
+    const count = hits.length === 1 ? "1 message matches" : `${hits.length || "No"} messages match`;
+    status.textContent = `${count} “${q}”`;
     for (const hit of hits) {
       const li = document.createElement("li");
       li.innerHTML = `<a class="search-hit" href="?session=${encodeURIComponent(hit.session_id)}#msg-${encodeURIComponent(hit.message_id)}">
@@ -229,7 +228,7 @@ export function createSidebar(root, { onOpen, onNew, onDeleted }) {
         <span class="search-hit-snippet"></span></a>`;
       li.querySelector(".session-title").textContent = hit.session_title || UNTITLED;
       li.querySelector(".session-meta").textContent = shortWhen(hit.created_at);
-      li.querySelector(".search-hit-snippet").append(sanitizeSnippet(hit.snippet));
+      li.querySelector(".search-hit-snippet").append(sanitizeSnippet(hit.snippet, { plain: true }));
       li.querySelector("a").addEventListener("click", (event) => {
         if (event.metaKey || event.ctrlKey || event.shiftKey) return;
         event.preventDefault();

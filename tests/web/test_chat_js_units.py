@@ -1,0 +1,394 @@
+"""The chat's pure JS functions, run inside Chromium: the SSE parser (cross-checked against the
+server's own encoder), the markdown-lite renderer's escaping (fixed cases and random input), the
+search-snippet sanitiser, the formatters and every card module's markup.
+
+The static directory is served by a stdlib HTTP server on 127.0.0.1; the page is a bare HTML
+document, so each test imports the ES modules it needs with ``import()`` in ``page.evaluate``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections.abc import AsyncIterator, Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aicoach.chat.stream import decode, encode
+
+pytestmark = pytest.mark.browser
+
+STATIC = Path(__file__).resolve().parents[2] / "src" / "aicoach" / "web" / "static"
+PAGE = (
+    b'<!doctype html><html><head><meta charset="utf-8"><meta name="csrf-token" content="tok">'
+    b'</head><body><div id="toasts"></div><div id="root"></div></body></html>'
+)
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path in ("/", "/index.html"):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(PAGE)))
+            self.end_headers()
+            self.wfile.write(PAGE)
+            return
+        super().do_GET()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+        return
+
+
+@pytest.fixture(scope="module")
+def static_site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(STATIC)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+async def js(browser: Any, static_site: str) -> AsyncIterator[Any]:
+    context = await browser.new_context(viewport={"width": 900, "height": 700})
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(static_site + "/")
+    yield page
+    await context.close()
+    assert not errors, errors
+
+
+# ---------------------------------------------------------------- SSE parser
+
+
+async def test_sse_parser_handles_any_chunking_comments_multiline_and_crlf(js: Any) -> None:
+    stream = (
+        ": keep-alive\r\n\r\n"
+        "event: delta\r\ndata: {\"text\":\"a\"}\r\n\r\n"
+        "data: line one\ndata: line two\n\n"
+        "event: done\rdata:{}\r\r"
+        "event: empty\n\n"  # no data: dropped
+        "event: cut\ndata: never finished"  # no blank line before the end: dropped
+    )
+    expected = [
+        {"event": "delta", "data": '{"text":"a"}'},
+        {"event": "message", "data": "line one\nline two"},
+        {"event": "done", "data": "{}"},
+    ]
+    results = await js.evaluate(
+        """async (stream) => {
+            const { createSSEParser } = await import('/js/chat/sse.js');
+            const runs = [];
+            for (let size = 1; size <= stream.length; size++) {
+                const out = [];
+                const p = createSSEParser((e) => out.push({ event: e.event, data: e.data }));
+                for (let i = 0; i < stream.length; i += size) p.push(stream.slice(i, i + size));
+                runs.push(out);
+            }
+            return runs;
+        }""",
+        stream,
+    )
+    assert len(results) == len(stream)
+    for size, events in enumerate(results, start=1):
+        assert events == expected, f"chunk size {size}"
+
+
+async def test_sse_reader_matches_the_server_encoder_across_random_byte_splits(js: Any) -> None:
+    events = [
+        ("user_message", {"id": 7, "content": "where are SPY's levels? €✓ \u2028 <b>", "created_at": "x"}),
+        ("assistant_start", {"message_id": 8, "model_label": "Offline coach"}),
+        *[("delta", {"text": t}) for t in ["Support ", "is **$590.10**", "\n\n- one\r\n- two", "🙂"]],
+        ("tool_started", {"call_id": "c1", "name": "get_key_levels", "arguments": {"symbol": "SPY"}}),
+        ("done", {"message_id": 8, "finish_reason": "stop", "usage": {"input_tokens": 0}}),
+    ]
+    body = b": keep-alive\n\n".join(encode(name, data) for name, data in events)
+    rng = random.Random(20261126)
+    for _ in range(5):
+        cuts = sorted(rng.sample(range(1, len(body)), 25))
+        chunks = [list(body[a:b]) for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True)]
+        got = await js.evaluate(
+            """async (chunks) => {
+                const { readSSE } = await import('/js/chat/sse.js');
+                const body = new ReadableStream({
+                    start(c) { for (const ch of chunks) c.enqueue(new Uint8Array(ch)); c.close(); },
+                });
+                const out = [];
+                for await (const ev of readSSE(new Response(body))) out.push([ev.event, ev.data]);
+                return out;
+            }""",
+            chunks,
+        )
+        assert [tuple(e) for e in got] == decode(body.decode()) == [(n, d) for n, d in events]
+
+
+# ---------------------------------------------------------------- markdown-lite
+
+ALLOWED_TAGS = {
+    "P", "BR", "STRONG", "EM", "CODE", "PRE", "UL", "OL", "LI", "H3", "H4", "H5", "BLOCKQUOTE",
+    "HR", "DIV", "TABLE", "THEAD", "TBODY", "TR", "TH", "TD",
+}  # fmt: skip
+ALLOWED_ATTRS = {"class", "data-lang"}
+
+AUDIT = """async (inputs) => {
+    const { renderMarkdown } = await import('/js/chat/markdown.js');
+    const box = document.createElement('div');
+    return inputs.map((text) => {
+        box.innerHTML = renderMarkdown(text);
+        const tags = new Set(), attrs = new Set();
+        for (const el of box.querySelectorAll('*')) {
+            tags.add(el.tagName);
+            for (const a of el.attributes) attrs.add(a.name + '=' + a.value);
+        }
+        return { html: box.innerHTML, text: box.textContent, tags: [...tags], attrs: [...attrs] };
+    });
+}"""
+
+
+async def test_markdown_escapes_model_text_so_no_markup_gets_through(js: Any) -> None:
+    attacks = [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        '**<a href="javascript:alert(1)">x</a>**',
+        "`<b>code</b>` and ```\n</code><script>x</script>\n```",
+        "| a | <i>b</i> |\n|---|---|\n| <svg onload=1> | 2 |",
+        '"><iframe src=//evil>',
+        "```js\" onclick=\"x\n<p>\n```",
+        "- <style>*{}</style>\n1. &lt;already&gt; &amp;",
+    ]
+    for case in await js.evaluate(AUDIT, attacks):
+        assert set(case["tags"]) <= ALLOWED_TAGS, case
+        assert all(a.split("=", 1)[0] in ALLOWED_ATTRS for a in case["attrs"]), case
+        for bad in ("<script", "<img", "<a ", "<iframe", "<svg", "<style", "<i>", "<b>"):
+            assert bad not in case["html"].lower(), case
+    texts = [c["text"] for c in await js.evaluate(AUDIT, attacks[:2])]
+    assert texts == ["<script>alert(1)</script>", '<img src=x onerror="alert(1)">']
+
+
+async def test_markdown_random_input_never_yields_foreign_tags_or_attributes(js: Any) -> None:
+    rng = random.Random(7)
+    alphabet = list("<>\"'&*_`|#-=/ \n\nabcSPY1.:()!") + ["<script>", "onerror=", "```", "**", "\n- ", "\n1. "]
+    inputs = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80))) for _ in range(400)]
+    for text, case in zip(inputs, await js.evaluate(AUDIT, inputs), strict=True):
+        assert set(case["tags"]) <= ALLOWED_TAGS, (text, case)
+        assert all(a.split("=", 1)[0] in ALLOWED_ATTRS for a in case["attrs"]), (text, case)
+        # Nothing is lost or invented: the visible text keeps every letter of the input (digits
+        # may be "1." list markers, which become the <ol> numbering).
+        letters = [ch for ch in text if ch.isalpha()]
+        assert [ch for ch in case["text"] if ch.isalpha()] == letters, (text, case)
+
+
+async def test_markdown_structures(js: Any) -> None:
+    source = [
+        "**SPY** is at *590* and `VWAP` holds.",
+        "Para one\nline two\n\nPara two",
+        "- a\n- **b**\n\n1. first\n2. second",
+        "### Levels\n> careful\n\n---",
+        "| Level | Price |\n|---|---:|\n| R1 | 601.20 |",
+        "```\nx < y\n```",
+        "unclosed ```\nstill",
+        "```py\nopen fence while streaming",
+    ]
+    html = [c["html"] for c in await js.evaluate(AUDIT, source)]
+    assert html[0] == "<p><strong>SPY</strong> is at <em>590</em> and <code>VWAP</code> holds.</p>"
+    assert html[1] == "<p>Para one<br>line two</p><p>Para two</p>"
+    assert html[2] == "<ul><li>a</li><li><strong>b</strong></li></ul><ol><li>first</li><li>second</li></ol>"
+    assert html[3] == "<h5>Levels</h5><blockquote>careful</blockquote><hr>"
+    assert '<th class="num">Price</th>' in html[4] and '<td class="num">601.20</td>' in html[4]
+    assert html[5] == "<pre><code>x &lt; y</code></pre>"
+    assert html[6] == "<p>unclosed ```<br>still</p>"
+    assert html[7] == '<pre data-lang="py"><code>open fence while streaming</code></pre>'
+
+
+async def test_snippet_sanitiser_keeps_only_mark(js: Any) -> None:
+    out = await js.evaluate(
+        """async (inputs) => {
+            const { sanitizeSnippet } = await import('/js/chat/markdown.js');
+            return inputs.map(([html, plain]) => {
+                const box = document.createElement('div');
+                box.append(sanitizeSnippet(html, { plain }));
+                return box.innerHTML;
+            });
+        }""",
+        [
+            ["…the <mark>pivot</mark> at 5 &lt; 6 &amp; so…", False],
+            ['<img src=x onerror=alert(1)><b>bold</b> <mark class="x" onclick="y">hit</mark>', False],
+            ["<script>alert(1)</script><style>p{}</style>after", False],
+            ["<mark><b>nested</b></mark>", False],
+            ["**bold** `code` <mark>hit</mark>", True],
+        ],
+    )
+    assert out == [
+        "…the <mark>pivot</mark> at 5 &lt; 6 &amp; so…",
+        "bold <mark>hit</mark>",
+        "after",
+        "<mark>nested</mark>",
+        "bold code <mark>hit</mark>",
+    ]
+
+
+# ---------------------------------------------------------------- formatting
+
+
+async def test_formatters(js: Any) -> None:
+    out = await js.evaluate(
+        """async () => {
+            const f = await import('/js/chat/format.js');
+            const { html, raw } = await import('/js/cards/kit.js');
+            const winter = { source: 'simulated', as_of: '2026-01-15T20:42:00Z', market_session: 'regular', label: 'SPY key levels' };
+            const summer = { source: 'real-time', as_of: '2026-07-15T19:42:00Z', market_session: 'after-hours' };
+            const saved = crypto.randomUUID;
+            Object.defineProperty(crypto, 'randomUUID', { value: undefined, configurable: true });
+            const fallback = f.uuid();
+            Object.defineProperty(crypto, 'randomUUID', { value: saved, configurable: true });
+            return {
+                winter: f.citationText(winter), summer: f.citationText(summer),
+                tip: f.citationTooltip(winter, 'get_key_levels'),
+                money: [f.money(1234.5), f.money(-12, { sign: true }), f.money(3, { sign: true }), f.money(null)],
+                signed: [f.signed(1.2), f.signed(-3), f.signed(0)],
+                pct: f.pct(-0.1234, { sign: true }),
+                phrase: [f.toolPhrase('get_key_levels', { symbol: 'spy' }), f.toolPhrase('get_market_status'), f.toolPhrase('new_tool_x')],
+                uuid: [f.uuid(), fallback],
+                groups: [f.dayGroup('2026-11-26T15:00:00Z', new Date('2026-11-26T20:00:00Z')),
+                         f.dayGroup('2026-11-26T03:00:00Z', new Date('2026-11-26T20:00:00Z')),
+                         f.dayGroup('2026-11-20T15:00:00Z', new Date('2026-11-26T20:00:00Z'))],
+                tagged: String(html`<b title="${'"><x>'}">${['<i>', raw('<br>')]}</b>`),
+            };
+        }"""
+    )
+    assert out["winter"] == "Simulated · as of 15:42 ET · regular session"  # EST: UTC−5
+    assert out["summer"] == "Real-time · as of 15:42 ET · after-hours"  # EDT: UTC−4
+    assert out["tip"] == [
+        "Tool: get_key_levels",
+        "Data: SPY key levels",
+        "Source: Simulated",
+        "As of: Thu, Jan 15, 15:42:00 ET",
+        "Market: regular",
+    ]
+    assert out["money"] == ["$1,234.50", "−$12.00", "+$3.00", "—"]
+    assert out["signed"] == ["+1.20", "−3.00", "0.00"]
+    assert out["pct"] == "−0.12%"
+    assert out["phrase"] == ["Looking up SPY key levels", "Checking the market clock", "Running new tool x"]
+    uuid_re = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+    import re
+
+    assert all(re.match(uuid_re, u) for u in out["uuid"]), out["uuid"]
+    assert out["groups"] == ["Today", "Yesterday", "Previous 7 days"]  # 03:00Z is the 25th in ET
+    assert out["tagged"] == '<b title="&quot;&gt;&lt;x&gt;">&lt;i&gt;<br></b>'
+
+
+# ---------------------------------------------------------------- cards
+
+CARDS: list[dict[str, Any]] = [
+    {
+        "type": "key_levels",
+        "data": {
+            "symbol": "SPY", "price": 595.0, "atr_daily": 6.1, "source": "simulated",
+            "as_of": "2026-11-26T20:00:00Z",
+            "nearest_support": {"label": "Prior day low", "price": 590.1, "distance_dollars": -4.9, "distance_percent": -0.82},
+            "nearest_resistance": {"label": "R1 <b>", "price": 601.2, "distance_dollars": 6.2, "distance_percent": 1.04},
+            "top_levels": [{"label": "VWAP", "kind": "vwap", "price": 596.0, "distance_dollars": 1.0, "strength": 80}],
+        },
+        "citations": [{"source": "simulated", "as_of": "2026-11-26T20:00:00Z", "market_session": "closed", "label": "SPY key levels"}],
+        "expect_text": ["595.00", "590.10", "601.20", "R1 <b>", "VWAP", "ATR $6.10/day", "Simulated · as of 15:00 ET"],
+        "event": ["aicoach:open-chart", {"symbol": "SPY"}],
+    },
+    {
+        "type": "quote",
+        "data": {"symbol": "QQQ", "last": 510.25, "change": -2.5, "change_percent": -0.49, "bid": 510.2, "ask": 510.3, "source": "delayed", "as_of": "2026-11-26T20:00:00Z"},
+        "expect_text": ["$510.25", "−2.50", "−0.49%", "510.20", "510.30", "0.10"],
+        "event": ["aicoach:open-chart", {"symbol": "QQQ"}],
+    },
+    {
+        "type": "position_summary",
+        "data": {
+            "title": "SPY 600/610 call spread", "legs": [{"label": "SPY 2026-12-19 600 C", "quantity": 1, "price": 7.5}, {"label": "SPY 2026-12-19 610 C", "quantity": -1, "price": 3.1}],
+            "pnl_now": 120.0, "max_gain": 560.0, "max_loss": -440.0, "max_gain_unlimited": False, "max_loss_unlimited": False,
+            "breakevens": [604.4], "pop": 0.42, "greeks": {"delta": 0.31, "gamma": 0.004, "theta_per_day": -6.2, "vega_per_vol_point": 11.0},
+            "position_ids": [3, 4],
+        },
+        "expect_text": ["+$120.00", "$560", "604.40", "42%", "SPY 2026-12-19 600 C", "−$6.20"],
+        "event": ["aicoach:open-options", {"symbol": "SPY", "position_ids": [3, 4]}],
+    },
+    {
+        "type": "pnl_tracker",
+        "data": {"total_pnl": -85.5, "positions": [{"label": "SPY spread", "pnl": 120.0}, {"label": "QQQ put", "pnl": -205.5}], "sparkline": [0, 20, -40, -85.5]},
+        "expect_text": ["−$85.50", "SPY spread", "−$205.50"],
+        "event": ["aicoach:open-options", {"position_ids": []}],
+    },
+    {
+        "type": "options_chain",
+        "data": {"symbol": "SPY", "expiration": "2026-12-19", "underlying_price": 595.0, "rows": [
+            {"strike": 590.0, "call": {"bid": 9.1, "ask": 9.3, "iv": 0.18, "delta": 0.62}, "put": {"bid": 4.0, "ask": 4.1, "iv": 0.2, "delta": -0.38}},
+            {"strike": 600.0, "call": {"bid": 4.2, "ask": 4.4, "iv": 0.17, "delta": 0.41}, "put": {"bid": 9.0, "ask": 9.2, "iv": 0.19, "delta": -0.59}}]},
+        "expect_text": ["SPY 2026-12-19", "590.00", "18.0", "−0.59", "$595.00"],
+        "event": ["aicoach:open-options", {"symbol": "SPY", "expiration": "2026-12-19"}],
+    },
+    {
+        "type": "risk_graph",
+        "data": {"title": "SPY call spread", "prices": [580, 590, 600, 610, 620], "expiry_pnl": [-440, -440, 160, 560, 560],
+                 "today_pnl": [-300, -200, 50, 300, 420], "breakevens": [604.4], "spot": 595.0, "position_ids": [3, 4]},
+        "expect_text": ["At expiry", "Today", "Spot 595.00", "Breakeven 604.40"],
+        "event": ["aicoach:open-options", {"position_ids": [3, 4]}],
+    },
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("card", CARDS, ids=[c["type"] for c in CARDS])
+async def test_card_renders_from_data_escapes_and_opens_its_detail(js: Any, card: dict[str, Any]) -> None:
+    result = await js.evaluate(
+        """async ([card, eventName]) => {
+            const { mountCard, CARD_TYPES } = await import('/js/cards/index.js');
+            const root = document.getElementById('root');
+            root.replaceChildren();
+            const el = await mountCard(root, { card_id: 'm1-0', ...card });
+            let detail = null;
+            window.addEventListener(eventName, (e) => { detail = e.detail; e.preventDefault(); }, { once: true });
+            el.querySelector('.ccard-body').click();
+            return {
+                types: CARD_TYPES, text: el.innerText, detail,
+                foreign: [...el.querySelectorAll('script, img, iframe, b')].length,
+                button: el.querySelector('.ccard-open').getAttribute('aria-label'),
+            };
+        }""",
+        [{k: card[k] for k in ("type", "data", "citations") if k in card}, card["event"][0]],
+    )
+    assert card["type"] in result["types"]
+    for expected in card["expect_text"]:
+        assert expected in result["text"], (expected, result["text"])
+    assert result["foreign"] == 0  # "R1 <b>" is text, not markup
+    for key, value in card["event"][1].items():
+        assert result["detail"][key] == value, (key, result["detail"])
+    assert result["button"].startswith("Open ")
+
+
+async def test_unknown_card_type_renders_a_placeholder_not_an_error(js: Any) -> None:
+    text = await js.evaluate(
+        """async () => {
+            const { mountCard } = await import('/js/cards/index.js');
+            const el = await mountCard(document.getElementById('root'), { type: 'future_card', data: {} });
+            return el.innerText;
+        }"""
+    )
+    assert "not supported" in text
+
+
+def test_card_registry_lists_exactly_the_card_modules() -> None:
+    """One file per card type, each named in CARD_TYPES (and nothing else is)."""
+    cards = STATIC / "js" / "cards"
+    modules = {p.stem for p in cards.glob("*.js")} - {"index", "kit"}
+    index = (cards / "index.js").read_text("utf-8")
+    line = next(ln for ln in index.splitlines() if ln.startswith("export const CARD_TYPES"))
+    listed = set(json.loads(line.split("=", 1)[1].strip().rstrip(";")))
+    assert listed == modules
