@@ -160,6 +160,9 @@ def _register_slice_commands() -> None:
     from aicoach.charts.commands import register as register_market_commands
 
     register_market_commands(app, load_settings)  # levels, bars
+    from aicoach.options.commands import register as register_options_commands
+
+    register_options_commands(app, load_settings)  # chain, analyze
 
 
 _register_slice_commands()

@@ -28,6 +28,7 @@ from aicoach.migrations.runner import upgrade_to_head
 from aicoach.observability import metrics, sentry, tunnel
 from aicoach.observability.logging import configure_logging
 from aicoach.observability.middleware import ObservabilityMiddleware
+from aicoach.options import pages as options_pages
 from aicoach.options import routes as options_routes
 from aicoach.positions import routes as positions_routes
 from aicoach.watchlist import routes as watchlist_routes
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         options_routes.router,
         positions_routes.router,
         chart_pages.router,
+        options_pages.router,
         chat_routes.router,
     ):
         app.include_router(router, dependencies=csrf)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +23,13 @@ from aicoach.chat.llm.messages import (
     ToolSpec,
     Usage,
 )
+from aicoach.chat.models import ChatMessageRow
+from aicoach.chat.repository import ChatRepository
 from aicoach.chat.runtime import runtime_of
 from aicoach.chat.stream import decode
-from tests.helpers.users import UserClient
+from aicoach.db import transaction
+from tests.conftest import client_for
+from tests.helpers.users import UserClient, signup_user
 
 Step = Sequence[LLMEvent] | Callable[[list[ChatMessage]], Sequence[LLMEvent]] | LLMError
 
@@ -113,3 +118,18 @@ def first(events: list[tuple[str, dict[str, Any]]], name: str) -> dict[str, Any]
 
 def text_of(events: list[tuple[str, dict[str, Any]]]) -> str:
     return "".join(d["text"] for e, d in events if e == "delta")
+
+
+@asynccontextmanager
+async def app_with(app_factory: Any, **overrides: Any) -> AsyncIterator[tuple[FastAPI, UserClient]]:
+    """An app with setting overrides (lifespan running) and a signed-up user on it."""
+    application: FastAPI = app_factory(**overrides)
+    async with application.router.lifespan_context(application), client_for(application) as c:
+        email = f"carol-{uuid.uuid4().hex[:8]}@example.com"
+        yield application, await signup_user(c, email, "a fine passphrase here")
+
+
+async def rows_of(app: FastAPI, session_id: int) -> list[ChatMessageRow]:
+    async with transaction(app.state.aicoach.sessions) as s:
+        rows, _ = await ChatRepository(s).messages_page(session_id, None, 500)
+        return rows

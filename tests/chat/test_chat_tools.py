@@ -22,7 +22,7 @@ ContextFor = Callable[[int], Any]
 
 
 @pytest.fixture
-async def ctx_for(app: FastAPI) -> AsyncIterator[Any]:
+def ctx_for(app: FastAPI) -> Any:
     """``async with ctx_for(user_id) as ctx``: a tool context on its own unit of work."""
     from contextlib import asynccontextmanager
 
@@ -33,7 +33,7 @@ async def ctx_for(app: FastAPI) -> AsyncIterator[Any]:
         async with transaction(state.sessions) as session:
             yield ToolContext(user_id, session, state, datetime.now(UTC))
 
-    yield make
+    return make
 
 
 async def call(app: FastAPI, ctx_for: Any, uid: int, name: str, /, **args: Any) -> ToolResult:

@@ -313,3 +313,16 @@ async def test_cancelling_the_consumer_is_not_turned_into_an_llm_error(vendor: V
         await run(llm, after)
     assert seen[0] == TextDelta("a")
     assert after[0] == TextDelta("next")
+
+
+SHAPELESS = {
+    "openai": 'data: {"choices": ["not an object"]}\n\n',
+    "anthropic": 'event: message_start\ndata: {"type": "message_start", "message": null}\n\n',
+}
+
+
+async def test_json_of_the_wrong_shape_is_a_bad_response(vendor: Vendor) -> None:
+    with served(vendor, []) as server:
+        server.respond_raw(SHAPELESS[vendor.name])
+        with pytest.raises(LLMBadResponseError, match="cannot read"):
+            await run(vendor.llm(server.base_url))

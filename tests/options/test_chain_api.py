@@ -39,7 +39,9 @@ async def _expirations(user: UserClient, symbol: str = "SPY") -> list[dict[str, 
 async def _monthly(user: UserClient, symbol: str = "SPY", min_days: int = 20) -> str:
     rows = await _expirations(user, symbol)
     return next(
-        str(r["expiration"]) for r in rows if r["is_monthly"] and int(str(r["days_to_expiry"])) >= min_days
+        str(r["expiration"])
+        for r in rows
+        if r["is_monthly"] and int(str(r["days_to_expiry"])) >= min_days
     )
 
 
@@ -173,7 +175,9 @@ async def test_bad_chain_queries_are_422(alice: UserClient, query: str, status: 
     assert response.json()["error"]["message"]
 
 
-async def test_unknown_symbol_is_404_and_anonymous_is_401(alice: UserClient, client: object) -> None:
+async def test_unknown_symbol_is_404_and_anonymous_is_401(
+    alice: UserClient, client: object
+) -> None:
     assert (await alice.get("/api/options/ZZZZ/expirations")).status_code == 404
     import httpx
 
@@ -202,8 +206,18 @@ def test_bad_rows_are_labelled_and_never_break_the_chain() -> None:
         _q(105.0, OptionRight.CALL, 0.0, 0.05),  # no bid
         _q(105.0, OptionRight.PUT, 1.2, 1.0),  # crossed
         _q(80.0, OptionRight.CALL, 10.0, 10.2),  # far below intrinsic (~20)
-        _q(95.0, OptionRight.PUT, 1.0, 1.1, iv=0.33, delta=-0.3, gamma=0.05, theta=-0.02,
-           vega=0.09, greeks_from_provider=True),  # fmt: skip
+        _q(
+            95.0,
+            OptionRight.PUT,
+            1.0,
+            1.1,
+            iv=0.33,
+            delta=-0.3,
+            gamma=0.05,
+            theta=-0.02,
+            vega=0.09,
+            greeks_from_provider=True,
+        ),
         _q(90.0, OptionRight.PUT, 0.5, 0.6, iv=0.31, greeks_from_provider=True),  # partial
     )
     chain = OptionChain("XYZ", EXP, 100.0, rows, AS_OF, DataSource.SIMULATED, 0.01)

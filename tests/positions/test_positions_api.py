@@ -151,8 +151,11 @@ async def test_domain_errors_name_the_field(alice: UserClient) -> None:
         {"legs": "nope"},
         {"legs": [{"symbol": "SPY"}]},
         [1, 2],
-        {"legs": [{"symbol": "SPY", "kind": "stock", "quantity": 1, "entry_price": 1,
-                   "extra": True}]},  # fmt: skip
+        {
+            "legs": [
+                {"symbol": "SPY", "kind": "stock", "quantity": 1, "entry_price": 1, "extra": True}
+            ]
+        },
     ],
 )
 async def test_malformed_leg_lists_are_422(alice: UserClient, body: Any) -> None:

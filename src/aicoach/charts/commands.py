@@ -151,17 +151,12 @@ def _bar_times(series: BarSeries) -> list[str]:
 
 
 def bars_rows(series: BarSeries) -> list[tuple[str, float, float, float, float, float]]:
-    return list(
-        zip(
-            _bar_times(series),
-            series.open.tolist(),
-            series.high.tolist(),
-            series.low.tolist(),
-            series.close.tolist(),
-            series.volume.tolist(),
-            strict=True,
-        )  # fmt: skip
-    )
+    """(time text, open, high, low, close, volume) per bar."""
+    columns = (
+        series.open.tolist(), series.high.tolist(), series.low.tolist(), series.close.tolist(),
+        series.volume.tolist(),
+    )  # fmt: skip
+    return list(zip(_bar_times(series), *columns, strict=True))
 
 
 def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:

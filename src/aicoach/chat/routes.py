@@ -6,15 +6,17 @@ logged-in user: another user's chat answers 404, exactly like a missing one.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
+from sqlalchemy.exc import IntegrityError
 
 from aicoach.chat.errors import ChatBusyError, ChatRateLimitedError
-from aicoach.chat.models import MessageRole
+from aicoach.chat.models import ChatSession, MessageRole, MessageStatus
 from aicoach.chat.repository import ChatRepository
 from aicoach.chat.runtime import runtime_of
 from aicoach.chat.schemas import (
@@ -34,6 +36,7 @@ from aicoach.chat.title import heuristic_title
 from aicoach.chat.turns import Turn
 from aicoach.kit.orm import utcnow
 from aicoach.web.deps import CurrentUser, RowId, SessionDep, StateDep
+from aicoach.web.state import AppState
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 
@@ -127,29 +130,87 @@ async def post_message(
     repo = ChatRepository(session)
     chat = await repo.get_session(user.id, session_id)
     client_id = str(body.client_message_id)
-    attached = runtime.turns.find(session_id, client_id)
-    if attached is not None:
-        return _stream(attached.subscribe())
-    existing = await repo.by_client_id(session_id, client_id)
-    if existing is not None and existing.role is MessageRole.USER:
-        reply = await repo.reply_to(existing.id)
-        return _stream(_replay(replay_events(existing, reply)))
-    if runtime.turns.running(session_id) is not None:
+    known = await _attach_or_replay(runtime, repo, session_id, client_id)
+    if known is not None:
+        return known
+    holder = runtime.turns.holder(session_id)
+    if holder == client_id:  # the same message is being set up by a concurrent request
+        known = await _attach_or_replay(runtime, repo, session_id, client_id, wait=True)
+        if known is not None:
+            return known
+    if holder is not None:
         raise ChatBusyError()
+    runtime.turns.reserve(session_id, client_id)
+    try:
+        return await _begin_turn(runtime, repo, chat, body.content, client_id, state)
+    finally:
+        runtime.turns.release(session_id, client_id)  # no-op once the turn has started
+
+
+async def _begin_turn(
+    runtime: ChatRuntime,
+    repo: ChatRepository,
+    chat: ChatSession,
+    content: str,
+    client_id: str,
+    state: AppState,
+) -> StreamingResponse:
+    session = repo.session
     now = utcnow()
-    await _check_rate(repo, user.id, now, state.settings.chat_rate_limit_per_minute)
-    first = await repo.messages_page(session_id, None, 1)
-    is_first = not first[0]
+    await _check_rate(repo, chat.user_id, now, state.settings.chat_rate_limit_per_minute)
+    is_first = not (await repo.messages_page(chat.id, None, 1))[0]
     if is_first and chat.title_auto:
-        chat.title = heuristic_title(body.content)
-    user_row, reply = await repo.add_turn(chat, body.content, client_id, runtime.llm.label, now)
+        chat.title = heuristic_title(content)
+    try:
+        user_row, reply = await repo.add_turn(chat, content, client_id, runtime.llm.label, now)
+    except IntegrityError:
+        # The same client_message_id raced in through another instance and won: follow its
+        # turn instead of storing the message twice.
+        await session.rollback()
+        known = await _attach_or_replay(runtime, repo, chat.id, client_id, wait=True)
+        if known is None:
+            raise
+        return known
     turn = turn_for(user_row, reply, runtime.llm.label)
     # The stream outlives this request's transaction (its dependency exits after the response),
     # so commit now: the generation task reads these rows in its own units of work, and SQLite's
     # write lock is released before the first token.
     await session.commit()
-    _start(runtime, turn, body.content, is_first)
+    _start(runtime, turn, content, is_first)
     return _stream(turn.subscribe())
+
+
+async def _attach_or_replay(
+    runtime: ChatRuntime,
+    repo: ChatRepository,
+    session_id: int,
+    client_id: str,
+    *,
+    wait: bool = False,
+) -> StreamingResponse | None:
+    """The stream for a message already sent: attach to its running turn, else replay it from
+    the database; ``None`` if it was never stored. With ``wait``, a reply still marked
+    ``streaming`` is given up to 2 s for its turn to appear in this process."""
+    attempts = 40 if wait else 1
+    for attempt in range(attempts):
+        attached = runtime.turns.find(session_id, client_id)
+        if attached is not None:
+            return _stream(attached.subscribe())
+        existing = await repo.by_client_id(session_id, client_id)
+        if existing is None or existing.role is not MessageRole.USER:
+            if not wait:
+                return None
+            await asyncio.sleep(0.05)
+            repo.session.expire_all()
+            continue
+        reply = await repo.reply_to(existing.id)
+        settled = reply is None or reply.status is not MessageStatus.STREAMING
+        if settled or attempt == attempts - 1:
+            # (a reply still streaming here is written by another instance: replay says so)
+            return _stream(_replay(replay_events(existing, reply)))
+        await asyncio.sleep(0.05)
+        repo.session.expire_all()
+    return None
 
 
 def _start(runtime: ChatRuntime, turn: Turn, content: str, first: bool) -> None:

@@ -80,9 +80,26 @@ class TurnManager:
         self.linger_seconds = linger_seconds
         self._running: dict[int, Turn] = {}
         self._recent: dict[tuple[int, str], Turn] = {}
+        self._reserved: dict[int, str] = {}
 
     def running(self, session_id: int) -> Turn | None:
         return self._running.get(session_id)
+
+    def holder(self, session_id: int) -> str | None:
+        """The client message id that occupies the chat (running or about to start), if any."""
+        turn = self._running.get(session_id)
+        return turn.client_message_id if turn is not None else self._reserved.get(session_id)
+
+    def reserve(self, session_id: int, client_message_id: str) -> None:
+        """Claim the chat for a turn that is being set up (checked and claimed with no await
+        in between, so two requests cannot both pass the "is it busy?" check)."""
+        if self.holder(session_id) is not None:
+            raise RuntimeError("the chat is busy")
+        self._reserved[session_id] = client_message_id
+
+    def release(self, session_id: int, client_message_id: str) -> None:
+        if self._reserved.get(session_id) == client_message_id:
+            del self._reserved[session_id]
 
     def find(self, session_id: int, client_message_id: str) -> Turn | None:
         """The running or lingering turn started by this client message, if any."""
@@ -96,6 +113,7 @@ class TurnManager:
         """Run ``work(turn)`` as a task owned by the manager (not by any request)."""
         if turn.session_id in self._running:
             raise RuntimeError("a turn is already running in this chat")
+        self._reserved.pop(turn.session_id, None)
         self._running[turn.session_id] = turn
         turn.task = asyncio.create_task(self._run(turn, work), name=f"chat-turn-{turn.message_id}")
         return turn

@@ -9,10 +9,16 @@ last quote's ``as_of`` becomes "now" and the session is the one in progress at t
 the next one if the data ends after its close (a daily file ending on a Friday gives Monday's
 levels with Friday as "prior day"). ``historical: true`` in the payload says so; ``as_of`` is the
 data's end. Without this a stale dataset would yield no levels at all (no bars in the look-back).
+
+Reuse. A report for "now" is kept ``REUSE_SECONDS`` (1 s) per symbol and concurrent requests for
+one symbol share one computation: the quote under it is itself cached for 2 s, so this changes
+no answer by more than a second, and a burst of chart and coach requests costs one engine run.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -27,6 +33,7 @@ from aicoach.marketdata.service import MarketDataService, normalize_symbol
 
 #: Calendar days of daily history: enough for the 200-day average and a year of swings.
 DAILY_LOOKBACK = timedelta(days=460)
+REUSE_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +64,32 @@ class LevelsReport:
 
 
 class LevelsService:
-    def __init__(self, market: MarketDataService) -> None:
+    def __init__(self, market: MarketDataService, reuse_seconds: float = REUSE_SECONDS) -> None:
         self.market = market
+        self._reuse = reuse_seconds
+        self._recent: dict[str, tuple[float, asyncio.Future[LevelsReport]]] = {}
+
+    async def key_levels(self, symbol: str, now: datetime | None = None) -> LevelsReport:
+        """Levels for ``symbol`` at ``now``; without ``now``, the current report, reused for
+        ``reuse_seconds`` and shared by concurrent callers (module docstring)."""
+        if now is not None:
+            return await self.compute(symbol, now)
+        symbol = normalize_symbol(symbol)
+        t = time.monotonic()
+        kept = self._recent.get(symbol)
+        if kept is not None and t - kept[0] < self._reuse:
+            return await asyncio.shield(kept[1])
+        if len(self._recent) > 512:  # forget expired symbols now and then
+            self._recent = {k: v for k, v in self._recent.items() if t - v[0] < self._reuse}
+        task = asyncio.ensure_future(self.compute(symbol))
+        self._recent[symbol] = (t, task)
+        try:
+            return await asyncio.shield(task)
+        except BaseException:
+            entry = self._recent.get(symbol)
+            if entry is not None and entry[1] is task:
+                del self._recent[symbol]  # never reuse a failure
+            raise
 
     def session_for(self, now: datetime) -> Session:
         today = now.astimezone(NEW_YORK).date()
@@ -76,7 +107,8 @@ class LevelsService:
         last = calendar.session_on_or_before(data_end.astimezone(NEW_YORK).date())
         return calendar.next_session(last.date) if data_end >= last.close_at else last
 
-    async def key_levels(self, symbol: str, now: datetime | None = None) -> LevelsReport:
+    async def compute(self, symbol: str, now: datetime | None = None) -> LevelsReport:
+        """Fetch, pick the session and run the engine: no reuse."""
         symbol = normalize_symbol(symbol)
         wall_now = now or datetime.now(UTC)
         session = self.session_for(wall_now)

@@ -8,12 +8,14 @@ unlimited gain or loss is ``null`` with ``*_unlimited: true``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from aicoach.options.legs import LegKind
+from aicoach.options.service import AnalysisOutcome, LegSpec, Scenario, greek_phrases, instant_of
 
 Money = Annotated[float, Field(gt=0, le=1_000_000, allow_inf_nan=False)]
 VolPoints = Annotated[float, Field(ge=-100, le=500, allow_inf_nan=False)]
@@ -66,14 +68,14 @@ class ScenarioIn(BaseModel):
     leg_iv_shift_points: dict[int, VolPoints] = Field(
         default_factory=dict, max_length=50, description="IV points per 0-based leg index."
     )
-    valuation_date: datetime | date | None = Field(
+    valuation_date: date | datetime | None = Field(
         None, description="When to value (a date = that session's close); default: now."
     )
     rate: float | None = Field(
         None, ge=-0.05, le=0.25, allow_inf_nan=False,
         description="Risk-free rate, annual decimal; default: settings.",
     )  # fmt: skip
-    dates: list[datetime | date] = Field(
+    dates: list[date | datetime] = Field(
         default_factory=list, max_length=10,
         description="Extra risk-graph lines (a date = that session's close).",
     )  # fmt: skip
@@ -241,3 +243,54 @@ class PortfolioGreeksRead(BaseModel):
     phrases: dict[str, str]
     warnings: list[str]
     as_of: datetime
+
+
+# --- conversions shared by the route and the CLI ----------------------------------------------
+
+
+def leg_specs(legs: list[AnalyzeLeg]) -> list[LegSpec]:
+    return [
+        LegSpec(leg.symbol, leg.kind, leg.strike, leg.expiration, leg.quantity, leg.entry_price,
+                leg.multiplier, leg.iv, f"legs[{i}]")
+        for i, leg in enumerate(legs)
+    ]  # fmt: skip
+
+
+def to_scenario(data: ScenarioIn, close_of: Callable[[date], datetime]) -> Scenario:
+    """Request scenario → service scenario; a bare date means that session's close."""
+
+    def at(value: date | datetime) -> datetime:
+        if isinstance(value, datetime):
+            return instant_of(value)
+        return instant_of(value, close_of(value))
+
+    return Scenario(
+        underlying_price=data.underlying_price,
+        iv_shift_points=data.iv_shift_points,
+        leg_iv_shift_points=dict(data.leg_iv_shift_points),
+        valuation_at=None if data.valuation_date is None else at(data.valuation_date),
+        rate=data.rate,
+        dates=[at(d) for d in data.dates],
+        n_prices=data.grid.prices,
+        n_dates=data.grid.dates,
+    )
+
+
+def analysis_read(outcome: AnalysisOutcome) -> AnalysisRead:
+    prepared, result = outcome.prepared, outcome.analysis
+    payload = result.to_dict()
+    legs = payload["legs"]
+    assert isinstance(legs, list)
+    for row, inputs in zip(legs, prepared.inputs, strict=True):
+        row["iv_source"] = inputs.iv_source
+    payload.update(
+        symbol=prepared.symbol,
+        source=prepared.source,
+        stale=prepared.stale,
+        quote_as_of=prepared.spot_as_of,
+        r=prepared.market.r,
+        q=prepared.market.q,
+        phrases=greek_phrases(result.greeks, prepared.symbol),
+        warnings=list(prepared.warnings),
+    )
+    return AnalysisRead.model_validate(payload)

@@ -274,10 +274,21 @@ class ChainService:
         self._clock = clock
         self._cache: OrderedDict[tuple[object, ...], ChainTable] = OrderedDict()
         self.rendered: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+        # Sessions' closes and cycles never change: computed once per date.
+        self._closes: dict[date, tuple[datetime, ExpirationCycle]] = {}
 
     @property
     def calendar(self) -> MarketCalendar:
         return self.market.calendar
+
+    def close_and_cycle(self, d: date) -> tuple[datetime, ExpirationCycle]:
+        """The expiration session's close (UTC) and its cycle, memoised."""
+        hit = self._closes.get(d)
+        if hit is None:
+            hit = (self.calendar.expiration_close(d), expiration_cycle(self.calendar, d))
+            if len(self._closes) < 10_000:
+                self._closes[d] = hit
+        return hit
 
     async def expirations(self, symbol: str) -> tuple[list[ExpirationInfo], datetime, bool]:
         """Listed expirations that have not closed yet, with days and years left."""
@@ -286,20 +297,20 @@ class ChainService:
         today = now.astimezone(NEW_YORK).date()
         out = []
         for d in sorted(fetched.value):
-            close = self.calendar.expiration_close(d)
+            close, cycle = self.close_and_cycle(d)
             if close <= now:
                 continue
-            out.append(ExpirationInfo(d, close, (d - today).days, t_years(now, close),
-                                      expiration_cycle(self.calendar, d)))  # fmt: skip
+            out.append(ExpirationInfo(d, close, (d - today).days, t_years(now, close), cycle))
         return out, fetched.as_of, fetched.stale
 
     async def check_expiration(self, symbol: str, expiration: date, *, field: str = "") -> None:
         """Raise 422 when ``expiration`` has closed, 404 when it is not listed for ``symbol``."""
         sym = normalize_symbol(symbol)
         where = f"{field}: " if field else ""
+        listed_now = (await self.market.expirations(sym)).value
+        if expiration in listed_now and self.close_and_cycle(expiration)[0] > self._clock():
+            return  # the fast path of every chain read
         listed = [e.expiration for e in (await self.expirations(sym))[0]]
-        if expiration in listed:
-            return
         near = ", ".join(d.isoformat() for d in nearest_expirations(listed, expiration))
         hint = f" Nearest listed: {near}." if near else f" {sym} lists no expirations."
         now = self._clock()
@@ -329,7 +340,7 @@ class ChainService:
             return hit
         table = compute_chain(
             chain,
-            expiration_close=self.calendar.expiration_close(expiration),
+            expiration_close=self.close_and_cycle(expiration)[0],
             r=self.r,
             q=q,
             source=chain.source.value,

@@ -11,16 +11,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
 from aicoach.errors import NotFoundError, ValidationFailedError
-from aicoach.options.analysis_schemas import AnalysisRead, AnalyzeRequest, ScenarioIn
+from aicoach.options.analysis_schemas import (
+    AnalysisRead,
+    AnalyzeRequest,
+    analysis_read,
+    leg_specs,
+    to_scenario,
+)
 from aicoach.options.deps import AnalysisDep, ChainsDep
 from aicoach.options.schemas import ChainRead, ExpirationRead, ExpirationsRead
-from aicoach.options.service import AnalysisService, LegSpec, Scenario, greek_phrases, instant_of
 from aicoach.positions.repository import PositionRepository
 from aicoach.positions.service import leg_spec
 from aicoach.web.deps import CurrentUser, SessionDep
@@ -77,24 +82,6 @@ async def chain(
     return Response(content=body, media_type="application/json")
 
 
-def _scenario(data: ScenarioIn, analysis: AnalysisService) -> Scenario:
-    def at(value: date | datetime) -> datetime:
-        if isinstance(value, datetime):
-            return instant_of(value)
-        return instant_of(value, analysis.close_of(value))
-
-    return Scenario(
-        underlying_price=data.underlying_price,
-        iv_shift_points=data.iv_shift_points,
-        leg_iv_shift_points=dict(data.leg_iv_shift_points),
-        valuation_at=None if data.valuation_date is None else at(data.valuation_date),
-        rate=data.rate,
-        dates=[at(d) for d in data.dates],
-        n_prices=data.grid.prices,
-        n_dates=data.grid.dates,
-    )
-
-
 @router.post("/analyze", responses=_ERRORS)
 async def analyze(
     body: AnalyzeRequest, user: CurrentUser, session: SessionDep, analysis: AnalysisDep
@@ -108,26 +95,6 @@ async def analyze(
             raise NotFoundError(f"No position {', '.join(map(str, missing))}.")
         specs = [leg_spec(p, f"position {p.id}") for p in rows]
     else:
-        specs = [
-            LegSpec(leg.symbol, leg.kind, leg.strike, leg.expiration, leg.quantity,
-                    leg.entry_price, leg.multiplier, leg.iv, f"legs[{i}]")
-            for i, leg in enumerate(body.legs or [])
-        ]  # fmt: skip
-    outcome = await analysis.analyze(specs, _scenario(body.scenario, analysis))
-    prepared, result = outcome.prepared, outcome.analysis
-    payload = result.to_dict()
-    legs = payload["legs"]
-    assert isinstance(legs, list)
-    for row, inputs in zip(legs, prepared.inputs, strict=True):
-        row["iv_source"] = inputs.iv_source
-    payload.update(
-        symbol=prepared.symbol,
-        source=prepared.source,
-        stale=prepared.stale,
-        quote_as_of=prepared.spot_as_of,
-        r=prepared.market.r,
-        q=prepared.market.q,
-        phrases=greek_phrases(result.greeks, prepared.symbol),
-        warnings=list(prepared.warnings),
-    )
-    return AnalysisRead.model_validate(payload)
+        specs = leg_specs(body.legs or [])
+    outcome = await analysis.analyze(specs, to_scenario(body.scenario, analysis.close_of))
+    return analysis_read(outcome)

@@ -32,7 +32,7 @@ from aicoach.web.deps import CurrentUser, MarketDep, RowId, SessionDep
 router = APIRouter(tags=["positions"])
 
 
-def get_position_service(
+async def get_position_service(
     session: SessionDep, market: MarketDep, chains: ChainsDep
 ) -> PositionService:
     return PositionService(PositionRepository(session), market, chains)

@@ -31,7 +31,9 @@ class TabRegistry:
 def build_tabs() -> TabRegistry:
     """Every feature's tab, registered in one place so the order is visible at a glance."""
     from aicoach.charts import pages as chart_pages  # here: the slices import web.deps
+    from aicoach.options import pages as options_pages
 
     registry = TabRegistry()
     registry.register(chart_pages.TAB)
+    registry.register(options_pages.TAB)
     return registry

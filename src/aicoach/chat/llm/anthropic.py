@@ -77,6 +77,18 @@ class _ToolBlock:
     parts: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _StreamState:
+    blocks: dict[int, _ToolBlock] = field(default_factory=dict)  # tool_use blocks by index
+    input_tokens: int = 0
+    output_tokens: int = 0
+    finish: FinishReason | None = None
+    unreadable_call: str | None = None
+    saw_usage: bool = False
+    saw_event: bool = False
+    complete: bool = False
+
+
 class AnthropicLLM:
     """``LLM`` over Anthropic's Messages API (or a server speaking it).
 
@@ -163,81 +175,88 @@ class AnthropicLLM:
     ) -> AsyncGenerator[LLMEvent, None]:
         body = self.request_body(messages, tools, temperature=temperature, max_tokens=max_tokens)
         transport = self._transport
-        blocks: dict[int, _ToolBlock] = {}
-        input_tokens = output_tokens = 0
-        saw_usage = saw_event = complete = False
-        finish: FinishReason | None = None
-        unreadable_call: str | None = None
+        state = _StreamState()
         url = f"{self.base_url}/v1/messages"
         async with transport.open_stream(url, self._headers, body) as response:
             async for sse in transport.events(response):
                 payload = transport.decode(sse)
-                saw_event = True
-                kind = payload.get("type") or sse.event
-                if kind == "message_start":
-                    usage = (payload.get("message") or {}).get("usage") or {}
-                    input_tokens = _input_tokens(usage)
-                    output_tokens = int(usage.get("output_tokens") or 0)
-                    saw_usage = saw_usage or bool(usage)
-                elif kind == "content_block_start":
-                    block = payload.get("content_block") or {}
-                    if block.get("type") == "tool_use":
-                        start = block.get("input")
-                        blocks[int(payload.get("index", 0))] = _ToolBlock(
-                            str(block.get("id") or ""),
-                            str(block.get("name") or ""),
-                            start if isinstance(start, dict) else {},
-                        )
-                    elif block.get("type") == "text" and block.get("text"):
-                        yield TextDelta(str(block["text"]))
-                elif kind == "content_block_delta":
-                    delta = payload.get("delta") or {}
-                    if delta.get("type") == "text_delta" and delta.get("text"):
-                        yield TextDelta(str(delta["text"]))
-                    elif delta.get("type") == "input_json_delta":
-                        tool = blocks.get(int(payload.get("index", 0)))
-                        if tool is not None:
-                            tool.parts.append(str(delta.get("partial_json") or ""))
-                elif kind == "content_block_stop":
-                    tool = blocks.pop(int(payload.get("index", 0)), None)
-                    if tool is not None:
-                        call = self._finish_call(tool)
-                        if call is None:
-                            unreadable_call = tool.name
-                        else:
-                            yield ToolCallRequested(call)
-                elif kind == "message_delta":
-                    reason = (payload.get("delta") or {}).get("stop_reason")
-                    if reason:
-                        finish = _STOP.get(str(reason), FinishReason.STOP)
-                    usage = payload.get("usage") or {}
-                    if "output_tokens" in usage:
-                        output_tokens = int(usage["output_tokens"] or 0)
-                        saw_usage = True
-                    if usage.get("input_tokens") is not None:
-                        input_tokens = _input_tokens(usage)
-                elif kind == "message_stop":
-                    complete = True
+                state.saw_event = True
+                try:
+                    events = self._read_event(payload.get("type") or sse.event, payload, state)
+                except (TypeError, ValueError, AttributeError, KeyError) as exc:
+                    # (LLMError is none of these) an event of the wrong shape
+                    raise transport.bad_response("sent an event we cannot read") from exc
+                for event in events:
+                    yield event
+                if state.complete:
                     break
-                elif kind == "error":
-                    error = payload.get("error") or {}
-                    raise transport.stream_error(
-                        str(error.get("type") or ""), str(error.get("message") or "")
-                    )
-                # ping and event types added after 2023-06-01 need nothing from us
-        if not complete:
-            if not saw_event:
+        if not state.complete:
+            if not state.saw_event:
                 raise transport.bad_response("did not answer with an event stream")
             raise transport.interrupted()
-        finish = finish or FinishReason.STOP
-        if unreadable_call is not None and finish is not FinishReason.LENGTH:
+        finish = state.finish or FinishReason.STOP
+        if state.unreadable_call is not None and finish is not FinishReason.LENGTH:
             # (a call cut by max_tokens is expected to be broken; Finished(LENGTH) says why)
             raise transport.bad_response(
-                f"sent arguments for '{unreadable_call}' that are not a JSON object"
+                f"sent arguments for '{state.unreadable_call}' that are not a JSON object"
             )
-        if saw_usage:
-            yield Usage(input_tokens, output_tokens)
+        if state.saw_usage:
+            yield Usage(state.input_tokens, state.output_tokens)
         yield Finished(finish)
+
+    def _read_event(
+        self, kind: str, payload: dict[str, Any], state: _StreamState
+    ) -> list[LLMEvent]:
+        """The events one SSE event yields; updates ``state``."""
+        if kind == "message_start":
+            usage = payload["message"].get("usage") or {}
+            state.input_tokens = _input_tokens(usage)
+            state.output_tokens = int(usage.get("output_tokens") or 0)
+            state.saw_usage = state.saw_usage or bool(usage)
+        elif kind == "content_block_start":
+            block = payload.get("content_block") or {}
+            if block.get("type") == "tool_use":
+                start = block.get("input")
+                state.blocks[int(payload["index"])] = _ToolBlock(
+                    str(block.get("id") or ""),
+                    str(block.get("name") or ""),
+                    start if isinstance(start, dict) else {},
+                )
+            elif block.get("type") == "text" and block.get("text"):
+                return [TextDelta(str(block["text"]))]
+        elif kind == "content_block_delta":
+            delta = payload.get("delta") or {}
+            if delta.get("type") == "text_delta" and delta.get("text"):
+                return [TextDelta(str(delta["text"]))]
+            tool = state.blocks.get(int(payload["index"]))
+            if delta.get("type") == "input_json_delta" and tool is not None:
+                tool.parts.append(str(delta.get("partial_json") or ""))
+        elif kind == "content_block_stop":
+            tool = state.blocks.pop(int(payload["index"]), None)
+            if tool is not None:
+                call = self._finish_call(tool)
+                if call is not None:
+                    return [ToolCallRequested(call)]
+                state.unreadable_call = tool.name
+        elif kind == "message_delta":
+            reason = (payload.get("delta") or {}).get("stop_reason")
+            if reason:
+                state.finish = _STOP.get(str(reason), FinishReason.STOP)
+            usage = payload.get("usage") or {}
+            if "output_tokens" in usage:  # cumulative: replaces, never adds
+                state.output_tokens = int(usage["output_tokens"] or 0)
+                state.saw_usage = True
+            if usage.get("input_tokens") is not None:
+                state.input_tokens = _input_tokens(usage)
+        elif kind == "message_stop":
+            state.complete = True
+        elif kind == "error":
+            error = payload.get("error") or {}
+            raise self._transport.stream_error(
+                str(error.get("type") or ""), str(error.get("message") or "")
+            )
+        # ping, and event types added after 2023-06-01, need nothing from us
+        return []
 
     def _finish_call(self, tool: _ToolBlock) -> ToolCall | None:
         """The completed call, or ``None`` when its arguments are not a JSON object."""

@@ -69,6 +69,14 @@ class _PartialCall:
     arguments: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _StreamState:
+    calls: dict[int, _PartialCall] = field(default_factory=dict)
+    finish: FinishReason | None = None
+    usage: Usage | None = None
+    saw_chunk: bool = False
+
+
 class OpenAICompatibleLLM:
     """``LLM`` over the Chat Completions API of OpenAI or any compatible server.
 
@@ -159,45 +167,54 @@ class OpenAICompatibleLLM:
         body = self.request_body(messages, tools, temperature=temperature, max_tokens=max_tokens)
         url = f"{self.base_url}/chat/completions"
         transport = self._transport
-        calls: dict[int, _PartialCall] = {}
-        finish: FinishReason | None = None
-        usage: Usage | None = None
-        saw_chunk = False
+        state = _StreamState()
         async with transport.open_stream(url, self._headers, body) as response:
             async for sse in transport.events(response):
                 if sse.data.strip() == "[DONE]":
                     break
                 chunk = transport.decode(sse)
-                saw_chunk = True
-                error = chunk.get("error")
-                if error is not None:  # vLLM and others report failures in-stream
-                    kind, detail = _error_parts(error)
-                    raise transport.stream_error(kind, detail)
-                if isinstance(chunk.get("usage"), dict):
-                    usage = _usage(chunk["usage"])
-                for choice in chunk.get("choices") or ():
-                    if not isinstance(choice, dict) or choice.get("index", 0) != 0:
-                        continue  # we ask for one choice (n=1)
-                    delta = choice.get("delta") or {}
-                    content = delta.get("content")
-                    if isinstance(content, str) and content:
-                        yield TextDelta(content)
-                    for fragment in delta.get("tool_calls") or ():
-                        _absorb(calls, fragment)
-                    reason = choice.get("finish_reason")
-                    if reason and finish is None:
-                        finish = _FINISH.get(str(reason), FinishReason.STOP)
-                        for call in self._complete(calls, finish):
-                            yield ToolCallRequested(call)
-                        if calls and finish is FinishReason.STOP:
-                            finish = FinishReason.TOOL_CALLS
-        if finish is None:
-            if not saw_chunk:
+                state.saw_chunk = True
+                try:
+                    events = self._read_chunk(chunk, state)
+                except (TypeError, ValueError, AttributeError, KeyError) as exc:
+                    # (LLMError is none of these) a chunk of the wrong shape, e.g. index: null
+                    raise transport.bad_response("sent a chunk we cannot read") from exc
+                for event in events:
+                    yield event
+        if state.finish is None:
+            if not state.saw_chunk:
                 raise transport.bad_response("did not answer with an event stream")
             raise transport.interrupted()
-        if usage is not None:
-            yield usage
-        yield Finished(finish)
+        if state.usage is not None:
+            yield state.usage
+        yield Finished(state.finish)
+
+    def _read_chunk(self, chunk: dict[str, Any], state: _StreamState) -> list[LLMEvent]:
+        """The events one ``chat.completion.chunk`` yields; updates ``state``."""
+        error = chunk.get("error")
+        if error is not None:  # vLLM and others report failures in-stream
+            kind, detail = _error_parts(error)
+            raise self._transport.stream_error(kind, detail)
+        if isinstance(chunk.get("usage"), dict):
+            state.usage = _usage(chunk["usage"])
+        events: list[LLMEvent] = []
+        for choice in chunk.get("choices") or ():
+            if (choice.get("index") or 0) != 0:
+                continue  # we ask for one choice (n=1)
+            delta = choice.get("delta") or {}
+            content = delta.get("content")
+            if isinstance(content, str) and content:
+                events.append(TextDelta(content))
+            for fragment in delta.get("tool_calls") or ():
+                _absorb(state.calls, fragment)
+            reason = choice.get("finish_reason")
+            if reason and state.finish is None:
+                finish = _FINISH.get(str(reason), FinishReason.STOP)
+                events += [ToolCallRequested(c) for c in self._complete(state.calls, finish)]
+                if state.calls and finish is FinishReason.STOP:
+                    finish = FinishReason.TOOL_CALLS
+                state.finish = finish
+        return events
 
     def _complete(self, calls: dict[int, _PartialCall], finish: FinishReason) -> list[ToolCall]:
         done: list[ToolCall] = []

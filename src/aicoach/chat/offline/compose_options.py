@@ -25,6 +25,7 @@ from aicoach.chat.offline.fmt import (
     num,
     parse_date,
     parse_datetime,
+    percent,
     shares,
     signed_money,
     strike,
@@ -75,7 +76,7 @@ def _source_line(d: Mapping[str, Any], today: date) -> str:
 def _asked(turn: Turn) -> str:
     """How the trader named the date, when it is safe to echo (no digits of their own)."""
     spec = turn.intent.date
-    if spec is None or has_digits(spec.words):
+    if spec is None or not spec.words or has_digits(spec.words):
         return "what you asked for"
     return f"“{spec.words}”"
 
@@ -108,9 +109,10 @@ def expirations_answer(turn: Turn, now: datetime) -> str:
     shown = []
     for exp, row in rows[:8]:
         label = day(exp, this_year=today.year)
-        dte = num(row, "days_to_expiry")
+        dte = num(row, "days_to_expiry", "days")
         cycle = text(row, "cycle") or ("monthly" if row.get("is_monthly") else None)
-        notes = [x for x in (cycle, f"{dte:.0f} days" if dte is not None else None) if x]
+        days = None if dte is None else f"{dte:.0f} day" + ("" if round(dte) == 1 else "s")
+        notes = [x for x in (cycle, days) if x]
         shown.append(f"- {label}" + (f" ({', '.join(notes)})" if notes else ""))
     lines = [f"**{sym} option expirations**, nearest first:", *shown]
     monthly = [e for e, r in rows if r.get("is_monthly") is True or text(r, "cycle") == "monthly"]
@@ -167,7 +169,7 @@ def chain_answer(turn: Turn, now: datetime) -> str:
     if spot is not None:
         head += f" — {sym} at {money(spot)}"
     lines = [head + "."]
-    if turn.intent.date is not None and exp is not None:
+    if turn.intent.date is not None and turn.intent.date.words and exp is not None:
         lines.append(f"That's the listed expiration closest to {_asked(turn)}.")
     rows = [r for r in items(d, "strikes", "rows") if isinstance(r, Mapping) and num(r, "strike")]
     if not rows:
@@ -185,7 +187,10 @@ def chain_answer(turn: Turn, now: datetime) -> str:
     lines.append(atm_line + ".")
     if turn.intent.topic == "implied volatility":
         ivs = [fraction_percent(v) for v in (num(call, "iv"), num(put, "iv")) if v is not None]
-        if ivs:
+        if (atm_iv := num(d, "atm_iv")) is not None:
+            lines.append(f"At-the-money implied volatility for this expiration: "
+                         f"**{fraction_percent(atm_iv)}**.")  # fmt: skip
+        elif ivs:
             both = " (call) and ".join(ivs) + (" (put)" if len(ivs) == 2 else "")
             lines.append(f"At-the-money implied volatility for this expiration: {both}.")
     best: tuple[float, str, float] | None = None
@@ -209,41 +214,41 @@ def chain_answer(turn: Turn, now: datetime) -> str:
 
 def _greeks_text(d: Mapping[str, Any]) -> str | None:
     phrases = sub(d, "phrases")
-    picked = [text(phrases, k) for k in ("delta", "theta", "vega", "gamma")]
-    said = [p for p in picked if p]
+    said = [p for p in (text(phrases, k) for k in ("delta", "theta", "vega", "gamma")) if p]
     if said:
         return "It " + "; ".join(said) + "."
     g = sub(d, "greeks")
     parts = []
-    if (v := num(g, "delta_shares")) is not None:
+    if (v := num(g, "delta_shares", "delta")) is not None:
         parts.append(f"delta {shares(v)} shares {'long' if v >= 0 else 'short'}")
-    if (v := num(g, "theta_dollars_per_day")) is not None:
+    if (v := num(g, "theta_dollars_per_day", "theta_per_day")) is not None:
         parts.append(f"theta {signed_money(v)} a day")
-    if (v := num(g, "vega_dollars_per_vol_point")) is not None:
+    if (v := num(g, "vega_dollars_per_vol_point", "vega_per_vol_point")) is not None:
         parts.append(f"vega {signed_money(v)} per IV point")
-    if (v := num(g, "gamma_shares_per_dollar")) is not None:
+    if (v := num(g, "gamma_shares_per_dollar", "gamma")) is not None:
         parts.append(f"gamma {v:.2f} shares per dollar")
     return ("Greeks: " + ", ".join(parts) + ".") if parts else None
 
 
 def _expiry_text(d: Mapping[str, Any], today: date) -> str | None:
-    e = sub(d, "expiry")
+    e = sub(d, "expiry") or d
     first_exp = parse_date(text(d, "first_expiration"))
     parts = []
-    if e is not None:
-        if e.get("max_gain_unlimited") is True:
-            parts.append("max gain unlimited")
-        elif (g := num(e, "max_gain")) is not None:
-            parts.append(f"max gain {money(g)}")
-        if e.get("max_loss_unlimited") is True:
-            parts.append("max loss **unlimited**")
-        elif (lo := num(e, "max_loss")) is not None:
-            parts.append(f"max loss {money(lo)}")
-        bes = [b for b in items(e, "breakevens") if isinstance(b, int | float)]
-        if bes:
-            parts.append(("breakeven " if len(bes) == 1 else "breakevens ")
-                         + " and ".join(money(float(b)) for b in bes))  # fmt: skip
-    if (pop := num(sub(d, "probability"), "pop")) is not None:
+    if e.get("max_gain_unlimited") is True:
+        parts.append("max gain unlimited")
+    elif (g := num(e, "max_gain")) is not None:
+        parts.append(f"max gain {money(g)}")
+    if e.get("max_loss_unlimited") is True:
+        parts.append("max loss **unlimited**")
+    elif (lo := num(e, "max_loss")) is not None:
+        parts.append(f"max loss {money(lo)}")
+    bes = [float(b) for b in items(e, "breakevens") if isinstance(b, int | float)]
+    if bes:
+        word = "breakeven " if len(bes) == 1 else "breakevens "
+        parts.append(word + " and ".join(money(b) for b in bes))
+    if (pop := num(d, "probability_of_profit_percent")) is not None:
+        parts.append(f"probability of profit {percent(pop)}")
+    elif (pop := num(sub(d, "probability"), "pop")) is not None:
         parts.append(f"probability of profit {fraction_percent(pop)}")
     if not parts:
         return None
@@ -252,35 +257,58 @@ def _expiry_text(d: Mapping[str, Any], today: date) -> str | None:
     return f"{where}: " + ", ".join(parts) + "."
 
 
+def _levels_text(d: Mapping[str, Any]) -> str | None:
+    """P&L at the two key levels nearest the price, now and at expiry."""
+    spot = num(d, "spot")
+    rows = [r for r in items(d, "pnl_at_levels", "levels") if isinstance(r, Mapping)
+            and num(r, "price") is not None and text(r, "label")]  # fmt: skip
+    if spot is None or not rows:
+        return None
+    rows.sort(key=lambda r: abs((num(r, "price") or 0.0) - spot))
+    out = []
+    for r in rows[:2]:
+        at_exp = num(r, "pnl_at_expiry")
+        if at_exp is None:
+            continue
+        out.append(f"at {text(r, 'label')} ({money(num(r, 'price') or 0.0)}) the P&L at "
+                   f"expiry would be {signed_money(at_exp)}")  # fmt: skip
+    return ("Near the key levels: " + "; ".join(out) + ".") if out else None
+
+
 def _scenario_text(o: ToolOutcome, d: Mapping[str, Any], today: date) -> str | None:
     args = o.arguments
     parts = []
     spot = num(d, "spot")
     if "underlying_price" in args and spot is not None:
         parts.append(f"the underlying at {money(spot)}")
-    sc = sub(d, "scenario")
     if "iv_shift_points" in args:
-        shift = num(sc, "iv_shift_points")
+        shift = num(sub(d, "scenario"), "iv_shift_points")
         if shift is not None:
             parts.append(f"IV {'up' if shift > 0 else 'down'} {abs(shift):g} points")
         else:
-            parts.append("the IV change you described")
+            parts.append("implied volatility shifted as you described")
     if "valuation_date" in args:
         at = parse_datetime(text(d, "valuation_at"))
         parts.append(f"valued {when(at, today=today)}" if at else "valued on the date you named")
     return ("Scenario: " + ", ".join(parts) + ".") if parts else None
 
 
+def analysis_title(d: Mapping[str, Any]) -> str:
+    strat = d.get("strategy")
+    if isinstance(strat, str) and strat:
+        return strat
+    return text(sub(d, "strategy"), "label") or text(d, "title", "label") or "Position"
+
+
 def analysis_text(o: ToolOutcome, today: date, *, compact: bool = False) -> str:
     if not o.ok:
         return _error(o)
     d = o.data
-    strat = sub(d, "strategy")
-    title = text(strat, "label") or text(d, "title", "label") or "Position"
-    sym = text(d, "symbol") or text(strat, "underlying") or ""
-    lines = [f"**{title}**"]
-    if (sc := _scenario_text(o, d, today)) is not None:
-        lines.append(sc)
+    sym = text(d, "symbol") or text(sub(d, "strategy"), "underlying") or ""
+    lines = [f"**{analysis_title(d)}**"]
+    scenario = _scenario_text(o, d, today)
+    if scenario is not None:
+        lines.append(scenario)
     spot, value, pnl = num(d, "spot"), num(d, "value_now"), num(d, "pnl_now")
     cost = num(d, "entry_cost")
     now_parts = []
@@ -288,17 +316,21 @@ def analysis_text(o: ToolOutcome, today: date, *, compact: bool = False) -> str:
         now_parts.append(f"with {sym} at {money(spot)}" if sym else f"at {money(spot)}")
     if value is not None:
         now_parts.append(f"it's worth {money(value)}")
-    if cost is not None:
+    if cost is not None and cost != 0:
         now_parts.append(f"opened for a {'debit' if cost > 0 else 'credit'} of {money(cost)}")
     if pnl is not None:
         now_parts.append(f"P&L {signed_money(pnl)}")
     if now_parts:
-        lines.append("Now: " + ", ".join(now_parts) + ".")
+        lines.append(("Then: " if scenario else "Now: ") + ", ".join(now_parts) + ".")
     if (g := _greeks_text(d)) is not None:
         lines.append(g)
     if (e := _expiry_text(d, today)) is not None:
         lines.append(e)
     if not compact:
+        if (em := num(d, "expected_move")) is not None:
+            lines.append(f"The options price a one-sigma move of about {money(em)} by then.")
+        if (lv := _levels_text(d)) is not None:
+            lines.append(lv)
         warnings = [w for w in items(d, "warnings") if isinstance(w, str)]
         lines.extend(f"- Note: {w}" for w in warnings[:3])
     return "\n".join(lines)
@@ -308,9 +340,18 @@ def legs_answer(turn: Turn, now: datetime) -> str:
     today = now.astimezone(ET).date()
     exps = first(turn.outcomes, GET_EXPIRATIONS)
     analysis = first(turn.outcomes, ANALYZE_POSITION)
+    chain = first(turn.outcomes, GET_OPTIONS_CHAIN)
     if analysis is None:
         if exps is not None and not exps.ok:
             return _error(exps)
+        if chain is not None and not chain.ok:
+            return _error(chain)
+        if chain is not None:
+            missing = [leg for leg in turn.intent.legs if leg.entry_price is None]
+            return ("I couldn't find a market price for every leg in that expiration's chain, "
+                    "so I can't value the trade. Tell me the price of each leg (\"sell the put "
+                    "for\" a price) or pick strikes closer to the money." if missing else
+                    UNAVAILABLE)  # fmt: skip
         if exps is not None:
             return f"No option expirations are listed for {turn.intent.symbol}."
         return UNAVAILABLE
@@ -384,14 +425,18 @@ def positions_answer(turn: Turn, now: datetime) -> str:
     if metric is not None and ranked:
         top = ranked[0]
         v = analysis_value(top.data, metric)
-        title = text(sub(top.data, "strategy"), "label") or "one position"
-        if v is not None:
+        title = analysis_title(top.data)
+        if v is not None and metric == "theta" and v >= 0:
+            parts.append(f"None of your positions is losing to time decay: theta works for all "
+                         f"of them. The smallest theta income is **{title}** at "
+                         f"{_metric(v, metric)} a day.")  # fmt: skip
+        elif v is not None:
             parts.append(f"By {_METRIC_WORDS[metric]}, **{title}** ranks first at "
                          f"{_metric(v, metric)}.")  # fmt: skip
         order = []
         for a in ranked:
             value = analysis_value(a.data, metric)
-            label = text(sub(a.data, "strategy"), "label") or "position"
+            label = analysis_title(a.data)
             if value is not None:
                 order.append(f"- {label}: {_metric(value, metric)}")
         if len(order) > 1:

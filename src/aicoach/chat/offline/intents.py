@@ -330,7 +330,7 @@ def parse_intent(text: str, previous: Intent | None = None) -> Intent:
     if symbol is not None and _has(t, r"\b(?:iv|ivs|implied\s+vol(?:atility)?|vol|volatility)\b"):
         # "what's the iv on spy": the chain answers it (at-the-money IV); by default the
         # standard monthly, whose IV is the one traders quote (a same-day IV is noise).
-        monthly = date or DateSpec(DateKind.MONTHLY, "monthly")
+        monthly = date or DateSpec(DateKind.MONTHLY, "")  # no words: the trader named none
         return Intent(IntentKind.CHAIN, symbol=symbol, date=monthly, topic="implied volatility",
                       symbols=tuple(symbols))  # fmt: skip
     if _has(t, r"\b(?:chains?|options?|0\s*dte|zero\s*dte|\d+\s*dte|leaps?|strikes?|calls|puts|"

@@ -35,6 +35,8 @@ from aicoach.marketdata.calendar import MarketCalendar
 MAX_ANALYSES: Final = 8
 #: Tool rounds after which the coach answers with what it has.
 MAX_ROUNDS: Final = 4
+#: Strikes each side of the money asked for when pricing inline legs from the chain.
+CHAIN_WIDTH: Final = 30
 
 GET_KEY_LEVELS: Final = "get_key_levels"
 GET_QUOTE: Final = "get_quote"
@@ -103,8 +105,8 @@ def read_turn(messages: Sequence[ChatMessage]) -> Turn | None:
         return None
     last = user_positions[-1]
     previous: Intent | None = None
-    if len(user_positions) > 1:
-        previous = parse_intent(messages[user_positions[-2]].content)
+    for i in user_positions[:-1]:  # chained follow-ups: "levels spy" → "and qqq?" → "and iwm?"
+        previous = parse_intent(messages[i].content, previous)
     intent = parse_intent(messages[last].content, previous)
     if intent.kind in SYMBOL_INTENTS and intent.symbol is None:
         sym = history_symbol(messages[:last])
@@ -186,7 +188,9 @@ def strategies_of(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def leg_ids(strategy: Mapping[str, Any]) -> list[int]:
-    ids = [leg.get("id") for leg in items(strategy, "legs")]
+    """The position (leg) ids of a saved strategy."""
+    ids = [leg.get("position_id", leg.get("id")) for leg in items(strategy, "legs")
+           if isinstance(leg, Mapping)]  # fmt: skip
     out = [int(i) for i in ids if isinstance(i, int) and not isinstance(i, bool)]
     if not out:
         out = [int(i) for i in items(strategy, "position_ids") if isinstance(i, int)]
@@ -218,7 +222,7 @@ def matches(strategy: Mapping[str, Any], intent: Intent) -> bool:
         return False
     if intent.strategy is None:
         return True
-    name = (text(strategy, "name") or "").lower()
+    name = (text(strategy, "structure", "name") or "").lower()
     return name in _FAMILIES.get(intent.strategy, (intent.strategy,))
 
 
@@ -236,16 +240,37 @@ def scenario_arguments(intent: Intent, now: datetime, calendar: MarketCalendar) 
     return args
 
 
-def leg_arguments(intent: Intent, expiration: date, symbol: str) -> list[dict[str, Any]]:
+def chain_mid(chain: Mapping[str, Any] | None, strike: float, right: str) -> float | None:
+    """The mid (else the bid/ask midpoint) of ``strike``/``right`` in a chain result."""
+    for row in items(chain, "rows", "strikes"):
+        if isinstance(row, Mapping) and num(row, "strike") == strike:
+            side = row.get(right)
+            if not isinstance(side, Mapping):
+                return None
+            mid = num(side, "mid")
+            if mid is None and (b := num(side, "bid")) is not None and (
+                    a := num(side, "ask")) is not None:  # fmt: skip
+                mid = round((a + b) / 2, 2)
+            return mid if mid is not None and mid > 0 else None
+    return None
+
+
+def leg_arguments(
+    intent: Intent, expiration: date, symbol: str, chain: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]] | None:
+    """``analyze_position`` legs; a leg without the trader's price takes the chain's mid.
+    ``None`` when some leg has no price either way."""
     out: list[dict[str, Any]] = []
     for leg in intent.legs:
-        item: dict[str, Any] = {
+        price = leg.entry_price
+        if price is None:
+            price = chain_mid(chain, leg.strike, leg.right)
+        if price is None:
+            return None
+        out.append({
             "symbol": symbol, "kind": leg.right, "strike": leg.strike,
-            "expiration": expiration.isoformat(), "quantity": leg.quantity,
-        }  # fmt: skip
-        if leg.entry_price is not None:
-            item["entry_price"] = leg.entry_price
-        out.append(item)
+            "expiration": expiration.isoformat(), "quantity": leg.quantity, "entry_price": price,
+        })  # fmt: skip
     return out
 
 
@@ -284,14 +309,27 @@ def next_calls(turn: Turn, now: datetime, calendar: MarketCalendar) -> list[Call
         exps = first(done, GET_EXPIRATIONS)
         if exps is None:
             return [(GET_EXPIRATIONS, {"symbol": sym})]
-        if not exps.ok or len(done) > 1:
+        if not exps.ok:
             return None
         expiration = resolved_expiration(intent, exps.data, now, calendar)
         if expiration is None:
             return None
         if kind is IntentKind.CHAIN:
+            if len(done) > 1:
+                return None
             return [(GET_OPTIONS_CHAIN, {"symbol": sym, "expiration": expiration.isoformat()})]
-        args: dict[str, Any] = {"legs": leg_arguments(intent, expiration, sym)}
+        if first(done, ANALYZE_POSITION) is not None:
+            return None
+        chain = first(done, GET_OPTIONS_CHAIN)
+        unpriced = any(leg.entry_price is None for leg in intent.legs)
+        if unpriced and chain is None:
+            # The analysis needs an entry price per leg: take the market's mids from the chain.
+            return [(GET_OPTIONS_CHAIN, {"symbol": sym, "expiration": expiration.isoformat(),
+                                         "strikes_around_atm": CHAIN_WIDTH})]  # fmt: skip
+        legs = leg_arguments(intent, expiration, sym, chain.data if chain and chain.ok else None)
+        if legs is None:
+            return None  # a strike without a market price: the answer asks for the price
+        args: dict[str, Any] = {"legs": legs}
         args.update(scenario_arguments(intent, now, calendar))
         return [(ANALYZE_POSITION, args)]
     if kind is IntentKind.POSITIONS:

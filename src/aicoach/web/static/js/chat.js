@@ -67,6 +67,7 @@ class Chat {
           onOpen: (id, { messageId }) => this.open(id, { messageId, push: true }),
           onNew: () => this.newChat({ push: true }),
           onDeleted: (id) => String(id) === String(this.sessionId) && this.newChat({ push: false }),
+          onRenamed: (id, title) => String(id) === String(this.sessionId) && this.setTitle(title),
         })
       : null;
     this.bind();
@@ -416,9 +417,7 @@ class Chat {
         return false;
       case "done": {
         const status = data.status || (data.finish_reason === "stopped" ? "stopped" : "complete");
-        turn.done({ status, citations: data.citations });
-        const note = FINISH_NOTES[data.finish_reason];
-        if (note) turn.note(note);
+        turn.done({ status, citations: data.citations, note: FINISH_NOTES[data.finish_reason] || "" });
         this.announce(markdownToText(turn.text) || "The coach finished.");
         this.follow();
         return true;

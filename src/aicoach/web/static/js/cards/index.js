@@ -19,7 +19,7 @@ import { citationRow, html, timeET } from "./kit.js";
 
 export const CARD_TYPES = ["key_levels", "quote", "position_summary", "pnl_tracker", "options_chain", "risk_graph"];
 
-/** Tab to show when nobody claims an open event (the tab's own listener usually does it). */
+/** Tab to show when no listener is there yet (a tab's module loads with the tab). */
 const FALLBACK_TAB = { "aicoach:open-chart": "chart", "aicoach:open-options": "options" };
 
 const modules = new Map();
@@ -39,13 +39,19 @@ export function preloadCards() {
 function openDetail(mod, data) {
   const target = mod.open?.(data);
   if (!target) return;
-  const claimed = !window.dispatchEvent(
-    new CustomEvent(target.event, { detail: target.detail, cancelable: true }),
-  );
+  const claimed = !window.dispatchEvent(new CustomEvent(target.event, { detail: target.detail, cancelable: true }));
+  // The Chart tab's module flags itself once listening; before its tab has loaded nobody hears
+  // the event, so put the symbol where the tab reads it on load (the hash) and open the tab.
+  const listening = claimed || (target.event === "aicoach:open-chart" && window.__aicoachChartEvents);
   const tab = FALLBACK_TAB[target.event];
-  if (!claimed && tab) {
-    document.querySelector(`[data-tabs] [role="tab"][data-tab="${tab}"]`)?.click();
+  if (listening || !tab) return;
+  if (target.event === "aicoach:open-chart" && target.detail?.symbol) {
+    const params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    params.set("tab", tab);
+    params.set("sym", String(target.detail.symbol).toUpperCase());
+    history.replaceState(history.state, "", "#" + params.toString());
   }
+  document.querySelector(`[data-tabs] [role="tab"][data-tab="${tab}"]`)?.click();
 }
 
 function paint(el, mod, state) {

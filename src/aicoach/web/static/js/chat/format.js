@@ -115,10 +115,11 @@ export function isFiniteNumber(x) {
   return typeof x === "number" && Number.isFinite(x);
 }
 
-/** 1234.5 → "1,234.50"; null → "—". */
+/** 1234.5 → "1,234.50"; -0.5 → "−0.50" (a real minus sign, as wide as "+"); null → "—". */
 export function num(x, digits = 2) {
   if (!isFiniteNumber(x)) return "—";
-  return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const text = Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return x < 0 && Number(text.replace(/,/g, "")) !== 0 ? `−${text}` : text;
 }
 
 /** Signed number with an explicit "+": 1.2 → "+1.20", -3 → "−3.00". */

@@ -1,7 +1,7 @@
 // The conversations sidebar: sessions newest first (grouped by day), New chat, inline rename,
 // delete with a confirm dialog, and full-text search whose hits jump to the message.
 //
-//   const sidebar = createSidebar(root, {onOpen(id, {messageId}), onNew(), onDeleted(id)});
+//   const sidebar = createSidebar(root, {onOpen(id, {messageId}), onNew(), onDeleted(id), onRenamed(id, title)});
 //   sidebar.refresh(); sidebar.setActive(id); sidebar.upsert({id, title, updated_at})
 
 import { apiFetch, apiJson } from "../api.js";
@@ -19,7 +19,7 @@ export function listOf(body, ...keys) {
   return [];
 }
 
-export function createSidebar(root, { onOpen, onNew, onDeleted }) {
+export function createSidebar(root, { onOpen, onNew, onDeleted, onRenamed = () => {} }) {
   const list = root.querySelector("[data-session-list]");
   const results = root.querySelector("[data-search-results]");
   const search = root.querySelector("[data-chat-search]");
@@ -135,11 +135,13 @@ export function createSidebar(root, { onOpen, onNew, onDeleted }) {
       }
       const before = s.title;
       upsert({ ...s, title });
+      onRenamed(s.id, title);
       try {
         const body = await apiJson(`/api/chat/sessions/${encodeURIComponent(s.id)}`, { method: "PATCH", json: { title } });
         if (body && body.id) upsert(body);
       } catch {
         upsert({ ...s, title: before });
+        onRenamed(s.id, before);
       }
       list.querySelector(`[data-session-id="${CSS.escape(String(s.id))}"] .session-link`)?.focus();
     };

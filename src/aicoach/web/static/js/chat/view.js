@@ -7,6 +7,9 @@ import { citationKey, timeET, toolPhrase } from "./format.js";
 import { icon } from "./icons.js";
 import { renderMarkdown } from "./markdown.js";
 
+const REVEAL_MIN_CHARS = 3; // per frame
+const REVEAL_FRACTION = 6; // or 1/6 of what is still hidden, whichever is more
+
 /** A user message bubble. msg = {id?, content, created_at?, client_message_id?}. */
 export function userBubble(msg) {
   const el = document.createElement("div");
@@ -44,6 +47,8 @@ export class AssistantTurn {
           <button class="msg-copy btn btn-ghost btn-sm btn-icon" type="button" aria-label="Copy answer" title="Copy answer" hidden>${icon("copy")}</button></div>
       </div>`;
     this.text = "";
+    this.shown = 0;
+    this._finish = null;
     this.tools = new Map();
     this.shownCitations = new Set();
     this.cardIds = new Set();
@@ -58,7 +63,11 @@ export class AssistantTurn {
   start({ message_id, model_label }) {
     if (message_id) this.el.dataset.messageId = message_id;
     if (model_label) this.el.querySelector(".msg-model").textContent = model_label;
+    if (this._frame) cancelAnimationFrame(this._frame);
+    this._frame = 0;
+    this._finish = null;
     this.text = "";
+    this.shown = 0;
     this.tools.clear();
     this.shownCitations.clear();
     this.cardIds.clear();
@@ -74,15 +83,39 @@ export class AssistantTurn {
   append(text) {
     this.text += text;
     this.el.classList.remove("is-pending");
-    // Re-render at most once per frame: tokens can arrive faster than the screen refreshes.
-    if (!this._frame) this._frame = requestAnimationFrame(() => this.flush());
+    this.schedule();
   }
 
+  // Text is revealed a few characters per frame: a burst (the offline coach writes a whole
+  // answer at once; proxies batch chunks) still reads as a stream, and a slow model's tokens,
+  // arriving slower than the reveal, show at once. At most one markdown render per frame.
+  schedule() {
+    if (!this._frame) this._frame = requestAnimationFrame(() => this.tick());
+  }
+
+  tick() {
+    this._frame = 0;
+    const remaining = this.text.length - this.shown;
+    if (remaining > 0) {
+      this.shown += Math.max(REVEAL_MIN_CHARS, Math.ceil(remaining / REVEAL_FRACTION));
+      this.shown = Math.min(this.shown, this.text.length);
+      this.render();
+    }
+    if (this.shown < this.text.length) this.schedule();
+    else if (this._finish) this.finish();
+  }
+
+  render() {
+    this.el.querySelector(".msg-content").innerHTML = renderMarkdown(this.text.slice(0, this.shown));
+    this.el.dispatchEvent(new CustomEvent("chat:grew", { bubbles: true }));
+  }
+
+  /** Show everything received now (stop, error, stored messages). */
   flush() {
     if (this._frame) cancelAnimationFrame(this._frame);
     this._frame = 0;
-    this.el.querySelector(".msg-content").innerHTML = renderMarkdown(this.text);
-    this.el.dispatchEvent(new CustomEvent("chat:grew", { bubbles: true }));
+    this.shown = this.text.length;
+    this.render();
   }
 
   setText(text) {
@@ -148,7 +181,7 @@ export class AssistantTurn {
 
   setStatus(status) {
     this.el.dataset.status = status || "";
-    const label = { stopped: "Stopped", error: "Failed", streaming: "Writing…" }[status] || "";
+    const label = { stopped: "Stopped", streaming: "Writing…" }[status] || ""; // errors have their box
     const el = this.el.querySelector(".msg-status");
     el.textContent = label;
     el.className = `msg-status${label ? " is-" + status : ""}`;
@@ -161,19 +194,38 @@ export class AssistantTurn {
     el.className = "msg-status is-note";
   }
 
-  done({ status = "complete", citations } = {}) {
-    this.flush();
-    this.el.classList.remove("is-pending", "is-streaming");
-    for (const [, { chip }] of this.tools) {
-      if (chip.classList.contains("is-running")) {
-        chip.classList.remove("is-running");
-        chip.classList.add("is-cancelled");
-        chip.querySelector(".spinner")?.remove();
+  /**
+   * The answer ended. A complete answer finishes revealing first (the element keeps
+   * .is-streaming until the last character shows); stopped or failed ones show what came at once.
+   */
+  done({ status = "complete", citations, note = "" } = {}) {
+    this._finish = () => {
+      this.el.classList.remove("is-pending", "is-streaming");
+      for (const [, { chip }] of this.tools) {
+        if (chip.classList.contains("is-running")) {
+          chip.classList.remove("is-running");
+          chip.classList.add("is-cancelled");
+          chip.querySelector(".spinner")?.remove();
+        }
       }
+      this.citations(citations);
+      this.setStatus(status === "complete" ? "" : status);
+      if (note) this.note(note);
+      this.el.querySelector(".msg-copy").hidden = !this.text;
+      this.el.dispatchEvent(new CustomEvent("chat:grew", { bubbles: true }));
+    };
+    if (status !== "complete" || this.shown >= this.text.length) {
+      this.flush();
+      this.finish();
+    } else {
+      this.schedule();
     }
-    this.citations(citations);
-    this.setStatus(status === "complete" ? "" : status);
-    this.el.querySelector(".msg-copy").hidden = !this.text;
+  }
+
+  finish() {
+    const fn = this._finish;
+    this._finish = null;
+    fn?.();
   }
 
   showError({ message, retryable }) {

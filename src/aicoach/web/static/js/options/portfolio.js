@@ -1,0 +1,114 @@
+// Saved positions (GET /api/strategies, DELETE /api/strategies/{id}) and the portfolio Greeks
+// panel (GET /api/portfolio/greeks: net Greeks in dollars per underlying and in total, the
+// delta beta-weighted to SPY). Both reload after every save or delete.
+
+import { apiFetch, apiJson, toast } from "../api.js";
+import { esc, etTime, legText, money, num, signedInt, tone } from "./format.js";
+
+export class Book {
+  constructor({ saved, portfolio }, { onAnalyze }) {
+    this.saved = saved;
+    this.portfolio = portfolio;
+    this.onAnalyze = onAnalyze;
+    this.strategies = [];
+    saved.querySelector("[data-opt-saved-list]").addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-act]");
+      if (!button) return;
+      const s = this.strategies.find((x) => x.id === Number(button.closest("[data-strategy]").dataset.strategy));
+      if (!s) return;
+      if (button.dataset.act === "analyze") this.onAnalyze(s);
+      else if (button.dataset.act === "delete") this.remove(s, button);
+    });
+  }
+
+  async refresh() {
+    await Promise.all([this.loadSaved(), this.loadGreeks()]);
+  }
+
+  async loadSaved() {
+    const list = this.saved.querySelector("[data-opt-saved-list]");
+    try {
+      this.strategies = await apiJson("/api/strategies", { toastOnError: false });
+    } catch (error) {
+      this.saved.dataset.state = "error";
+      list.innerHTML = `<li class="opt-hint small muted">${esc(error.message)}</li>`;
+      return;
+    }
+    this.saved.dataset.state = this.strategies.length ? "ready" : "empty";
+    this.saved.dataset.count = String(this.strategies.length);
+    if (!this.strategies.length) {
+      list.innerHTML = `<li class="opt-hint small muted">Nothing saved yet. Build a position and press <b>Save position</b>.</li>`;
+      return;
+    }
+    list.innerHTML = this.strategies
+      .map((s) => {
+        const legs = s.legs.map((l) => `${signedInt(l.quantity)} ${legText(l)} @ ${num(l.entry_price)}`).join(" · ");
+        return `<li class="opt-saved-item" data-strategy="${s.id}">
+          <div class="opt-saved-main">
+            <span class="opt-saved-title"><b>${esc(s.underlying)}</b> ${esc(s.title)}</span>
+            ${s.label ? `<span class="badge">${esc(s.label)}</span>` : ""}
+            <span class="small muted opt-saved-legs">${esc(legs)}</span>
+          </div>
+          <button type="button" class="btn btn-sm" data-act="analyze" aria-label="Analyze ${esc(s.title)}">Analyze</button>
+          <button type="button" class="btn btn-sm btn-ghost" data-act="delete" aria-label="Delete ${esc(s.title)}">Delete</button>
+        </li>`;
+      })
+      .join("");
+  }
+
+  async remove(s, button) {
+    if (!window.confirm(`Delete ${s.underlying} ${s.title}? Its ${s.legs.length} leg(s) are removed from your positions.`)) return;
+    button.disabled = true;
+    try {
+      await apiFetch(`/api/strategies/${s.id}`, { method: "DELETE" });
+      toast(`Deleted ${s.title}.`, "success");
+      await this.refresh();
+    } catch {
+      button.disabled = false; /* apiFetch showed the error */
+    }
+  }
+
+  async loadGreeks() {
+    const body = this.portfolio.querySelector("[data-opt-portfolio-body]");
+    let g;
+    try {
+      g = await apiJson("/api/portfolio/greeks", { toastOnError: false });
+    } catch (error) {
+      this.portfolio.dataset.state = "error";
+      body.innerHTML = `<p class="opt-hint small muted">${esc(error.message)}</p>`;
+      return;
+    }
+    this.portfolio.querySelector("[data-opt-portfolio-asof]").textContent = g.as_of ? `as of ${etTime(g.as_of)}` : "";
+    if (!g.underlyings.length) {
+      this.portfolio.dataset.state = "empty";
+      body.innerHTML = `<p class="opt-hint small muted">No open positions. Saved positions add up here: delta, gamma, theta and vega in dollars, and the delta weighted to SPY.</p>`;
+      return;
+    }
+    this.portfolio.dataset.state = "ready";
+    const cell = (x, fmt = (v) => money(v, { signed: true })) => `<td class="num ${tone(x)}">${fmt(x)}</td>`;
+    const shares = (x) => (x === null || x === undefined ? "—" : num(x, Math.abs(x) >= 100 ? 0 : 1));
+    const rows = g.underlyings
+      .map((u) => `<tr><th scope="row">${esc(u.underlying)} <span class="small muted num">${num(u.spot)}</span></th>
+        ${cell(u.delta_shares, shares)}${cell(u.delta_dollars)}${cell(u.gamma_dollars_per_pct)}
+        ${cell(u.theta_dollars_per_day)}${cell(u.vega_dollars_per_vol_point)}
+        <td class="num">${u.beta === null ? "—" : num(u.beta)}</td>${cell(u.beta_weighted_delta, shares)}</tr>`)
+      .join("");
+    const phrases = Object.values(g.phrases || {}).map((t) => `<li>${esc(t)}</li>`).join("");
+    const warnings = [...(g.warnings || []), ...(g.unweighted?.length ? [`Left out of the SPY weighting (no beta): ${g.unweighted.join(", ")}`] : [])];
+    body.innerHTML = `<div class="table-wrap"><table class="table table-compact opt-port" data-opt-portfolio-table>
+        <thead><tr><th scope="col">Underlying</th><th scope="col" class="num" title="Share-equivalent delta">Δ sh</th>
+          <th scope="col" class="num" title="Delta in dollars: delta shares × price">Δ $</th>
+          <th scope="col" class="num" title="Change of dollar delta per +1% move">Γ $/1%</th>
+          <th scope="col" class="num" title="Dollars per calendar day">Θ $/day</th>
+          <th scope="col" class="num" title="Dollars per +1 IV point">Vega $/pt</th>
+          <th scope="col" class="num" title="Beta to SPY">β</th>
+          <th scope="col" class="num" title="SPY shares moving the same dollars">β-Δ SPY</th></tr></thead>
+        <tbody>${rows}</tbody>
+        <tfoot><tr><th scope="row">Total</th><td></td>${cell(g.delta_dollars)}${cell(g.gamma_dollars_per_pct)}
+          ${cell(g.theta_dollars_per_day)}${cell(g.vega_dollars_per_vol_point)}<td></td>
+          <td class="num ${tone(g.beta_weighted_delta)}" data-opt-bwd>${shares(g.beta_weighted_delta)}</td></tr></tfoot>
+      </table></div>
+      <ul class="opt-phrases small">${phrases}</ul>
+      ${warnings.length ? `<ul class="opt-warnings small">${warnings.map((w) => `<li>${esc(w)}</li>`).join("")}</ul>` : ""}`;
+  }
+}

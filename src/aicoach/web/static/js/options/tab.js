@@ -1,0 +1,659 @@
+// The Options tab: chain viewer → position builder → risk graph and Greeks → saved positions and
+// portfolio Greeks. Wiring: templates/options/_tab.html ([data-opt-tab] holds everything).
+//
+// State: the symbol, expiration, strikes shown and chain columns are remembered in localStorage
+// ("aicoach-options"); a link can carry them in the hash: #tab=options&osym=QQQ&oexp=2026-12-18
+// (&opos=12,13 analyses those saved positions).
+//
+// Opening the tab from elsewhere (the chat's cards):
+//   window.dispatchEvent(new CustomEvent("aicoach:open-options", {cancelable: true,
+//     detail: {symbol, position_ids, legs, expiration}}))
+// The listener claims the event (preventDefault), shows the tab and loads: position_ids → the
+// analysis of those saved positions; legs → the builder; else the chain of symbol/expiration.
+//
+// Live: while the tab is visible the quote, chain and analysis refresh every 15 s.
+
+import { apiFetch, apiJson, ApiError, toast } from "../api.js";
+import { renderGreeks, renderLevels, renderStats, renderWarnings, viewWindow } from "./analysis-view.js";
+import { Builder } from "./builder.js";
+import { ChainView, strikesAround } from "./chain.js";
+import { loadECharts } from "./charts.js";
+import {
+  addDays, daysBetween, debounce, esc, etTime, isNum, num, nyToday, recall, remember, shortDate,
+} from "./format.js";
+import { GreeksCharts, atmIv } from "./greeks-charts.js";
+import { fieldErrors, expirationLoader, PositionForm } from "./position-form.js";
+import { Book } from "./portfolio.js";
+import { RiskGraph } from "./risk-graph.js";
+
+const REFRESH_MS = 15000;
+const TERM_POINTS = 12;
+const GRID = { prices: 181, dates: 12 };
+const CYCLE = { weekly: "W", monthly: "M", daily: "D" };
+
+const hashParams = () => new URLSearchParams(window.location.hash.replace(/^#/, ""));
+const enc = encodeURIComponent;
+
+class OptionsTab {
+  constructor(root) {
+    this.root = root;
+    this.panel = root.closest('[role="tabpanel"]');
+    const saved = recall();
+    const hash = hashParams();
+    this.symbol = (hash.get("osym") || saved.symbol || root.dataset.defaultSymbol || "SPY").toUpperCase();
+    this.wantExpiration = hash.get("oexp") || null;
+    this.around = Number.isInteger(saved.around) ? saved.around : 12;
+    this.expirations = [];
+    this.expiration = null;
+    this.chain = null;
+    this.quote = null;
+    this.strength = new Map();
+    this.source = { kind: "builder" }; // or {kind: "saved", ids: [...], title}
+    this.scenario = { days: 0, iv: 0, pins: [], pinsTouched: false };
+    this.analysisSeq = 0;
+    this.chainSeq = 0;
+    this.analysis = null;
+    this.expirationsOf = expirationLoader();
+    const pos = (hash.get("opos") || "").split(",").map(Number).filter((n) => n > 0);
+    if (pos.length) this.source = { kind: "saved", ids: pos, title: "Saved position" };
+    if (Array.isArray(saved.columns)) {
+      for (const box of this.columnBoxes()) box.checked = saved.columns.includes(box.value);
+    }
+  }
+
+  $(sel) {
+    return this.root.querySelector(sel);
+  }
+
+  columnBoxes() {
+    return Array.from(this.root.querySelectorAll('[data-opt-columns] input[type="checkbox"]'));
+  }
+
+  columns() {
+    return this.columnBoxes().filter((b) => b.checked).map((b) => b.value);
+  }
+
+  async start() {
+    this.chainView = new ChainView(this.$("[data-opt-chain]"), { onPick: (p) => this.pick(p) });
+    this.builder = new Builder(this.$("[data-opt-builder]"), {
+      onChange: (legs) => this.legsChanged(legs),
+      onSave: (legs, label) => this.saveBuilder(legs, label),
+    });
+    this.book = new Book(
+      { saved: this.$("[data-opt-saved]"), portfolio: this.$("[data-opt-portfolio]") },
+      { onAnalyze: (s) => this.showSaved(s.legs.map((l) => l.id), s.title, s.underlying) },
+    );
+    this.form = new PositionForm(this.$("[data-opt-dialog]"), {
+      symbol: () => this.symbol,
+      expirations: this.expirationsOf,
+      onSaved: () => this.book.refresh(),
+      onBuilder: (leg) => this.addLeg(leg),
+    });
+    this.wireControls();
+    this.book.refresh();
+    try {
+      const echarts = await loadECharts(this.root.dataset.echartsSrc);
+      this.graph = new RiskGraph(this.$("[data-opt-risk]"), echarts);
+      const mini = (n) => this.$(`[data-opt-mini="${n}"]`);
+      this.greeks = new GreeksCharts({ delta: mini("delta"), smile: mini("smile"), term: mini("term") }, echarts);
+    } catch (error) {
+      toast(error.message, "error");
+    }
+    await this.loadSymbol(this.symbol, this.wantExpiration);
+    if (this.source.kind === "saved") this.runAnalysis();
+    this.timers();
+  }
+
+  // ---------- controls ----------
+
+  wireControls() {
+    const symForm = this.$("[data-opt-symbol-form]");
+    const symInput = this.$("[data-opt-symbol-input]");
+    symForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const sym = symInput.value.trim().toUpperCase();
+      if (sym && sym !== this.symbol) this.switchSymbol(sym);
+    });
+    symInput.addEventListener("change", () => symForm.requestSubmit());
+    symInput.addEventListener("input", debounce(() => this.suggest(symInput.value.trim()), 200));
+    this.$("[data-opt-expiration]").addEventListener("change", (event) => {
+      this.expiration = event.target.value;
+      this.writeHash();
+      this.loadChain({ recenter: true });
+    });
+    const strikes = this.$("[data-opt-strikes]");
+    strikes.value = String(this.around === null ? strikes.max : this.around);
+    this.syncStrikesOut();
+    strikes.addEventListener("input", () => {
+      const v = Number(strikes.value);
+      this.around = v >= Number(strikes.max) ? null : v;
+      remember({ around: this.around });
+      this.syncStrikesOut();
+      this.renderChain({ recenter: true });
+    });
+    this.$("[data-opt-columns]").addEventListener("change", () => {
+      remember({ columns: this.columns() });
+      this.renderChain();
+    });
+    this.$("[data-opt-new]").addEventListener("click", () => this.form.open({ expiration: this.expiration }));
+    this.$("[data-opt-back]").addEventListener("click", () => {
+      this.source = { kind: "builder" };
+      this.writeHash();
+      this.runAnalysis();
+    });
+    const dateInput = this.$("[data-opt-date]");
+    const ivInput = this.$("[data-opt-iv]");
+    const rerun = debounce(() => this.runAnalysis(), 250);
+    dateInput.addEventListener("input", () => {
+      this.scenario.days = Number(dateInput.value);
+      this.syncScenarioOut();
+      rerun();
+    });
+    ivInput.addEventListener("input", () => {
+      this.scenario.iv = Number(ivInput.value);
+      this.syncScenarioOut();
+      rerun();
+    });
+    this.$("[data-opt-pin]").addEventListener("click", () => {
+      const d = this.valuationDate();
+      if (!d || this.scenario.pins.includes(d) || this.scenario.pins.length >= 3) return;
+      this.scenario.pins.push(d);
+      this.scenario.pinsTouched = true;
+      this.runAnalysis();
+    });
+    this.$("[data-opt-pins]").addEventListener("click", (event) => {
+      const b = event.target.closest("button[data-pin]");
+      if (!b) return;
+      this.scenario.pins = this.scenario.pins.filter((p) => p !== b.dataset.pin);
+      this.scenario.pinsTouched = true;
+      this.runAnalysis();
+    });
+    this.$("[data-opt-reset]").addEventListener("click", () => {
+      this.scenario = { days: 0, iv: 0, pins: [], pinsTouched: false };
+      dateInput.value = "0";
+      ivInput.value = "0";
+      this.syncScenarioOut();
+      this.runAnalysis();
+    });
+    window.addEventListener("themechange", () => {
+      this.graph?.retheme();
+      this.greeks?.retheme();
+    });
+  }
+
+  syncStrikesOut() {
+    this.$("[data-opt-strikes-out]").textContent = this.around === null ? "All" : `±${this.around}`;
+    this.$("[data-opt-strikes]").setAttribute("aria-valuetext", this.around === null ? "All strikes" : `${this.around} strikes each side of the money`);
+  }
+
+  async suggest(q) {
+    if (!q) return;
+    try {
+      const found = await apiJson(`/api/market/search?q=${enc(q)}&limit=8`, { toastOnError: false });
+      this.$("[data-opt-symbol-list]").innerHTML = found
+        .map((s) => `<option value="${esc(s.symbol)}">${esc(s.name || "")}</option>`).join("");
+    } catch {
+      /* suggestions are optional */
+    }
+  }
+
+  writeHash() {
+    const params = hashParams();
+    if (params.get("tab") !== "options") return; // another tab owns the hash now
+    params.set("osym", this.symbol);
+    if (this.expiration) params.set("oexp", this.expiration);
+    if (this.source.kind === "saved") params.set("opos", this.source.ids.join(","));
+    else params.delete("opos");
+    history.replaceState(history.state, "", "#" + params.toString());
+  }
+
+  // ---------- market data ----------
+
+  async switchSymbol(sym) {
+    if (this.builder.legs.length && this.builder.legs[0].symbol !== sym) {
+      this.builder.clear();
+      toast("The builder was cleared: a position has one underlying.", "info");
+    }
+    if (this.source.kind === "saved") this.source = { kind: "builder" };
+    await this.loadSymbol(sym, null);
+    this.runAnalysis();
+  }
+
+  async loadSymbol(sym, wantExpiration) {
+    const chainEl = this.$("[data-opt-chain]");
+    chainEl.dataset.state = "loading";
+    let listed;
+    try {
+      listed = await this.expirationsOf(sym);
+    } catch (error) {
+      chainEl.dataset.state = "error";
+      chainEl.innerHTML = `<div class="empty" role="alert"><p class="empty-title">No options for ${esc(sym)}</p><p class="small">${esc(error.message)}</p></div>`;
+      this.$("[data-opt-symbol-input]").value = this.symbol;
+      return;
+    }
+    this.symbol = sym;
+    this.$("[data-opt-symbol-input]").value = sym;
+    remember({ symbol: sym });
+    this.expirations = listed;
+    const pick =
+      listed.find((e) => e.expiration === wantExpiration) ||
+      listed.find((e) => e.days_to_expiry >= 7 && e.cycle !== "daily") ||
+      listed[0];
+    this.expiration = pick ? pick.expiration : null;
+    this.$("[data-opt-expiration]").innerHTML = listed
+      .map((e) => `<option value="${esc(e.expiration)}">${esc(shortDate(e.expiration, { weekday: true }))} · ${e.days_to_expiry}d · ${CYCLE[e.cycle] || e.cycle}</option>`)
+      .join("");
+    if (this.expiration) this.$("[data-opt-expiration]").value = this.expiration;
+    this.writeHash();
+    this.loadStrengths(sym);
+    await Promise.all([this.loadQuote(), this.loadChain({ recenter: true })]);
+    this.loadTerm(sym);
+  }
+
+  async loadQuote() {
+    try {
+      this.quote = await apiJson(`/api/market/${enc(this.symbol)}/quote`, { toastOnError: false });
+    } catch {
+      return; // the chain carries the underlying price too
+    }
+    const q = this.quote;
+    this.$("[data-opt-last]").textContent = `${q.symbol} ${num(q.last)}`;
+    const ch = this.$("[data-opt-change]");
+    ch.className = `num chg ${q.change > 0 ? "up" : q.change < 0 ? "down" : ""}`;
+    ch.textContent = isNum(q.change) ? `${num(Math.abs(q.change))} (${num(Math.abs(q.change_percent))}%)` : "";
+    this.$("[data-opt-sim]").hidden = q.source !== "simulated";
+    this.$("[data-opt-stale]").hidden = !q.stale;
+    const phase = this.$("[data-opt-phase]");
+    const phases = { closed: "Market closed", pre: "Pre-market", premarket: "Pre-market", after: "After hours", afterhours: "After hours" };
+    const label = phases[String(q.market_phase).replace(/[-_ ]/g, "")];
+    phase.hidden = !label;
+    phase.textContent = label || "";
+  }
+
+  async loadStrengths(sym) {
+    try {
+      const report = await apiJson(`/api/levels/${enc(sym)}`, { toastOnError: false });
+      const map = new Map();
+      for (const group of Object.values(report.groups || {})) {
+        for (const l of group) map.set(l.label, isNum(l.strength) ? l.strength : 0);
+      }
+      if (sym === this.symbol) this.strength = map;
+    } catch {
+      /* without strengths every level ranks the same; nearest ones still show */
+    }
+  }
+
+  async loadChain({ recenter = false } = {}) {
+    if (!this.expiration) return;
+    const seq = ++this.chainSeq;
+    const chainEl = this.$("[data-opt-chain]");
+    try {
+      const chain = await apiJson(`/api/options/${enc(this.symbol)}/chain?expiration=${enc(this.expiration)}`, { toastOnError: false });
+      if (seq !== this.chainSeq) return;
+      this.chain = chain;
+    } catch (error) {
+      if (seq !== this.chainSeq) return;
+      chainEl.dataset.state = "error";
+      chainEl.innerHTML = `<div class="empty" role="alert"><p class="empty-title">The chain could not be loaded</p><p class="small">${esc(error.message)}</p></div>`;
+      return;
+    }
+    this.renderChain({ recenter });
+    this.loadSmile();
+  }
+
+  renderChain({ recenter = false } = {}) {
+    const c = this.chain;
+    if (!c) return;
+    const el = this.$("[data-opt-chain]");
+    const active = document.activeElement?.closest?.("button[data-pick]");
+    const key = active && el.contains(active) ? [active.dataset.pick, active.dataset.right, active.dataset.strike] : null;
+    this.chainView.render(c, { columns: this.columns(), around: this.around, legs: this.builder.legs, recenter });
+    if (key) el.querySelector(`button[data-pick="${key[0]}"][data-right="${key[1]}"][data-strike="${key[2]}"]`)?.focus({ preventScroll: true });
+    Object.assign(el.dataset, { state: "ready", symbol: c.symbol, expiration: c.expiration });
+    const unpriced = c.counts.unavailable || 0;
+    this.$("[data-opt-chain-foot]").textContent =
+      `${c.symbol} ${num(c.underlying_price)} · ${shortDate(c.expiration, { weekday: true, year: true })}, ${c.days_to_expiry}d · ` +
+      `IV and Greeks ${c.model} from the mid, r ${(c.r * 100).toFixed(2)}%, q ${(c.q * 100).toFixed(2)}%` +
+      (unpriced ? ` · ${unpriced} contracts without IV (no bid)` : "") + ` · as of ${etTime(c.as_of)}`;
+    this.$("[data-opt-asof]").textContent = `as of ${etTime(c.as_of)}`;
+    if (!this.quote) this.$("[data-opt-last]").textContent = `${c.symbol} ${num(c.underlying_price)}`;
+    this.greeks?.delta(c, strikesAround(c.strikes, c.underlying_price, this.around ?? 20));
+  }
+
+  /** IV smile: this expiration and the next two listed after it (weekly or monthly). */
+  async loadSmile() {
+    if (!this.greeks || !this.chain) return;
+    const c = this.chain;
+    const later = this.expirations.filter((e) => e.expiration > c.expiration && e.cycle !== "daily").slice(0, 2);
+    const range = (spot) => `&strike_min=${(spot * 0.85).toFixed(2)}&strike_max=${(spot * 1.15).toFixed(2)}`;
+    const others = await Promise.all(
+      later.map((e) => apiJson(`/api/options/${enc(c.symbol)}/chain?expiration=${e.expiration}${range(c.underlying_price)}`, { toastOnError: false }).catch(() => null)),
+    );
+    if (this.chain !== c) return;
+    const lo = c.underlying_price * 0.85;
+    const hi = c.underlying_price * 1.15;
+    const curves = [c, ...others.filter(Boolean)].map((x) => ({
+      expiration: x.expiration,
+      spot: x.underlying_price,
+      rows: x.strikes.filter((r) => r.strike >= lo && r.strike <= hi),
+    }));
+    this.greeks.smile(curves);
+  }
+
+  /** Term structure: ATM IV for up to TERM_POINTS expirations spread over the listed ones. */
+  async loadTerm(sym) {
+    if (!this.greeks || !this.chain) return;
+    const spot = this.chain.underlying_price;
+    const list = this.expirations;
+    const step = Math.max(1, Math.ceil(list.length / TERM_POINTS));
+    const chosen = list.filter((e, i) => i % step === 0 || e.is_monthly).slice(0, TERM_POINTS + 4);
+    const band = `&strike_min=${(spot * 0.97).toFixed(2)}&strike_max=${(spot * 1.03).toFixed(2)}`;
+    const points = await Promise.all(
+      chosen.map(async (e) => {
+        try {
+          const ch = await apiJson(`/api/options/${enc(sym)}/chain?expiration=${e.expiration}${band}`, { toastOnError: false });
+          return { expiration: e.expiration, dte: e.days_to_expiry, iv: atmIv(ch.strikes, ch.underlying_price) };
+        } catch {
+          return null;
+        }
+      }),
+    );
+    if (sym !== this.symbol) return;
+    this.greeks.term(points.filter(Boolean));
+  }
+
+  // ---------- builder ----------
+
+  pick({ right, strike, side, price, iv, expiration }) {
+    if (!isNum(price) || price <= 0) return;
+    this.addLeg({
+      symbol: this.chain.symbol, kind: right, strike, expiration,
+      quantity: side === "buy" ? 1 : -1, entry_price: price, iv: isNum(iv) ? iv : undefined,
+    });
+  }
+
+  addLeg(leg) {
+    const current = this.builder.legs[0]?.symbol;
+    if (current && current !== leg.symbol) {
+      toast(`The builder holds ${current} legs; clear it to build on ${leg.symbol}.`, "warning");
+      return false;
+    }
+    if (this.source.kind === "saved") this.source = { kind: "builder" };
+    this.builder.add(leg);
+    return true;
+  }
+
+  legsChanged() {
+    this.renderChain();
+    if (this.source.kind === "builder") {
+      if (!this.builder.legs.length) this.scenario.pinsTouched = false;
+      this.runAnalysis();
+    }
+  }
+
+  async saveBuilder(legs, label) {
+    const body = {
+      legs: legs.map((l) => {
+        const out = { symbol: l.symbol, kind: l.kind, quantity: l.quantity, entry_price: Number(l.entry_price.toFixed(6)) };
+        if (l.kind !== "stock") Object.assign(out, { strike: l.strike, expiration: l.expiration });
+        return out;
+      }),
+    };
+    if (label) body.label = label;
+    const button = this.$("[data-opt-save-button]");
+    button.disabled = true;
+    try {
+      const res = await apiFetch("/api/positions", { method: "POST", json: body, toastOnError: false });
+      const strategy = await res.json();
+      toast(`Saved ${strategy.underlying} ${strategy.title}.`, "success");
+      this.builder.clear();
+      this.showSaved(strategy.legs.map((l) => l.id), strategy.title, strategy.underlying);
+      await this.book.refresh();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 422) {
+        const parsed = fieldErrors(error);
+        const perLeg = {};
+        for (const [i, fields] of Object.entries(parsed.legs)) perLeg[i] = Object.entries(fields).map(([k, m]) => `${k}: ${m}`).join("; ");
+        this.builder.showErrors(perLeg);
+        toast(error.message, "error");
+      } else toast(error.message || "Could not save.", "error");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  showSaved(ids, title, underlying) {
+    this.source = { kind: "saved", ids, title };
+    this.writeHash();
+    if (underlying && underlying !== this.symbol) this.loadSymbol(underlying, null).then(() => this.runAnalysis());
+    else this.runAnalysis();
+    this.$("[data-opt-analysis]").scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }
+
+  // ---------- analysis ----------
+
+  firstExpiration() {
+    if (this.source.kind === "saved") return this.analysis?.first_expiration || null;
+    const exps = this.builder.legs.map((l) => l.expiration).filter(Boolean).sort();
+    return exps[0] || null;
+  }
+
+  valuationDate() {
+    return this.scenario.days > 0 ? addDays(nyToday(), this.scenario.days) : null;
+  }
+
+  syncScenarioOut() {
+    const today = nyToday();
+    const first = this.firstExpiration();
+    const max = first ? Math.max(0, daysBetween(today, first) - 1) : 0;
+    const dateInput = this.$("[data-opt-date]");
+    dateInput.max = String(max);
+    dateInput.disabled = max === 0;
+    if (this.scenario.days > max) this.scenario.days = max;
+    dateInput.value = String(this.scenario.days);
+    const d = this.valuationDate();
+    const dateText = d ? `${shortDate(d, { weekday: true })} (+${this.scenario.days}d)` : "Today";
+    this.$("[data-opt-date-out]").textContent = dateText;
+    dateInput.setAttribute("aria-valuetext", d ? `Value on ${shortDate(d, { weekday: true })}` : "Value today");
+    this.$("[data-opt-pin]").disabled = !d || this.scenario.pins.length >= 3;
+    const iv = this.scenario.iv;
+    this.$("[data-opt-iv-out]").textContent = `${iv > 0 ? "+" : iv < 0 ? "−" : "±"}${Math.abs(iv)} pts`;
+    this.$("[data-opt-iv]").setAttribute("aria-valuetext", `Implied volatility ${iv >= 0 ? "plus" : "minus"} ${Math.abs(iv)} points`);
+    this.$("[data-opt-pins]").innerHTML = this.scenario.pins
+      .map((p) => `<li><span class="badge">${esc(shortDate(p, { weekday: true }))}<button type="button" data-pin="${p}" aria-label="Remove the ${esc(shortDate(p))} line">×</button></span></li>`)
+      .join("");
+  }
+
+  requestBody() {
+    const first = this.firstExpiration();
+    const today = nyToday();
+    const valuation = this.valuationDate();
+    let pins = this.scenario.pins.filter((p) => (!valuation || p > valuation) && (!first || p < first));
+    if (!this.scenario.pinsTouched && !pins.length && first && !valuation) {
+      const dte = daysBetween(today, first);
+      if (dte >= 4) pins = [addDays(today, Math.floor(dte / 2))]; // a halfway line by default
+    }
+    const scenario = { iv_shift_points: this.scenario.iv, dates: pins, grid: GRID };
+    if (valuation) scenario.valuation_date = valuation;
+    if (this.source.kind === "saved") return { position_ids: this.source.ids, scenario };
+    return {
+      legs: this.builder.legs.map((l) => {
+        const out = { symbol: l.symbol, kind: l.kind, quantity: l.quantity, entry_price: l.entry_price };
+        if (l.kind !== "stock") Object.assign(out, { strike: l.strike, expiration: l.expiration });
+        return out;
+      }),
+      scenario,
+    };
+  }
+
+  async runAnalysis() {
+    const box = this.$("[data-opt-analysis]");
+    const saved = this.source.kind === "saved";
+    this.$("[data-opt-back]").hidden = !saved;
+    const src = this.$("[data-opt-analysis-src]");
+    src.hidden = !saved;
+    src.textContent = saved ? "Saved" : "";
+    const legs = this.builder.legs;
+    const hasOption = saved || legs.some((l) => l.kind !== "stock");
+    this.syncScenarioOut();
+    if (!hasOption) {
+      this.analysis = null;
+      box.dataset.state = "empty";
+      this.$("[data-opt-analysis-empty]").hidden = false;
+      this.$("[data-opt-analysis-empty]").textContent = legs.length
+        ? "Add an option leg: the analysis needs at least one."
+        : "Add legs to see the profit and loss at expiry and today, breakevens, probability of profit and Greeks.";
+      this.$("[data-opt-analysis-body]").hidden = true;
+      this.$("[data-opt-analysis-title]").textContent = "Risk graph";
+      this.$("[data-opt-strategy-name]").hidden = true;
+      return;
+    }
+    const seq = ++this.analysisSeq;
+    const busy = this.$("[data-opt-analysis-busy]");
+    busy.hidden = false;
+    box.dataset.state = box.dataset.state === "ready" ? "ready" : "loading";
+    box.setAttribute("aria-busy", "true");
+    let a;
+    try {
+      a = await apiJson("/api/options/analyze", { method: "POST", json: this.requestBody(), toastOnError: false });
+    } catch (error) {
+      if (seq !== this.analysisSeq) return;
+      busy.hidden = true;
+      box.removeAttribute("aria-busy");
+      box.dataset.state = "error";
+      this.$("[data-opt-analysis-empty]").hidden = false;
+      this.$("[data-opt-analysis-empty]").textContent = error.message;
+      this.$("[data-opt-analysis-body]").hidden = true;
+      return;
+    }
+    if (seq !== this.analysisSeq) return;
+    busy.hidden = true;
+    box.removeAttribute("aria-busy");
+    this.analysis = a;
+    this.renderAnalysis(a);
+    this.syncScenarioOut(); // a saved position's first expiry is known now
+  }
+
+  renderAnalysis(a) {
+    const box = this.$("[data-opt-analysis]");
+    this.$("[data-opt-analysis-empty]").hidden = true;
+    this.$("[data-opt-analysis-body]").hidden = false;
+    const title = this.source.kind === "saved" ? this.source.title || a.strategy.label : a.strategy.label;
+    this.$("[data-opt-analysis-title]").textContent = `${a.symbol} ${title}`;
+    const name = this.$("[data-opt-strategy-name]");
+    name.hidden = this.source.kind === "saved" || a.strategy.name === "custom";
+    name.textContent = a.strategy.name.replace(/_/g, " ");
+    renderStats(box, a);
+    renderGreeks(this.$("[data-opt-greeks]"), a);
+    const view = viewWindow(a);
+    let marked = [];
+    if (this.graph) {
+      const valuation = this.valuationDate();
+      marked = this.graph.update(a, {
+        window: view,
+        todayLabel: valuation ? `On ${shortDate(valuation)}` : "Today",
+        strengthOf: (l) => this.strength.get(l.label) ?? (l.label.startsWith("Confluence") ? 90 : 50),
+      });
+      const be = a.expiry.breakevens.map((b) => num(b)).join(" and ");
+      this.$("[data-opt-risk]").setAttribute("aria-label",
+        `Risk graph of ${a.symbol} ${a.strategy.label}: breakevens ${be || "none"}; ${marked.length} key levels marked`);
+    }
+    renderLevels(this.$("[data-opt-levels-box]"), a, view[0], view[1], marked);
+    renderWarnings(this.$("[data-opt-warnings]"), a.warnings);
+    Object.assign(box.dataset, { state: "ready", strategy: a.strategy.name, levelMarks: String(marked.length) });
+  }
+
+  // ---------- live refresh ----------
+
+  visible() {
+    return !document.hidden && (!this.panel || !this.panel.hidden);
+  }
+
+  timers() {
+    const tick = async () => {
+      if (!this.root.isConnected) return;
+      if (this.visible()) {
+        await Promise.all([this.loadQuote(), this.loadChain()]);
+        if (this.analysis) this.runAnalysis();
+      }
+      this.timer = setTimeout(tick, REFRESH_MS);
+    };
+    this.timer = setTimeout(tick, REFRESH_MS);
+    this.panel?.addEventListener("aicoach:tab-shown", () => {
+      this.graph?.mounted.chart.resize();
+      if (Date.now() - (this.shownAt || 0) > REFRESH_MS) {
+        this.loadQuote();
+        this.loadChain();
+      }
+      this.shownAt = Date.now();
+    });
+  }
+
+  /** Load what a chat card asked for (see the module docstring). */
+  async open(detail = {}) {
+    await this.ready;
+    const sym = String(detail.symbol || "").trim().toUpperCase();
+    const ids = (detail.position_ids || []).map(Number).filter((n) => n > 0);
+    const legs = Array.isArray(detail.legs) ? detail.legs : [];
+    if (sym && (sym !== this.symbol || (detail.expiration && detail.expiration !== this.expiration))) {
+      if (this.builder.legs.length && this.builder.legs[0].symbol !== sym) this.builder.clear();
+      await this.loadSymbol(sym, detail.expiration || null);
+    }
+    if (ids.length) {
+      this.showSaved(ids, detail.title || "Saved position", null);
+    } else if (legs.length) {
+      this.source = { kind: "builder" };
+      this.builder.set(legs.map((l) => ({
+        symbol: String(l.symbol || sym).toUpperCase(), kind: l.kind, strike: l.strike ?? null,
+        expiration: l.expiration ?? null, quantity: Number(l.quantity), entry_price: Number(l.entry_price),
+      })));
+    }
+  }
+}
+
+// ---------- start ----------
+
+const instances = new WeakMap();
+let pending = null;
+
+function current() {
+  const root = document.querySelector("[data-opt-tab]");
+  return root ? instances.get(root) : null;
+}
+
+function initAll() {
+  for (const root of document.querySelectorAll("[data-opt-tab]")) {
+    if (instances.has(root)) continue;
+    const tab = new OptionsTab(root);
+    instances.set(root, tab);
+    tab.ready = tab.start();
+    tab.ready.then(() => {
+      if (pending) {
+        const detail = pending;
+        pending = null;
+        tab.open(detail);
+      }
+    });
+  }
+}
+
+/** Show the Options tab on what `detail` names (works before the tab was ever opened). */
+export function openOptions(detail = {}) {
+  // Same as app.js activateTab("options"): importing app.js here would run its set-up twice.
+  const tab = document.querySelector('[data-tabs] [role="tab"][data-tab="options"]');
+  if (tab && tab.getAttribute("aria-selected") !== "true") tab.click();
+  const instance = current();
+  if (instance) instance.open(detail);
+  else pending = detail;
+}
+
+if (!window.__aicoachOptionsEvents) {
+  window.__aicoachOptionsEvents = true;
+  window.addEventListener("aicoach:open-options", (event) => {
+    event.preventDefault();
+    openOptions(event.detail || {});
+  });
+}
+
+document.addEventListener("htmx:load", initAll);
+initAll();
