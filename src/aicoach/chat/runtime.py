@@ -8,12 +8,7 @@ configured, the offline coach — an ``LLM`` like the others, so one tool loop s
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import AsyncIterator
-from typing import Any
-
-from aicoach.chat.llm.errors import LLMUnavailableError
-from aicoach.chat.llm.messages import ChatMessage, LLMEvent, ToolSpec
+from aicoach.chat.llm.offline import OfflineCoach
 from aicoach.chat.llm.ports import LLM
 from aicoach.chat.llm.registry import build_llm
 from aicoach.chat.service import ChatRuntime
@@ -36,36 +31,9 @@ def build_tools(settings: Settings) -> ToolRegistry:
     return registry
 
 
-class _NoCoach:
-    """Stands in when the offline coach module is absent: every turn ends in a clear error."""
-
-    name = "offline"
-    model = "offline"
-    label = "Offline coach"
-
-    async def stream(
-        self, messages: list[ChatMessage], tools: list[ToolSpec], *, temperature: float,
-        max_tokens: int,
-    ) -> AsyncIterator[LLMEvent]:  # fmt: skip
-        raise LLMUnavailableError(
-            "No AI provider is configured and the offline coach is not installed."
-        )
-        yield  # pragma: no cover - makes this an async generator
-
-    async def aclose(self) -> None:
-        return None
-
-
 def offline_llm(state: AppState) -> LLM:
-    """The offline coach (``chat.llm.offline.OfflineCoach``), reading the same clock/calendar."""
-    try:
-        module: Any = importlib.import_module("aicoach.chat.llm.offline")
-    except ModuleNotFoundError as exc:
-        if exc.name != "aicoach.chat.llm.offline":
-            raise
-        return _NoCoach()
-    coach: LLM = module.OfflineCoach(system_clock, state.market.calendar)
-    return coach
+    """The offline coach, on the same clock and exchange calendar as the market data."""
+    return OfflineCoach(system_clock, state.market.calendar)
 
 
 def install(state: AppState, *, llm: LLM | None = None) -> ChatRuntime:

@@ -58,14 +58,17 @@ def render_snippet(marked: str) -> str:
     return escaped.replace(_START, "<mark>").replace(_STOP, "</mark>")
 
 
+# FTS5 as the outer loop, walked in descending rowid order (it serves ORDER BY rowid DESC
+# natively), each hit checked against its message by primary key: the scan stops after `lim`
+# of the user's hits instead of sorting every match; snippets only for those.
 _SQLITE = """
 SELECT m.id, m.session_id, m.role, m.created_at, s.title,
        snippet(chat_messages_fts, 0, :start, :stop, '…', 16) AS snip
 FROM chat_messages_fts
-JOIN chat_messages AS m ON m.id = chat_messages_fts.rowid
+CROSS JOIN chat_messages AS m ON m.id = chat_messages_fts.rowid
 JOIN chat_sessions AS s ON s.id = m.session_id
 WHERE chat_messages_fts MATCH :q AND m.user_id = :uid
-ORDER BY m.id DESC
+ORDER BY chat_messages_fts.rowid DESC
 LIMIT :lim
 """
 

@@ -13,10 +13,19 @@ from aicoach.models import metadata
 config = context.config
 
 
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Hand-made full-text tables (SQLite FTS5 and its shadow tables) are not in the ORM metadata;
+    autogenerate must not propose dropping them."""
+    return not (type_ == "table" and reflected and (name or "").startswith("chat_messages_fts"))
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_object=_include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -80,19 +80,30 @@ class IVResult:
 def _otm_call(
     x0: FloatArray, s: FloatArray, up: FloatArray, down: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Normalised OTM call ``b``, its gap to the bound ``b_max - b``, ``b'`` and ``b''`` in ``s``.
+    """Normalised OTM call ``b``, ``b'``, ``b''`` in ``s``, and ``d1``.
 
     ``up = e^{x0/2}``, ``down = e^{-x0/2}``; ``b' = e^{x0/2} n(d1)`` and
-    ``b'' = b' (x0^2 / s^3 - s / 4)``.
+    ``b'' = b' (x0^2 / s^3 - s / 4)``. The gap to the bound is :func:`_gap` (one more ``ndtr``,
+    only needed on the high branch).
     """
     d1 = x0 / s + 0.5 * s
-    d2 = d1 - s
-    cdf_d2 = ndtr(d2)
-    b = np.maximum(up * ndtr(d1) - down * cdf_d2, 0.0)
-    gap = up * ndtr(-d1) + down * cdf_d2
-    vega = up * _INV_SQRT_2PI * np.exp(-0.5 * d1 * d1)
-    volga = vega * (x0 * x0 / (s * s * s) - 0.25 * s)
-    return b, gap, vega, volga
+    b = up * ndtr(d1)
+    b -= down * ndtr(d1 - s)
+    np.maximum(b, 0.0, out=b)
+    vega = d1 * d1
+    vega *= -0.5
+    np.exp(vega, out=vega)
+    vega *= up * _INV_SQRT_2PI
+    volga = x0 * x0 / (s * s * s) - 0.25 * s
+    volga *= vega
+    return b, vega, volga, d1
+
+
+def _gap(d1: FloatArray, s: FloatArray, up: FloatArray, down: FloatArray) -> FloatArray:
+    """``b_max - b = e^{x0/2} N(-d1) + e^{-x0/2} N(d2)``, without the cancellation of a difference."""
+    gap = up * ndtr(-d1)
+    gap += down * ndtr(d1 - s)
+    return gap
 
 
 def _low_branch_guess(x0: FloatArray, beta: FloatArray, s_c: FloatArray, b_c: FloatArray,
@@ -126,27 +137,38 @@ def _low_branch_guess(x0: FloatArray, beta: FloatArray, s_c: FloatArray, b_c: Fl
 def _solve(x0: FloatArray, beta: FloatArray) -> tuple[FloatArray, BoolArray, int]:
     """Total std-dev ``s`` with ``b(x0, s) = beta``; OTM calls: ``x0 <= 0``, ``0 < beta < b_max``.
 
-    Halley steps (cubic convergence) on the branch objective, inside the bracket.
+    Halley steps (cubic convergence) on the branch objective, inside the bracket. Each branch's
+    objective and initial guess is evaluated on that branch's elements only.
     """
     n = x0.shape[0]
-    up, down = np.exp(0.5 * x0), np.exp(-0.5 * x0)
+    up = np.exp(0.5 * x0)
+    down = 1.0 / up
     s_c = np.sqrt(-2.0 * x0)
     b_max = up
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        at_money = s_c == 0
-        b_c, _, vega_c, _ = _otm_call(x0, np.where(at_money, 1.0, s_c), up, down)
-        b_c = np.where(at_money, 0.0, b_c)
+        # At the inflection point d1 = x0/s_c + s_c/2 = 0: N(d1) = 1/2 and n(d1) = 1/sqrt(2 pi)
+        # (at the money s_c = 0 and this is b_c = 0, as it must be).
+        b_c = 0.5 * up - down * ndtr(-s_c)
         low = beta < b_c
         high = ~low & (beta > 0.5 * b_max)
-        target = np.where(
-            low, 1.0 / np.sqrt(-np.log(beta)), np.where(high, np.sqrt(-np.log(b_max - beta)), beta)
-        )
-        lo = np.where(low, 0.0, s_c)
-        hi = np.where(low, s_c, np.inf)
-        # Above it, the at-the-money inversion b_max - b = 2 N(-s/2) with the gap shared by both
-        # terms of b_max - b = e^{x0/2} N(-d1) + e^{-x0/2} N(d2) lands near the root.
-        upper_guess = np.maximum(s_c, -2.0 * ndtri((b_max - beta) / (up + down)))
-        s = np.where(low, _low_branch_guess(x0, beta, s_c, b_c, vega_c), upper_guess)
+        target = beta.copy()
+        lo = s_c.copy()
+        hi = np.full(n, np.inf)
+        s = np.empty(n)
+        li, hgi = np.flatnonzero(low), np.flatnonzero(high)
+        upper = np.flatnonzero(~low)
+        if li.size:
+            target[li] = 1.0 / np.sqrt(-np.log(beta[li]))
+            lo[li], hi[li] = 0.0, s_c[li]
+            vega_c = up[li] * _INV_SQRT_2PI
+            s[li] = _low_branch_guess(x0[li], beta[li], s_c[li], b_c[li], vega_c)
+        if hgi.size:
+            target[hgi] = np.sqrt(-np.log(b_max[hgi] - beta[hgi]))
+        if upper.size:
+            # Above it, the at-the-money inversion b_max - b = 2 N(-s/2) with the gap shared by
+            # both terms of b_max - b = e^{x0/2} N(-d1) + e^{-x0/2} N(d2) lands near the root.
+            ratio = (b_max[upper] - beta[upper]) / (up[upper] + down[upper])
+            s[upper] = np.maximum(s_c[upper], -2.0 * ndtri(ratio))
         s = np.where(s > 0, s, np.sqrt(2.0 * np.pi) * beta)
     out = s.copy()
     done = np.zeros(n, dtype=bool)
@@ -154,27 +176,34 @@ def _solve(x0: FloatArray, beta: FloatArray) -> tuple[FloatArray, BoolArray, int
     iterations = 0
     while active.size and iterations < _MAX_ITERATIONS:
         iterations += 1
-        xa, sa, ta = x0[active], s[active], target[active]
-        la, ha, lo_a, hi_a = low[active], high[active], lo[active], hi[active]
+        sa, lo_a, hi_a = s[active], lo[active], hi[active]
+        up_a = up[active]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-            b, gap, d_b, dd_b = _otm_call(xa, sa, up[active], down[active])
-            # low: h = L^{-1/2}, L = -ln b
-            big_l = -np.log(b)
-            dl = -d_b / b
-            ddl = -dd_b / b + dl * dl
-            h = 1.0 / np.sqrt(big_l)
-            dh = -0.5 * h / big_l * dl
-            ddh = 0.75 * h / (big_l * big_l) * dl * dl - 0.5 * h / big_l * ddl
-            # high: g = M^{1/2}, M = -ln(b_max - b)
-            big_m = -np.log(gap)
-            dm = d_b / gap
-            ddm = dd_b / gap + dm * dm
-            g = np.sqrt(big_m)
-            dg = 0.5 * dm / g
-            ddg = 0.5 * ddm / g - 0.25 * dm * dm / (g * big_m)
-            value = np.where(la, h, np.where(ha, g, b)) - ta
-            slope = np.where(la, dh, np.where(ha, dg, d_b))
-            curve = np.where(la, ddh, np.where(ha, ddg, dd_b))
+            b, d_b, dd_b, d1 = _otm_call(x0[active], sa, up_a, down[active])
+            # Mid branch: the price itself. The other two overwrite their own elements below, in
+            # place: the branches are disjoint and each reads its inputs before writing.
+            value, slope, curve = b - target[active], d_b, dd_b
+            la = np.flatnonzero(low[active])
+            if la.size:  # h = L^{-1/2}, L = -ln b
+                bl = b[la]
+                big_l = -np.log(bl)
+                dl = -d_b[la] / bl
+                ddl = -dd_b[la] / bl + dl * dl
+                h = 1.0 / np.sqrt(big_l)
+                dh = -0.5 * h / big_l * dl
+                value[la] = h - target[active[la]]
+                slope[la] = dh
+                curve[la] = 0.75 * h / (big_l * big_l) * dl * dl - 0.5 * h / big_l * ddl
+            ha = np.flatnonzero(high[active])
+            if ha.size:  # g = M^{1/2}, M = -ln(b_max - b)
+                gap = _gap(d1[ha], sa[ha], up_a[ha], down[active[ha]])
+                big_m = -np.log(gap)
+                dm = d_b[ha] / gap
+                ddm = dd_b[ha] / gap + dm * dm
+                g = np.sqrt(big_m)
+                value[ha] = g - target[active[ha]]
+                slope[ha] = 0.5 * dm / g
+                curve[ha] = 0.5 * ddm / g - 0.25 * dm * dm / (g * big_m)
             below = value < 0
             lo_a = np.where(below, np.maximum(lo_a, sa), lo_a)
             hi_a = np.where(below, hi_a, np.minimum(hi_a, sa))

@@ -413,7 +413,7 @@ class Chat {
         this.announce(turn.toolFinished(data));
         return false;
       case "card":
-        turn.card({ ...data, tool: data.tool || "" });
+        turn.card({ ...data, tool: data.tool || "", fresh: true });
         return false;
       case "done": {
         const status = data.status || (data.finish_reason === "stopped" ? "stopped" : "complete");

@@ -7,6 +7,7 @@
 //   render(data)          Raw markup for the body, built with kit.html (escapes every value);
 //                         built from the card's structured `data` only, never from prose
 //   open(data)            {event, detail}: what a click opens in the center panel
+//   mounted(body) (opt.)  called after each render with the body element (scroll positions etc.)
 //   refresh (optional)    {everyMs, async load(data, {apiJson, citations}) → {data, citations?}}:
 //                         re-fetch while visible
 //
@@ -59,6 +60,7 @@ function paint(el, mod, state) {
   const foot = el.querySelector(".ccard-cites");
   try {
     body.innerHTML = String(mod.render(state.data));
+    mod.mounted?.(body, state.data);
   } catch (err) {
     body.innerHTML = String(html`<p class="small muted">This card could not be drawn.</p>`);
     console.warn("card render failed", state.type, err);
@@ -85,7 +87,8 @@ function schedule(el, state) {
   stop(state);
   if (!state.visible || document.hidden || !state.mod.refresh) return;
   const every = state.mod.refresh.everyMs || 15_000;
-  const due = state.updatedAt ? Math.max(0, every - (Date.now() - state.updatedAt)) : 0;
+  const last = state.updatedAt || state.receivedAt;
+  const due = last ? Math.max(0, every - (Date.now() - last)) : 0;
   state.timer = setTimeout(() => refreshNow(el, state), due);
 }
 
@@ -154,7 +157,8 @@ export function releaseCards(root) {
 // ---------- mount ----------
 
 /**
- * Render one card into `container` (appended). `card` = {card_id, type, data, citations, tool?}.
+ * Render one card into `container` (appended). `card` = {card_id, type, data, citations, tool?,
+ * fresh?} — `fresh` for a card that just arrived on the stream (first refresh one period later).
  * Resolves to the card element.
  */
 export async function mountCard(container, card) {
@@ -177,10 +181,9 @@ export async function mountCard(container, card) {
       <button class="ccard-open" type="button" ${target ? "" : "disabled"}
         aria-label="${target ? `Open ${title} ${mod.label.toLowerCase()} in the workspace` : title}"
         ><span class="ccard-title">${title}</span></button>
-      <span class="ccard-updated" hidden></span>
     </div>
     <div class="ccard-body"></div>
-    <div class="ccard-cites"></div>`);
+    <div class="ccard-foot"><div class="ccard-cites"></div><span class="ccard-updated" hidden></span></div>`);
   const state = {
     type: card.type,
     mod,
@@ -188,6 +191,8 @@ export async function mountCard(container, card) {
     citations: card.citations || [],
     tool: card.tool || "",
     updatedAt: null,
+    // A card that just streamed in is as fresh as it gets; a stored one refreshes on sight.
+    receivedAt: card.fresh ? Date.now() : 0,
     visible: false,
     timer: null,
     inflight: false,
