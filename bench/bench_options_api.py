@@ -8,7 +8,9 @@ production. After a warm-up (chain computed and cached), ``CONCURRENCY`` keep-al
 each send ``PER_CONNECTION`` requests back to back: 100 requests in flight at all times.
 ``/healthz`` (no auth, no database) on the same server is the baseline.
 
-Figures: p50/p99 of the chain (goal p99 < 50 ms) and of ``/healthz``, and the ratio of p50s.
+Figures: p50/p99 of the chain (goal p99 < 50 ms), of the chain one request at a time (no
+queueing), of ``/healthz`` and of ``/api/me`` (authenticated, one token lookup: the floor any
+authenticated endpoint pays), and the ratios.
 """
 
 from __future__ import annotations
@@ -95,7 +97,9 @@ async def _connection(
         await writer.wait_closed()
 
 
-async def _load(url: str, path: str, token: str | None) -> list[float]:
+async def _load(
+    url: str, path: str, token: str | None, concurrency: int = CONCURRENCY
+) -> list[float]:
     host, port = url.removeprefix("http://").split(":")
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
     request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Accept: application/json\r\n\r\n"
@@ -105,7 +109,7 @@ async def _load(url: str, path: str, token: str | None) -> list[float]:
     )
     samples: list[float] = []
     await asyncio.gather(
-        *(_connection(host, int(port), raw, PER_CONNECTION, samples) for _ in range(CONCURRENCY))
+        *(_connection(host, int(port), raw, PER_CONNECTION, samples) for _ in range(concurrency))
     )
     return samples
 
@@ -132,6 +136,7 @@ def run(report: Report) -> None:
             token, expiration = asyncio.run(_token(url))
             chain_path = f"/api/options/{SYMBOL}/chain?expiration={expiration}"
             chain = asyncio.run(_load(url, chain_path, token))
+            single = asyncio.run(_load(url, chain_path, token, concurrency=1))
             health = asyncio.run(_load(url, "/healthz", None))
             me = asyncio.run(_load(url, "/api/me", token))
         finally:
@@ -139,6 +144,7 @@ def run(report: Report) -> None:
                 proc.stdin.close()
             proc.wait(timeout=30)
     report.latency(f"options.chain {SYMBOL} x{CONCURRENCY} concurrent", chain, goal="p99 < 50 ms")
+    report.latency(f"options.chain {SYMBOL} one at a time", single)
     report.latency(f"healthz x{CONCURRENCY} concurrent (baseline)", health)
     report.latency(f"/api/me x{CONCURRENCY} concurrent (auth baseline)", me)
     report.ratio(

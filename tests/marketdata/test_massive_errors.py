@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.fakes.massive_server import FakeMassive, massive_fixtures_dir, serve_massive
 
 from aicoach.marketdata.errors import (
     InvalidBarRangeError,
@@ -25,6 +24,7 @@ from aicoach.marketdata.errors import (
 from aicoach.marketdata.models import Timeframe
 from aicoach.marketdata.providers.massive import MassiveMarketData
 from aicoach.marketdata.providers.massive_http import _retry_after_seconds
+from tests.fakes.massive_server import FakeMassive, massive_fixtures_dir, serve_massive
 
 KEY = "sk-massive-DO-NOT-LEAK-42"
 FIXTURES = massive_fixtures_dir()

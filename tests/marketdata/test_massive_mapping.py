@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from tests.fakes.massive_server import massive_fixtures_dir
 
 from aicoach.marketdata.errors import ProviderResponseError
 from aicoach.marketdata.models import DataSource, MarketPhase, OptionRight
 from aicoach.marketdata.providers import massive_mapping as mapping
+from tests.fakes.massive_server import massive_fixtures_dir
 
 FIXTURES = massive_fixtures_dir()
 

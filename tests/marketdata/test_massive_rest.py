@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from tests.fakes.massive_server import FakeMassive, massive_fixtures_dir, serve_massive
 from vollib.black_scholes_merton.greeks import analytical as bsm
 
 from aicoach.marketdata.calendar import MarketCalendar
@@ -29,6 +28,7 @@ from aicoach.marketdata.models import (
 )
 from aicoach.marketdata.ports import MarketDataProvider
 from aicoach.marketdata.providers.massive import MassiveMarketData
+from tests.fakes.massive_server import FakeMassive, massive_fixtures_dir, serve_massive
 
 KEY = "test-key-5ecret"
 NY = ZoneInfo("America/New_York")

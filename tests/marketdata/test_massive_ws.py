@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from tests.fakes.massive_server import serve_massive_ws
 
 from aicoach.marketdata.errors import ProviderAuthError, ProviderUnavailableError
 from aicoach.marketdata.models import DataSource, Trade
 from aicoach.marketdata.providers.massive import MassiveMarketData
+from tests.fakes.massive_server import serve_massive_ws
 
 KEY = "ws-key-never-in-messages"
 

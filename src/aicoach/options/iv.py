@@ -100,8 +100,8 @@ def _otm_call(
 
 
 def _gap(d1: FloatArray, s: FloatArray, up: FloatArray, down: FloatArray) -> FloatArray:
-    """``b_max - b = e^{x0/2} N(-d1) + e^{-x0/2} N(d2)``, without the cancellation of a difference."""
-    gap = up * ndtr(-d1)
+    """``b_max - b = e^{x0/2} N(-d1) + e^{-x0/2} N(d2)``, free of the difference's cancellation."""
+    gap: FloatArray = up * ndtr(-d1)
     gap += down * ndtr(d1 - s)
     return gap
 

@@ -87,8 +87,7 @@ function schedule(el, state) {
   stop(state);
   if (!state.visible || document.hidden || !state.mod.refresh) return;
   const every = state.mod.refresh.everyMs || 15_000;
-  const last = state.updatedAt || state.receivedAt;
-  const due = last ? Math.max(0, every - (Date.now() - last)) : 0;
+  const due = state.updatedAt ? Math.max(0, every - (Date.now() - state.updatedAt)) : 0;
   state.timer = setTimeout(() => refreshNow(el, state), due);
 }
 
@@ -190,9 +189,8 @@ export async function mountCard(container, card) {
     data,
     citations: card.citations || [],
     tool: card.tool || "",
-    updatedAt: null,
     // A card that just streamed in is as fresh as it gets; a stored one refreshes on sight.
-    receivedAt: card.fresh ? Date.now() : 0,
+    updatedAt: card.fresh ? Date.now() : null,
     visible: false,
     timer: null,
     inflight: false,

@@ -209,7 +209,8 @@ export class RiskGraph {
           type: "piecewise",
           seriesIndex: expirySeriesIndex,
           dimension: 1,
-          pieces: [{ lt: 0, color: p.down }, { gte: 0, color: p.up }],
+          // Bounded pieces: open-ended ones ({lt: 0}) throw inside ECharts 6's line gradient.
+          pieces: [{ gt: -1e12, lt: 0, color: p.down }, { gte: 0, lt: 1e12, color: p.up }],
         },
         dataZoom: [{ type: "inside", xAxisIndex: 0, filterMode: "filter", startValue: wlo, endValue: whi }],
         series,
