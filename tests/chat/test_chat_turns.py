@@ -142,7 +142,9 @@ async def test_provider_down_keeps_the_users_message(app: FastAPI, alice: UserCl
     assert [(r.role.value, r.status.value) for r in rows] == [
         ("user", "complete"), ("assistant", "error"),
     ]  # fmt: skip
-    assert rows[1].error == {"code": "llm_unavailable", "message": "The AI provider is down."}
+    assert rows[1].error == {
+        "code": "llm_unavailable", "message": "The AI provider is down.", "retryable": True,
+    }  # fmt: skip
 
     use_llm(app, ScriptedLLM([LLMAuthError("Bad key.")]))
     _, events, _ = await send(alice, chat["id"], "again")
@@ -254,3 +256,29 @@ async def test_rate_limit(app_factory: Any) -> None:
         assert 1 <= int(response.headers["Retry-After"]) <= 60
         assert "2 messages a minute" in response.json()["error"]["message"]
         assert len(await rows_of(app, chat["id"])) == 4
+
+
+async def test_retry_after_a_retryable_error_answers_the_same_question_once(
+    app: FastAPI, alice: UserClient
+) -> None:
+    use_llm(app, ScriptedLLM([LLMUnavailableError("The AI provider is down."), answer("Back up.")]))
+    chat = await new_chat(alice)
+    cid = "7d1c3c9e-2f7b-4c53-9d0e-6f1b2a3c4d5e"
+    _, failed, _ = await send(alice, chat["id"], "hello?", client_id=cid)
+    assert first(failed, "error")["retryable"] is True
+    status, retried, _ = await send(alice, chat["id"], "hello?", client_id=cid)
+    assert status == 200 and names(retried)[-1] == "done" and text_of(retried) == "Back up."
+    rows = await rows_of(app, chat["id"])
+    assert [(r.role.value, r.status.value, r.content) for r in rows] == [
+        ("user", "complete", "hello?"), ("assistant", "complete", "Back up."),
+    ]  # fmt: skip
+
+
+async def test_retry_after_a_final_error_replays_it(app: FastAPI, alice: UserClient) -> None:
+    use_llm(app, ScriptedLLM([LLMAuthError("Bad key.")]))
+    chat = await new_chat(alice)
+    cid = "0b9f7c1e-5a4d-4c2b-8e3f-1a2b3c4d5e6f"
+    await send(alice, chat["id"], "hello?", client_id=cid)
+    _, replayed, _ = await send(alice, chat["id"], "hello?", client_id=cid)
+    assert first(replayed, "error")["retryable"] is False
+    assert len(await rows_of(app, chat["id"])) == 2

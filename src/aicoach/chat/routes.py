@@ -130,6 +130,9 @@ async def post_message(
     repo = ChatRepository(session)
     chat = await repo.get_session(user.id, session_id)
     client_id = str(body.client_message_id)
+    retried = await _retry_failed(runtime, repo, chat, client_id)
+    if retried is not None:
+        return retried
     known = await _attach_or_replay(runtime, repo, session_id, client_id)
     if known is not None:
         return known
@@ -211,6 +214,31 @@ async def _attach_or_replay(
         await asyncio.sleep(0.05)
         repo.session.expire_all()
     return None
+
+
+async def _retry_failed(
+    runtime: ChatRuntime, repo: ChatRepository, chat: ChatSession, client_id: str
+) -> StreamingResponse | None:
+    """Retry after a retryable failure (provider down, stream cut) answers the stored question
+    again, reusing its rows: the user's message is never stored twice. ``None`` otherwise."""
+    question = await repo.by_client_id(chat.id, client_id)
+    if question is None or question.role is not MessageRole.USER:
+        return None
+    reply = await repo.reply_to(question.id)
+    if reply is None or reply.status is not MessageStatus.ERROR:
+        return None
+    if not (reply.error or {}).get("retryable"):
+        return None
+    if runtime.turns.holder(chat.id) is not None:
+        raise ChatBusyError()
+    reply.content, reply.status, reply.error = "", MessageStatus.STREAMING, None
+    reply.cards, reply.citations, reply.tool_calls = [], [], []
+    reply.finish_reason, reply.completed_at = None, None
+    reply.model_label = runtime.llm.label
+    turn = turn_for(question, reply, runtime.llm.label)
+    await repo.session.commit()  # as in _begin_turn: the stream outlives this transaction
+    _start(runtime, turn, question.content, first=False)
+    return _stream(turn.subscribe())
 
 
 def _start(runtime: ChatRuntime, turn: Turn, content: str, first: bool) -> None:

@@ -293,16 +293,11 @@ class TurnRunner:
     async def _fail(
         self, turn: Turn, answer: _Answer, code: str, message: str, retryable: bool
     ) -> None:
-        error = {"code": code, "message": message}
+        error = {"code": code, "message": message, "retryable": retryable}
         await self._store(answer, MessageStatus.ERROR, "error", error)
         turn.emit(
             "error",
-            {
-                "message_id": answer.message_id,
-                **error,
-                "retryable": retryable,
-                "status": MessageStatus.ERROR.value,
-            },
+            {"message_id": answer.message_id, **error, "status": MessageStatus.ERROR.value},
         )
 
     async def _store(
@@ -400,7 +395,7 @@ def replay_events(
                     "message_id": reply.id,
                     "code": err.get("code", "error"),
                     "message": err.get("message", "The answer failed."),
-                    "retryable": True,
+                    "retryable": bool(err.get("retryable", True)),
                     "status": reply.status.value,
                 },
             )

@@ -105,7 +105,7 @@ export class Builder {
         const what = legText(l);
         const err = this.errors[i];
         return `<tr data-leg="${i}" class="${err ? "opt-leg-invalid" : ""}">
-          <td><button type="button" class="opt-side ${long ? "is-long" : "is-short"}" data-act="flip"
+          <td><button type="button" class="opt-leg-side ${long ? "is-long" : "is-short"}" data-act="flip"
               aria-label="${long ? "Buy" : "Sell"} ${esc(what)}: switch to ${long ? "sell" : "buy"}">${long ? "Buy" : "Sell"}</button></td>
           <td class="num"><span class="opt-qty">
             <button type="button" class="btn btn-ghost btn-sm btn-icon" data-act="less" aria-label="One fewer ${esc(what)}"${Math.abs(l.quantity) <= 1 ? " disabled" : ""}>−</button>
