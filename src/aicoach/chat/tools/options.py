@@ -212,8 +212,9 @@ async def analyze_position(
     breakevens = [money(b) for b in ex.breakevens]
     summary_card = {
         "title": a.strategy.label,
-        "legs": [{"label": leg.label, "quantity": leg.units, "price": money(leg.value_per_share)}
-                 for leg in a.legs],
+        # quantity in contracts (options) or shares (stock), as the trader entered it
+        "legs": [{"label": leg.label, "quantity": p.legs[leg.index].quantity,
+                  "price": money(leg.value_per_share)} for leg in a.legs],
         "pnl_now": money(a.pnl_now),
         "max_gain": money(ex.max_gain), "max_loss": money(ex.max_loss),
         "max_gain_unlimited": ex.max_gain_unlimited, "max_loss_unlimited": ex.max_loss_unlimited,
