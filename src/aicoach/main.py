@@ -3,6 +3,7 @@ and clients into a typed ``AppState`` and tears them down. Nothing is built at i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +29,7 @@ from aicoach.migrations.runner import upgrade_to_head
 from aicoach.observability import metrics, sentry, tunnel
 from aicoach.observability.logging import configure_logging
 from aicoach.observability.middleware import ObservabilityMiddleware
+from aicoach.options import american
 from aicoach.options import pages as options_pages
 from aicoach.options import routes as options_routes
 from aicoach.positions import routes as positions_routes
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await upgrade_to_head(settings)
+        # Load the compiled American-exercise kernel now, not on a trader's first request.
+        await asyncio.to_thread(american.compiled_kernel)
         engine = create_engine(settings)
         jobs = build_queue(settings)
         market = build_market_data(settings)

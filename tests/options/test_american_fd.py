@@ -13,8 +13,14 @@ import numpy as np
 import pytest
 import QuantLib as ql
 
-from aicoach.options.american import PricingModel, american_greeks, american_price
-from aicoach.options.pricing import bsm_price
+from aicoach.options import american
+from aicoach.options.american import (
+    PricingModel,
+    american_greeks,
+    american_price,
+    american_price_grid,
+)
+from aicoach.options.pricing import FloatArray, bsm_price
 
 S = 100.0
 R = 0.045
@@ -124,3 +130,90 @@ def test_greeks_match_quantlib_fd(
     up = _ql_option(is_call, k, days, q, sigma + 0.01).NPV()
     down = _ql_option(is_call, k, days, q, sigma - 0.01).NPV()
     assert abs(float(ours.vega_per_vol_point) - (up - down) / 2.0) < 2e-3 * abs((up - down) / 2)
+
+
+@pytest.mark.slow
+def test_greeks_of_a_deep_itm_dividend_put_match_quantlib() -> None:
+    # Spot inside ~2 sd of the exercise boundary: delta/gamma see the boundary's curvature change.
+    option = _ql_option(False, 125.0, 90, 0.01, 0.3)
+    ours = american_greeks(False, S, 125.0, 90 / 365.0, R, 0.01, 0.3)
+    assert abs(float(ours.price) - option.NPV()) < 1e-3 * option.NPV()
+    assert abs(float(ours.delta) - option.delta()) < 1e-3
+    assert abs(float(ours.gamma) - option.gamma()) < 5e-3 * abs(option.gamma()) + 1e-5
+
+
+def test_greeks_price_is_the_price_and_theta_is_one_day_of_decay() -> None:
+    is_call, k, t, q, sigma = [False, True, False], [95.0, 105.0, 100.0], [0.4, 0.9, 0.5 / 365], \
+        [0.0, 0.04, 0.01], [0.3, 0.25, 0.4]  # fmt: skip
+    g = american_greeks(is_call, S, k, t, R, q, sigma)
+    p = american_price(is_call, S, k, t, R, q, sigma).price
+    np.testing.assert_array_equal(g.price, p)
+    later = american_price(is_call, S, k, np.maximum(np.array(t) - 1 / 365, 0.0), R, q, sigma)
+    # Same quantity, solved on a different time grid: agrees to the FD accuracy.
+    np.testing.assert_allclose(g.theta_per_day[:2], (later.price - p)[:2], rtol=2e-3)
+    # Half a day left: the whole time value decays (to intrinsic, 0 here), stated per day.
+    assert g.theta_per_day[2] == pytest.approx(-float(p[2]) / 0.5)
+
+
+Arrays5 = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
+
+
+def _fd_batch() -> tuple[american._Grid, Arrays5, FloatArray]:
+    phi = np.array([-1.0, 1.0, -1.0, -1.0])
+    s, k = np.array([100.0, 100.0, 80.0, 130.0]), np.array([100.0, 95.0, 110.0, 120.0])
+    t, r, q = np.array([0.5, 1.2, 0.1, 2.0]), np.full(4, R), np.array([0.0, 0.03, 0.01, 0.02])
+    sigma = np.array([0.3, 0.25, 0.6, 0.15])
+    grid = american._spot_grid(s, k, t, sigma, 80)
+    # Targets with a repeat and a zero: every row records at three instants.
+    targets = np.stack([np.zeros(4), 0.5 * t, t], axis=1)
+    targets[1, 1] = 0.0
+    return grid, (phi, k, r, q, sigma), targets
+
+
+def test_numba_kernel_and_numpy_fallback_are_the_same_algorithm() -> None:
+    kernel = american.compiled_kernel()
+    if kernel is None:
+        pytest.skip("numba is not installed: only the numpy path exists")
+    grid, args, targets = _fd_batch()
+    fast = american._solve(*args, grid, targets, 40, kernel=kernel)
+    slow = american._solve(*args, grid, targets, 40, kernel=american._march_numpy)
+    for a, b in zip(fast, slow, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    fine, _ = fast
+    payoff = np.maximum(args[0][:, None] * (grid.spots() - args[1][:, None]), 0.0)
+    np.testing.assert_array_equal(fine[:, 0], payoff)  # tau = 0 is the payoff
+    np.testing.assert_array_equal(fine[1, 0], fine[1, 1])  # a repeated target records again
+    assert np.all(fine[:, 2] >= payoff - 1e-12)
+
+
+def test_price_grid_matches_a_direct_solve_per_point() -> None:
+    is_call = np.array([False, True, False, True])
+    k, sigma = np.array([95.0, 110.0, 130.0, 80.0]), np.array([0.3, 0.25, 0.45, 0.2])
+    q = 0.02
+    t0 = np.array([0.08, 0.5, 2.5, 0.3])
+    t = t0[:, None] * np.array([1.0, 0.7, 0.25, 0.01, 0.0])[None, :]  # (4 legs, 5 instants)
+    s = np.array([40.0, 70.0, 88.0, 97.3, 100.0, 104.1, 121.0, 150.0, 400.0])
+    grid = american_price_grid(is_call, k, sigma, t, s, R, q)
+    assert grid.price.shape == grid.model.shape == (4, 5, 9)
+    direct = american_price(is_call[:, None, None], s, k[:, None, None], t[:, :, None], R, q,
+                            sigma[:, None, None])  # fmt: skip
+    assert list(grid.model[:, :, 0].ravel()) == list(direct.model[:, :, 0].ravel())
+    assert set(grid.model[:, -1].ravel()) == {PricingModel.BSM_EUROPEAN}  # t = 0: intrinsic
+    exercise = np.maximum(np.where(is_call, 1.0, -1.0)[:, None] * (s - k[:, None]), 0.0)
+    np.testing.assert_array_equal(grid.price[:, -1], exercise)
+    err = np.abs(grid.price - direct.price)
+    assert np.all(err <= 3e-4 * direct.price + 2e-4), np.unravel_index(np.argmax(err), err.shape)
+    assert np.all(grid.price >= exercise[:, None, :] - 1e-12)
+
+
+def test_price_grid_takes_scalar_times_and_any_spot_shape() -> None:
+    one = american_price_grid(False, 100.0, 0.3, 0.25, [[90.0, 100.0], [110.0, 120.0]], R, 0.0)
+    assert one.price.shape == (1, 2, 2)
+    direct = american_price(False, np.array([[90.0, 100.0], [110.0, 120.0]]), 100.0, 0.25, R,
+                            0.0, 0.3).price  # fmt: skip
+    np.testing.assert_allclose(one.price[0], direct, rtol=3e-4, atol=2e-4)
+    euro_call = american_price_grid(True, 100.0, 0.3, [[0.25, 0.1]], [100.0], R, 0.0)
+    assert set(euro_call.model.ravel()) == {PricingModel.BSM_EUROPEAN}
+    np.testing.assert_allclose(
+        euro_call.price[0, :, 0], bsm_price(True, S, 100.0, np.array([0.25, 0.1]), R, 0.0, 0.3)
+    )

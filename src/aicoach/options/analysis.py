@@ -43,10 +43,9 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
-from scipy.interpolate import CubicSpline
 
 from aicoach.errors import ValidationFailedError
-from aicoach.options.american import PricingModel, american_greeks, american_price
+from aicoach.options.american import PricingModel, american_greeks, american_price_grid
 from aicoach.options.expiry import SECONDS_PER_YEAR
 from aicoach.options.legs import Leg, LegArrays
 from aicoach.options.payoff import (
@@ -61,11 +60,6 @@ from aicoach.options.strategies import StrategyRecognition, recognize
 
 TimeToExpiry = Callable[[datetime, date], float]
 """``(when, expiration) -> t_years`` to that expiration's exchange close."""
-
-GRID_SPACE_STEPS = 121
-GRID_TIME_STEPS = 60
-_PREMIUM_NODES = 33
-"""American legs on grids (thousands of points) use a coarser FD grid: ~1e-3 of the price."""
 
 
 class AnalysisInputError(ValidationFailedError):
@@ -150,7 +144,7 @@ class PositionValuer:
     def t_at_first_expiry(self) -> FloatArray:
         return np.maximum(self.t0 - self.t_first, 0.0) * self.arr.is_option
 
-    def leg_values(self, s: npt.ArrayLike, t: FloatArray, *, fine: bool = False) -> FloatArray:
+    def leg_values(self, s: npt.ArrayLike, t: FloatArray) -> FloatArray:
         """Per-share values, shape ``(n_legs, *t.shape[1:], *s.shape)``; ``t`` is ``(n, ...)``."""
         s_arr = np.asarray(s, dtype=np.float64)
         arr, mk = self.arr, self.market
@@ -168,39 +162,19 @@ class PositionValuer:
                                   t_b[euro], mk.r, mk.q, self.sigma[col][euro])  # fmt: skip
         if np.any(self.american):
             a = self.american
-            out[a] = self._american(arr.is_call[a], s_arr, arr.strike[a], t[a], self.sigma[a], fine)
+            out[a] = self._american(arr.is_call[a], s_arr, arr.strike[a], t[a], self.sigma[a])
         return out
 
     def _american(self, is_call: npt.NDArray[np.bool_], s: FloatArray, k: FloatArray,
-                  t: FloatArray, sigma: FloatArray, fine: bool) -> FloatArray:  # fmt: skip
-        """American values, shape ``(k_legs, *t.shape[1:], *s.shape)``.
-
-        Many prices (a risk graph, a grid): the early-exercise premium ``American - BSM`` is
-        smooth in ``ln S``, so it is solved by FD on ``_PREMIUM_NODES`` log-spaced prices only and
-        cubic-interpolated, then added to the exact BSM value; few prices are solved directly.
-        """
+                  t: FloatArray, sigma: FloatArray) -> FloatArray:  # fmt: skip
+        """American values, shape ``(k_legs, *t.shape[1:], *s.shape)``: one FD solve per leg
+        marches through every time left in ``t`` (:func:`american_price_grid`)."""
         mk = self.market
-        col = (slice(None),) + (np.newaxis,) * (t.ndim - 1 + s.ndim)
-        t_b = t.reshape(t.shape + (1,) * s.ndim)
-        steps = {} if fine else {"space_steps": GRID_SPACE_STEPS, "time_steps": GRID_TIME_STEPS}
-        if s.size <= _PREMIUM_NODES:
-            res = american_price(is_call[col], s, k[col], t_b, mk.r, mk.q, sigma[col], **steps)
-            return np.broadcast_to(res.price, t.shape + s.shape).copy()
-        flat = s.ravel()
-        nodes = np.geomspace(float(flat.min()), float(flat.max()), _PREMIUM_NODES)
-        t_n = t.reshape((*t.shape, 1))
-        col_n = (slice(None),) + (np.newaxis,) * t.ndim
-        amer = american_price(is_call[col_n], nodes, k[col_n], t_n, mk.r, mk.q, sigma[col_n],
-                              **steps).price  # fmt: skip
-        euro_n = bsm_price(is_call[col_n], nodes, k[col_n], t_n, mk.r, mk.q, sigma[col_n])
-        premium = CubicSpline(np.log(nodes), np.maximum(amer - euro_n, 0.0), axis=-1)
-        extra = np.maximum(premium(np.log(flat)), 0.0).reshape(t.shape + s.shape)
-        euro = bsm_price(is_call[col], s, k[col], t_b, mk.r, mk.q, sigma[col])
-        return np.asarray(euro + extra)
+        return american_price_grid(is_call, k, sigma, t, s, mk.r, mk.q).price
 
-    def pnl(self, s: npt.ArrayLike, t: FloatArray, *, fine: bool = False) -> FloatArray:
+    def pnl(self, s: npt.ArrayLike, t: FloatArray) -> FloatArray:
         """Position P&L in dollars, shape ``(*t.shape[1:], *s.shape)``."""
-        values = self.leg_values(s, t, fine=fine)
+        values = self.leg_values(s, t)
         col = (slice(None),) + (np.newaxis,) * (values.ndim - 1)
         total: FloatArray = np.sum(self.arr.units[col] * (values - self.arr.entry_price[col]), 0)
         return total
@@ -472,8 +446,8 @@ def analyze_position(
     level_px = np.array([p for _, p in levels], dtype=np.float64)
     if level_px.size and not np.all(level_px > 0):
         raise AnalysisInputError("level prices must be positive")
-    now_lv = valuer.pnl(level_px, valuer.t0[:, None], fine=True)[0] if level_px.size else []
-    exp_lv = valuer.pnl(level_px, valuer.t_at_first_expiry()[:, None], fine=True)[0] if (
+    now_lv = valuer.pnl(level_px, valuer.t0[:, None])[0] if level_px.size else []
+    exp_lv = valuer.pnl(level_px, valuer.t_at_first_expiry()[:, None])[0] if (
         level_px.size) else []  # fmt: skip
     profile = expiry_profile(valuer)
     sigma = pop_sigma if pop_sigma is not None else float(np.nanmean(valuer.sigma))
