@@ -52,6 +52,8 @@ function openDetail(mod, data) {
     params.set("sym", String(target.detail.symbol).toUpperCase());
     history.replaceState(history.state, "", "#" + params.toString());
   }
+  // The Options tab reads a pending request when its module starts (legs and ids don't fit a hash).
+  if (target.event === "aicoach:open-options") window.__aicoachPendingOptions = target.detail;
   document.querySelector(`[data-tabs] [role="tab"][data-tab="${tab}"]`)?.click();
 }
 

@@ -139,10 +139,14 @@ export class ChainView {
 
   /** Scroll the chain (not the page) so the underlying price sits in the middle. */
   center() {
-    const spotRow = this.root.querySelector("[data-spot-row]");
-    if (!spotRow) return;
-    const head = this.root.querySelector("thead")?.offsetHeight || 0;
-    const target = spotRow.offsetTop - head - (this.root.clientHeight - head) / 2;
-    this.root.scrollTop = Math.max(0, target);
+    const go = () => {
+      const spotRow = this.root.querySelector("[data-spot-row]");
+      if (!spotRow) return;
+      const head = this.root.querySelector("thead")?.offsetHeight || 0;
+      const y = spotRow.getBoundingClientRect().top - this.root.getBoundingClientRect().top + this.root.scrollTop;
+      this.root.scrollTop = Math.max(0, y - head - (this.root.clientHeight - head) / 2);
+    };
+    go();
+    requestAnimationFrame(go); // again once the tab's stylesheet has sized the scroller
   }
 }

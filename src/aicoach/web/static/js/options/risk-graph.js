@@ -28,7 +28,11 @@ const SHORT = [
 
 /** A short name for a level label, for the crowded price axis ("Prior day high" → "PDH"). */
 export function shortLevel(label) {
-  if (/^Confluence/i.test(label)) return `Confluence ×${label.split("+").length}`;
+  const confluence = /^Confluence:\s*(.+)$/i.exec(label);
+  if (confluence) {
+    const members = confluence[1].split(/\s+\+\s+/);
+    return `${shortLevel(members[0])} +${members.length - 1}`;
+  }
   for (const [re, out] of SHORT) {
     const m = re.exec(label);
     if (m) return typeof out === "function" ? out(m) : out;
@@ -50,6 +54,10 @@ export function pickLevels(levels, lo, hi, strengthOf) {
   }
   return chosen.sort((a, b) => a.price - b.price);
 }
+
+/** "PDH −$116": the level's short name and the P&L at expiry there. */
+const levelTag = (l) =>
+  `${shortLevel(l.label)}${isNum(l.pnl_at_expiry) ? " " + money(l.pnl_at_expiry, { signed: true, digits: 0 }) : ""}`;
 
 const pairs = (xs, ys) => xs.map((x, i) => [x, ys[i]]).filter(([x, y]) => isNum(x) && isNum(y));
 
@@ -116,7 +124,7 @@ export class RiskGraph {
         },
         markArea: isNum(pr?.expected_low) && isNum(pr?.expected_high)
           ? { silent: true, itemStyle: { color: p.accent, opacity: 0.06 },
-              label: { show: true, position: "insideBottom", color: p.faint, fontSize: 10, formatter: `±1σ ${money(pr.expected_move)}` },
+              label: { show: false },
               data: [[{ xAxis: Math.max(lo, pr.expected_low) }, { xAxis: Math.min(hi, pr.expected_high) }]] }
           : undefined,
       },
@@ -148,16 +156,6 @@ export class RiskGraph {
         data: levels
           .filter((l) => isNum(l.pnl_at_expiry))
           .map((l) => ({ value: [l.price, l.pnl_at_expiry], level: l })),
-        label: {
-          show: true,
-          position: "top",
-          distance: 4,
-          fontSize: 10,
-          fontFamily: p.font,
-          color: p.text,
-          formatter: (q) => money(q.data.level.pnl_at_expiry, { signed: true, digits: 0 }),
-        },
-        labelLayout: { hideOverlap: true },
         tooltip: {
           trigger: "item",
           formatter: (q) => {
@@ -170,7 +168,7 @@ export class RiskGraph {
           symbol: "none",
           silent: true,
           animation: false,
-          data: levels.map((l) => vline(l.price, p.level, shortLevel(l.label), { type: [2, 3], position: "insideEndBottom" })),
+          data: levels.map((l) => vline(l.price, p.level, levelTag(l), { type: [2, 3], position: "insideEndBottom" })),
         },
       },
     ];
@@ -202,7 +200,7 @@ export class RiskGraph {
           },
         },
         xAxis: { type: "value", scale: true, ...axisStyle(p), splitLine: { show: false },
-          axisLabel: { ...axisStyle(p).axisLabel, formatter: (v) => num(v, v % 1 ? 1 : 0) } },
+          axisLabel: { ...axisStyle(p).axisLabel, showMinLabel: false, showMaxLabel: false, formatter: (v) => num(v, v % 1 ? 1 : 0) } },
         yAxis: { type: "value", scale: true, ...axisStyle(p), axisLabel: { ...axisStyle(p).axisLabel, formatter: moneyAxis } },
         visualMap: {
           show: false,

@@ -10,6 +10,8 @@
 //     detail: {symbol, position_ids, legs, expiration}}))
 // The listener claims the event (preventDefault), shows the tab and loads: position_ids → the
 // analysis of those saved positions; legs → the builder; else the chain of symbol/expiration.
+// Before this module has loaded nobody hears the event: a sender that finds it unclaimed can
+// set window.__aicoachPendingOptions = detail and open the tab; the tab loads it on start.
 //
 // Live: while the tab is visible the quote, chain and analysis refresh every 15 s.
 
@@ -33,6 +35,8 @@ const CYCLE = { weekly: "W", monthly: "M", daily: "D" };
 
 const hashParams = () => new URLSearchParams(window.location.hash.replace(/^#/, ""));
 const enc = encodeURIComponent;
+/** The earliest expiration among `legs` ("YYYY-MM-DD"), or null for stock only. */
+const firstOf = (legs) => legs.map((l) => l.expiration).filter(Boolean).sort()[0] || null;
 
 class OptionsTab {
   constructor(root) {
@@ -81,7 +85,7 @@ class OptionsTab {
     });
     this.book = new Book(
       { saved: this.$("[data-opt-saved]"), portfolio: this.$("[data-opt-portfolio]") },
-      { onAnalyze: (s) => this.showSaved(s.legs.map((l) => l.id), s.title, s.underlying) },
+      { onAnalyze: (s) => this.showSaved(s.legs.map((l) => l.id), s.title, s.underlying, firstOf(s.legs)) },
     );
     this.form = new PositionForm(this.$("[data-opt-dialog]"), {
       symbol: () => this.symbol,
@@ -407,7 +411,7 @@ class OptionsTab {
       const strategy = await res.json();
       toast(`Saved ${strategy.underlying} ${strategy.title}.`, "success");
       this.builder.clear();
-      this.showSaved(strategy.legs.map((l) => l.id), strategy.title, strategy.underlying);
+      this.showSaved(strategy.legs.map((l) => l.id), strategy.title, strategy.underlying, firstOf(strategy.legs));
       await this.book.refresh();
     } catch (error) {
       if (error instanceof ApiError && error.status === 422) {
@@ -422,8 +426,8 @@ class OptionsTab {
     }
   }
 
-  showSaved(ids, title, underlying) {
-    this.source = { kind: "saved", ids, title };
+  showSaved(ids, title, underlying, firstExpiration = null) {
+    this.source = { kind: "saved", ids, title, firstExpiration };
     this.writeHash();
     if (underlying && underlying !== this.symbol) this.loadSymbol(underlying, null).then(() => this.runAnalysis());
     else this.runAnalysis();
@@ -433,7 +437,7 @@ class OptionsTab {
   // ---------- analysis ----------
 
   firstExpiration() {
-    if (this.source.kind === "saved") return this.analysis?.first_expiration || null;
+    if (this.source.kind === "saved") return this.source.firstExpiration || this.analysis?.first_expiration || null;
     const exps = this.builder.legs.map((l) => l.expiration).filter(Boolean).sort();
     return exps[0] || null;
   }
@@ -622,6 +626,10 @@ function current() {
 }
 
 function initAll() {
+  if (window.__aicoachPendingOptions) {
+    pending = window.__aicoachPendingOptions;
+    window.__aicoachPendingOptions = null;
+  }
   for (const root of document.querySelectorAll("[data-opt-tab]")) {
     if (instances.has(root)) continue;
     const tab = new OptionsTab(root);
