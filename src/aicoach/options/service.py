@@ -314,7 +314,7 @@ def greek_phrases(g: PositionGreeks, symbol: str) -> dict[str, str]:
     side = "long" if d > 0 else "short"
     out = {
         "delta": (
-            f"acts like {abs(d):,.0f} shares {side} {symbol}: "
+            f"acts like {abs(d):,.0f} share{'' if round(abs(d)) == 1 else 's'} {side} {symbol}: "
             f"{'makes' if d > 0 else 'loses'} about {_money(d)} per $1 rise in {symbol}"
             if abs(d) >= 0.5
             else f"roughly delta-neutral: under $1 per $1 move in {symbol}"
