@@ -124,7 +124,7 @@ def _our_app(dsn: str, data_dir: str, *, middleware: bool = True) -> object:
         app.user_middleware.clear()
     # JSON lines go to a file, as a deployment would ship them, not to the terminal.
     handler = logging.FileHandler(Path(data_dir) / "bench.log")
-    for existing in logging.getLogger().handlers:
+    for existing in list(logging.getLogger().handlers):
         handler.setFormatter(existing.formatter)
         logging.getLogger().removeHandler(existing)
     logging.getLogger().addHandler(handler)

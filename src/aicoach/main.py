@@ -21,6 +21,7 @@ from aicoach.chat import runtime as chat_runtime
 from aicoach.config import Settings
 from aicoach.db import create_engine, session_factory
 from aicoach.jobs.queue import build_queue
+from aicoach.levels import indicators
 from aicoach.levels import routes as levels_routes
 from aicoach.levels.service import LevelsService
 from aicoach.marketdata import routes as market_routes
@@ -54,8 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await upgrade_to_head(settings)
-        # Load the compiled American-exercise kernel now, not on a trader's first request.
+        # Load the compiled kernels now (from Numba's disk cache), not on a trader's first request.
         await asyncio.to_thread(american.compiled_kernel)
+        await asyncio.to_thread(indicators.compiled_kernels)
         engine = create_engine(settings)
         jobs = build_queue(settings)
         market = build_market_data(settings)

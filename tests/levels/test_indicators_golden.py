@@ -89,9 +89,11 @@ def assert_same(ours: np.ndarray, ref: np.ndarray, tol: float = TOL) -> None:
 # ---- golden: TA-Lib on real data ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("use_scipy", [True, False])
+@pytest.mark.parametrize("use_scipy", [None, True, False])  # None: the compiled default path
 @pytest.mark.parametrize("period", [1, 2, 5, 14, 20, 50, 200])
-def test_against_talib_on_sp500(spx: dict[str, np.ndarray], period: int, use_scipy: bool) -> None:
+def test_against_talib_on_sp500(
+    spx: dict[str, np.ndarray], period: int, use_scipy: bool | None
+) -> None:
     h, lo, c = spx["High"], spx["Low"], spx["Close"]
     assert c.size > 5000
     assert_same(ind.sma(c, period), talib.SMA(c, period))

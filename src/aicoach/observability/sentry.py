@@ -9,8 +9,9 @@ Every event and transaction passes through :mod:`aicoach.observability.scrub` (t
 from settings plus the current request's own cookie/authorization/CSRF values). Breadcrumbs only
 ever leave attached to an event, and the SDK attaches them *before* ``before_send`` runs, so they
 are scrubbed there, with every secret the request has registered by then; there is deliberately
-no ``before_breadcrumb`` hook: it would run the scrubber's regexes on every SQL query and log
-line (~30 µs each, several per request) for breadcrumbs that are almost never sent. Before
+no ``before_breadcrumb`` hook: it would run the scrubber's regexes on every log line (and SQL
+query, when tracing is on) as it is recorded — tens of µs each, several per request — for
+breadcrumbs that are almost never sent. Before
 scrubbing, ``before_send`` makes sure the ``request_id`` tag and the user id are on the event,
 whatever captured it.
 """
@@ -112,9 +113,9 @@ def init_sentry(settings: Settings) -> bool:
     ignore_logger(ERRORS_LOGGER)
     traces_sample_rate = settings.sentry_traces_sample_rate or None
     # Without tracing, per-request performance machinery is pure cost (measured on this stack,
-    # CPU per request): a transaction per request (continue_trace, a seeded RNG, a discarded
-    # Transaction: ~40 µs) and the SQLAlchemy integration's span + breadcrumb per query (~30 µs
-    # a query, several per request). So no transaction is started and that integration is off;
+    # CPU time): a transaction per request (continue_trace, a seeded RNG, a discarded Transaction:
+    # ~55 µs a request) and the SQLAlchemy integration's span + breadcrumb per query (~30 µs a
+    # query, several per request). So no transaction is started and that integration is off;
     # errors keep their request, user, tags, transaction name and scrubbing. With a sample rate
     # both come back.
     methods = _TRACED_METHODS if traces_sample_rate else ()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from http.cookies import SimpleCookie
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -101,13 +100,14 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def _cookie(scope: Scope, name: str) -> str:
+    """One cookie's value by a plain split: ``SimpleCookie`` parses every cookie (~12 µs) and our
+    values are URL-safe tokens that never need unquoting."""
     raw = _header(scope, b"cookie")
     if not raw:
         return ""
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(raw)
-    except Exception:  # a malformed cookie header must not break the request
-        return ""
-    morsel = jar.get(name)
-    return morsel.value if morsel else ""
+    prefix = name + "="
+    for part in raw.split(";"):
+        part = part.strip()
+        if part.startswith(prefix):
+            return part[len(prefix) :]
+    return ""
