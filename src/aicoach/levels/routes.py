@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
 from aicoach.web.deps import CurrentUser, LevelsDep
 
@@ -13,11 +13,13 @@ router = APIRouter(prefix="/api/levels", tags=["levels"])
 Symbol = Annotated[str, Path(min_length=1, max_length=20, examples=["SPY"])]
 
 
-@router.get("/{symbol}")
-async def key_levels(symbol: Symbol, _: CurrentUser, levels: LevelsDep) -> dict[str, Any]:
+# The body is the reused report's JSON, encoded once (``LevelsService.key_levels_json``);
+# ``response_model`` documents it as FastAPI would a ``dict[str, Any]`` return.
+@router.get("/{symbol}", response_model=dict[str, Any])
+async def key_levels(symbol: Symbol, _: CurrentUser, levels: LevelsDep) -> Response:
     """Current price, nearest support and resistance, ATR, VWAP and every level grouped.
 
     Distances are level minus price (positive: above), in dollars, percent and ATR multiples;
     ``tests_today`` counts how often price came within the tolerance and whether it held or broke.
     """
-    return (await levels.key_levels(symbol)).to_dict()
+    return Response(await levels.key_levels_json(symbol), media_type="application/json")

@@ -13,6 +13,9 @@ data's end. Without this a stale dataset would yield no levels at all (no bars i
 Reuse. A report for "now" is kept ``REUSE_SECONDS`` (1 s) per symbol and concurrent requests for
 one symbol share one computation: the quote under it is itself cached for 2 s, so this changes
 no answer by more than a second, and a burst of chart and coach requests costs one engine run.
+The HTTP route serves the reused report's JSON encoding (:meth:`LevelsService.key_levels_json`),
+made once per report, not once per request: building and encoding the ~100-level payload costs
+more than the rest of the request.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pydantic import TypeAdapter
 
 from aicoach.kit.clock import NEW_YORK
 from aicoach.levels.engine import compute_key_levels
@@ -34,6 +40,8 @@ from aicoach.marketdata.service import MarketDataService, normalize_symbol
 #: Calendar days of daily history: enough for the 200-day average and a year of swings.
 DAILY_LOOKBACK = timedelta(days=460)
 REUSE_SECONDS = 1.0
+#: The encoder FastAPI itself uses for a ``dict[str, Any]`` response: the same bytes.
+_JSON = TypeAdapter(dict[str, Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +76,7 @@ class LevelsService:
         self.market = market
         self._reuse = reuse_seconds
         self._recent: dict[str, tuple[float, asyncio.Future[LevelsReport]]] = {}
+        self._encoded: dict[str, tuple[LevelsReport, bytes]] = {}
 
     async def key_levels(self, symbol: str, now: datetime | None = None) -> LevelsReport:
         """Levels for ``symbol`` at ``now``; without ``now``, the current report, reused for
@@ -90,6 +99,20 @@ class LevelsService:
             if entry is not None and entry[1] is task:
                 del self._recent[symbol]  # never reuse a failure
             raise
+
+    async def key_levels_json(self, symbol: str) -> bytes:
+        """The current report (as :meth:`key_levels` without ``now``) as UTF-8 JSON of
+        :meth:`LevelsReport.to_dict`, encoded once per reused report."""
+        symbol = normalize_symbol(symbol)
+        report = await self.key_levels(symbol)
+        kept = self._encoded.get(symbol)
+        if kept is not None and kept[0] is report:
+            return kept[1]
+        if len(self._encoded) > 512:  # as for ``_recent``: forget symbols nobody asks for now
+            self._encoded = {k: v for k, v in self._encoded.items() if k in self._recent}
+        body = _JSON.dump_json(report.to_dict())
+        self._encoded[symbol] = (report, body)
+        return body
 
     def session_for(self, now: datetime) -> Session:
         today = now.astimezone(NEW_YORK).date()

@@ -39,38 +39,44 @@ RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Row id.")]
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
-async def get_state(request: Request) -> AppState:
+def get_state_now(request: Request) -> AppState:
+    """The app state, for code that has the request (dependencies below read it directly: a
+    dependency on :data:`StateDep` would be one more node for FastAPI to solve per request)."""
     state: AppState = request.app.state.aicoach
     return state
+
+
+async def get_state(request: Request) -> AppState:
+    return get_state_now(request)
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-async def get_market(state: StateDep) -> MarketDataService:
-    return state.market
+async def get_market(request: Request) -> MarketDataService:
+    return get_state_now(request).market
 
 
 MarketDep = Annotated[MarketDataService, Depends(get_market)]
 
 
-async def get_levels(state: StateDep) -> LevelsService:
-    return state.levels
+async def get_levels(request: Request) -> LevelsService:
+    return get_state_now(request).levels
 
 
 LevelsDep = Annotated[LevelsService, Depends(get_levels)]
 
 
-async def get_settings(state: StateDep) -> Settings:
-    return state.settings
+async def get_settings(request: Request) -> Settings:
+    return get_state_now(request).settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One request, one transaction: commit at the end, roll back on any error."""
-    async with transaction(state.sessions) as session:
+    async with transaction(get_state_now(request).sessions) as session:
         yield session
 
 
@@ -206,7 +212,10 @@ async def require_principal(principal: OptionalPrincipal) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(require_principal)]
 
 
-async def require_user(principal: PrincipalDep) -> User:
+async def require_user(principal: OptionalPrincipal) -> User:
+    # As ``require_principal``, inlined: one dependency fewer on every authenticated route.
+    if principal is None:
+        raise AuthenticationRequiredError("Please log in.")
     return principal.user
 
 
