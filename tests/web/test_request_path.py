@@ -133,3 +133,23 @@ def get_state_now_app(app: FastAPI):  # type: ignore[no-untyped-def]
     request = _Request()
     request.app = app  # type: ignore[attr-defined]
     return get_state_now(request)  # type: ignore[arg-type]
+
+
+async def test_a_write_is_committed_before_its_response_is_sent(live_url: str) -> None:
+    """Signing up and at once asking who I am never races the commit, over a real server: the
+    session dependency ends before the response is sent, not after it."""
+    import httpx
+
+    from tests.helpers.users import prime_csrf
+
+    async with httpx.AsyncClient(base_url=live_url) as http:
+        for i in range(20):
+            csrf = await prime_csrf(http)
+            data = {
+                "email": f"race{i}@example.com",
+                "password": "a long passphrase",
+                "csrf_token": csrf,
+            }
+            assert (await http.post("/signup", data=data)).status_code == 303
+            assert (await http.get("/api/me")).status_code == 200
+            http.cookies.clear()

@@ -80,7 +80,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit BEFORE the response is sent. FastAPI's default ends a yield
+# dependency after the response, so a client could read before the commit (a fresh sign-up
+# answered 401 on the very next request) and a failed commit would follow a success response.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 @dataclass(frozen=True, slots=True)
