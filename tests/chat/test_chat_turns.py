@@ -14,9 +14,12 @@ from sqlalchemy import select
 
 from aicoach.chat.llm.errors import LLMAuthError, LLMStreamInterruptedError, LLMUnavailableError
 from aicoach.chat.llm.messages import ChatMessage, Role, TextDelta
-from aicoach.chat.models import ChatUsage
+from aicoach.chat.models import ChatSession, ChatUsage
+from aicoach.chat.repository import ChatRepository
 from aicoach.chat.runtime import runtime_of
+from aicoach.chat.service import TurnRunner, turn_for
 from aicoach.db import transaction
+from aicoach.kit.orm import utcnow
 from tests.chat.chat_helpers import (
     ScriptedLLM,
     answer,
@@ -203,6 +206,72 @@ async def test_repost_same_client_id_never_duplicates(app: FastAPI, alice: UserC
     rows = await rows_of(app, chat["id"])
     assert [r.role.value for r in rows] == ["user", "assistant"]
     assert len(llm.seen) == 1
+
+
+async def test_duplicate_post_waits_for_a_turn_being_set_up(
+    app: FastAPI, alice: UserClient
+) -> None:
+    # The window a concurrent duplicate used to fall through: the first request has committed
+    # the question and the empty "streaming" reply but has not started the turn yet. The
+    # duplicate must wait and attach, not replay that empty reply.
+    llm = ScriptedLLM([answer("all ", "of it.")])
+    use_llm(app, llm)
+    chat = await new_chat(alice)
+    cid = str(uuid.uuid4())
+    runtime = runtime_of(app.state.aicoach)
+    runtime.turns.reserve(chat["id"], cid)
+    async with transaction(app.state.aicoach.sessions) as s:
+        row = await s.get_one(ChatSession, chat["id"])
+        question, reply = await ChatRepository(s).add_turn(row, "q", cid, llm.label, utcnow())
+        turn = turn_for(question, reply, llm.label)
+    duplicate = asyncio.create_task(send(alice, chat["id"], "q", cid))
+    await asyncio.sleep(0.3)
+    assert not duplicate.done()  # still waiting for the set-up, however long it takes
+    runtime.turns.start(turn, TurnRunner(runtime, "q", first_message=True).run)
+    status, events, _ = await asyncio.wait_for(duplicate, 10)
+    assert status == 200 and text_of(events) == "all of it." and names(events)[-1] == "done"
+    assert len(await rows_of(app, chat["id"])) == 2 and len(llm.seen) == 1
+
+
+async def test_duplicate_post_takes_over_when_the_set_up_gives_up(
+    app: FastAPI, alice: UserClient
+) -> None:
+    llm = ScriptedLLM([answer("answered once.")])
+    use_llm(app, llm)
+    chat = await new_chat(alice)
+    cid = str(uuid.uuid4())
+    turns = runtime_of(app.state.aicoach).turns
+    turns.reserve(chat["id"], cid)  # a request setting this message up, which will fail
+    duplicate = asyncio.create_task(send(alice, chat["id"], "q", cid))
+    await asyncio.sleep(0.3)
+    assert not duplicate.done()
+    turns.release(chat["id"], cid)
+    status, events, _ = await asyncio.wait_for(duplicate, 10)
+    assert status == 200 and text_of(events) == "answered once."
+    rows = await rows_of(app, chat["id"])
+    assert [(r.role.value, r.content) for r in rows] == [
+        ("user", "q"), ("assistant", "answered once."),
+    ]  # fmt: skip
+
+
+async def test_concurrent_retries_answer_once(app: FastAPI, alice: UserClient) -> None:
+    slow = [TextDelta(f"w{i} ") for i in range(10)] + answer("back.")
+    llm = ScriptedLLM([LLMUnavailableError("The AI provider is down."), slow], delay=0.01)
+    use_llm(app, llm)
+    chat = await new_chat(alice)
+    cid = str(uuid.uuid4())
+    _, failed, _ = await send(alice, chat["id"], "hello?", cid)
+    assert first(failed, "error")["retryable"] is True
+    a, b = await asyncio.gather(
+        send(alice, chat["id"], "hello?", cid), send(alice, chat["id"], "hello?", cid)
+    )
+    assert a[0] == b[0] == 200
+    assert text_of(a[1]) == text_of(b[1]) and text_of(a[1]).endswith("back.")
+    assert len(llm.seen) == 2
+    rows = await rows_of(app, chat["id"])
+    assert [(r.role.value, r.status.value) for r in rows] == [
+        ("user", "complete"), ("assistant", "complete"),
+    ]  # fmt: skip
 
 
 async def test_replay_after_linger_comes_from_the_database(app: FastAPI, alice: UserClient) -> None:

@@ -29,12 +29,13 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
+
+from tests.helpers.threaded_server import serve_asgi
 
 Finish = Literal["stop", "length", "tool_calls"]
 
@@ -333,31 +334,18 @@ ServerT = TypeVar("ServerT", bound=FakeLLMServer)
 def run_server(server: ServerT, base_path: str) -> Iterator[ServerT]:
     """Serve ``server`` on a free 127.0.0.1 port in a thread; yields it with ``base_url`` set."""
     app = Starlette(routes=[Route(server.route, server.handle, methods=["POST"])])
-    config = uvicorn.Config(
+    with serve_asgi(
         app,
-        host="127.0.0.1",
-        port=0,
-        log_config=None,
+        name=f"fake-{server.vendor}",
         access_log=False,
         lifespan="off",
         ws="none",  # uvicorn's websockets impl imports deprecated modules: a warning = a failure
         http="h11",
         loop="asyncio",
         timeout_graceful_shutdown=2,
-    )
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, name=f"fake-{server.vendor}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError(f"the fake {server.vendor} server did not start")
-        time.sleep(0.01)
-    port = uv.servers[0].sockets[0].getsockname()[1]
-    server.base_url = f"http://127.0.0.1:{port}{base_path}"
-    try:
-        yield server
-    finally:
-        server._stopping.set()
-        uv.should_exit = True
-        thread.join(timeout=15)
+    ) as url:
+        server.base_url = url + base_path
+        try:
+            yield server
+        finally:
+            server._stopping.set()  # releases stalled streams before uvicorn waits for them

@@ -27,13 +27,15 @@ import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+
+from tests.helpers.threaded_server import BackgroundHTTPServer
 
 FaultKind = Literal["status", "garbage", "hang"]
 
@@ -229,20 +231,13 @@ async def serve_massive(
     if not await asyncio.to_thread(Path(fixtures_dir).is_dir):
         raise FileNotFoundError(f"Massive fixtures not found at {fixtures_dir}")
     fake = FakeMassive([*overlays, fixtures_dir], api_key, hang_seconds)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(fake))
-    server.daemon_threads = True
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
+    server = BackgroundHTTPServer(_handler_for(fake), poll_interval=0.05).start()
+    fake.base_url = server.base_url
     try:
         yield fake
     finally:
         fake.stopping.set()  # releases hanging handlers
-        await asyncio.to_thread(server.shutdown)
-        server.server_close()
-        thread.join(timeout=5)
+        await asyncio.to_thread(server.stop)  # shutdown waits for the serve loop's next poll
 
 
 # --- WebSocket ----------------------------------------------------------------------------

@@ -19,12 +19,13 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import brotli
 from sentry_sdk.envelope import Envelope
+
+from tests.helpers.threaded_server import BackgroundHTTPServer
 
 PUBLIC_KEY = "0123456789abcdef0123456789abcdef"
 _PATH_RE = re.compile(r"^/api/(\d+)/envelope/?$")
@@ -53,7 +54,9 @@ def _decode(body: bytes, encoding: str) -> bytes:
     raise ValueError(f"unsupported content encoding {encoding!r}")
 
 
-class SentryReceiver:
+class SentryReceiver(BackgroundHTTPServer):
+    """Records what Sentry SDKs send; ``status`` is what every envelope POST is answered with."""
+
     def __init__(self, status: int = 200) -> None:
         self.status = status
         self.requests: list[ReceivedRequest] = []
@@ -113,32 +116,7 @@ class SentryReceiver:
                 receiver._reject(self.path, 404)
                 self._answer(404, {"detail": "not found"})
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    # --- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> SentryReceiver:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> SentryReceiver:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        super().__init__(Handler)
 
     # --- recording -------------------------------------------------------------------------
 
@@ -160,7 +138,7 @@ class SentryReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.base_url
 
     def dsn(self, project_id: int = 42, key: str = PUBLIC_KEY) -> str:
         return f"http://{key}@127.0.0.1:{self.port}/{project_id}"

@@ -7,8 +7,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -23,7 +22,6 @@ from aicoach.marketdata.errors import (
 )
 from aicoach.marketdata.models import Timeframe
 from aicoach.marketdata.providers.massive import MassiveMarketData
-from aicoach.marketdata.providers.massive_http import _retry_after_seconds
 from tests.fakes.massive_server import FakeMassive, massive_fixtures_dir, serve_massive
 
 KEY = "sk-massive-DO-NOT-LEAK-42"
@@ -99,16 +97,6 @@ async def test_long_retry_after_is_passed_on_not_slept_through() -> None:
     assert len(server.requests_to(SNAPSHOT)) == 1
     assert caught.value.retry_after == 120.0
     assert caught.value.headers() == {"Retry-After": "120"}
-
-
-def test_retry_after_accepts_seconds_and_http_dates() -> None:
-    assert _retry_after_seconds("7") == 7.0
-    assert _retry_after_seconds(None) is None
-    assert _retry_after_seconds("soon") is None
-    later = format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True)
-    seconds = _retry_after_seconds(later)
-    assert seconds is not None
-    assert 85 <= seconds <= 90
 
 
 async def test_5xx_is_retried_then_unavailable() -> None:

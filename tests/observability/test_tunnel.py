@@ -162,7 +162,7 @@ async def test_falls_back_to_server_dsn_and_is_off_without_dsn(
 
 
 async def test_upstream_down_is_a_502(tmp_path: Path) -> None:
-    from tests.observability.servers import free_port
+    from tests.helpers.threaded_server import free_port
 
     dsn = f"http://{PUBLIC_KEY}@127.0.0.1:{free_port()}/42"  # nothing listens there
     app = make_app(obs_settings(tmp_path, sentry_browser_dsn=dsn))

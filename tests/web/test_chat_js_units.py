@@ -11,63 +11,15 @@ from __future__ import annotations
 import json
 import random
 import re
-import threading
-from collections.abc import AsyncIterator, Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aicoach.chat.stream import decode, encode
+from tests.helpers.js_units import STATIC
 
 pytestmark = pytest.mark.browser
-
-STATIC = Path(__file__).resolve().parents[2] / "src" / "aicoach" / "web" / "static"
-PAGE = (
-    b'<!doctype html><html><head><meta charset="utf-8"><meta name="csrf-token" content="tok">'
-    b'</head><body><div id="toasts"></div><div id="root"></div></body></html>'
-)
-
-
-class _Handler(SimpleHTTPRequestHandler):
-    def do_GET(self) -> None:
-        if self.path in ("/", "/index.html"):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(PAGE)))
-            self.end_headers()
-            self.wfile.write(PAGE)
-            return
-        super().do_GET()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
-@pytest.fixture(scope="module")
-def static_site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(STATIC)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture
-async def js(browser: Any, static_site: str) -> AsyncIterator[Any]:
-    context = await browser.new_context(viewport={"width": 900, "height": 700})
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(static_site + "/")
-    yield page
-    await context.close()
-    assert not errors, errors
 
 
 # ---------------------------------------------------------------- SSE parser

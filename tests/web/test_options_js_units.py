@@ -10,58 +10,11 @@ document importing the ES modules with ``import()`` in ``page.evaluate``.
 from __future__ import annotations
 
 import random
-import threading
-from collections.abc import AsyncIterator, Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.browser
-
-STATIC = Path(__file__).resolve().parents[2] / "src" / "aicoach" / "web" / "static"
-PAGE = b'<!doctype html><html><head><meta charset="utf-8"></head><body></body></html>'
-
-
-class _Handler(SimpleHTTPRequestHandler):
-    def do_GET(self) -> None:
-        if self.path in ("/", "/index.html"):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(PAGE)))
-            self.end_headers()
-            self.wfile.write(PAGE)
-            return
-        super().do_GET()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
-@pytest.fixture(scope="module")
-def static_site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(STATIC)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture
-async def js(browser: Any, static_site: str) -> AsyncIterator[Any]:
-    context = await browser.new_context()
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(static_site + "/")
-    yield page
-    await context.close()
-    assert not errors, errors
 
 
 async def test_api_errors_map_to_fields_and_legs(js: Any) -> None:

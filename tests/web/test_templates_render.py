@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -23,6 +19,8 @@ import pytest
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from aicoach.web.tabs import Tab
+from tests.helpers.live import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.threaded_server import serve_directory
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "aicoach" / "web"
 
@@ -248,16 +246,6 @@ def test_toast_partial_out_of_band() -> None:
 
 # ---------- the shell in a real browser ----------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[str]:
@@ -272,34 +260,17 @@ def site(tmp_path: Path) -> Iterator[str]:
         .render(csrf_token="csrf-123", request_id="r", user=None, tabs=TABS, chat_sessions=[])
     )
     (tmp_path / "index.html").write_text(html.replace("?v=test", ""), "utf-8")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "-d", tmp_path],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with serve_directory(tmp_path) as url:
+        yield url
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed")
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
 def test_shell_tabs_keyboard_lazy_load_hash_and_error_toast(site: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             errors: list[str] = []

@@ -7,12 +7,11 @@ scripts. Errors (unknown symbol, provider down, bad range) print their message a
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import numpy as np
 import typer
@@ -21,15 +20,11 @@ from rich.table import Table
 from rich.text import Text
 
 from aicoach.config import Settings
-from aicoach.errors import AICoachError
 from aicoach.kit.clock import NEW_YORK
 from aicoach.levels.models import GROUPS, Level
 from aicoach.levels.service import LevelsReport, LevelsService
+from aicoach.marketdata.cli_runner import run_with_market
 from aicoach.marketdata.models import BarSeries, Timeframe
-from aicoach.marketdata.registry import build_market_data
-from aicoach.marketdata.service import MarketDataService
-
-T = TypeVar("T")
 
 SOURCE_LABELS = {
     "simulated": "Simulated data (not a real market)",
@@ -47,23 +42,6 @@ DEFAULT_DAYS = {
     Timeframe.M1: 2, Timeframe.M5: 7, Timeframe.M15: 20, Timeframe.M30: 40, Timeframe.H1: 90,
     Timeframe.D1: 400, Timeframe.W1: 5 * 366, Timeframe.MO1: 20 * 366,
 }  # fmt: skip
-
-
-def _run(make: Callable[[MarketDataService], Coroutine[Any, Any, T]], settings: Settings) -> T:
-    """Run ``make(service)`` on a fresh service and close its provider afterwards."""
-
-    async def main() -> T:
-        market = build_market_data(settings)
-        try:
-            return await make(market)
-        finally:
-            await market.provider.aclose()
-
-    try:
-        return asyncio.run(main())
-    except AICoachError as exc:
-        typer.echo(f"Error: {exc.message}", err=True)
-        raise typer.Exit(1) from exc
 
 
 def _money(x: float | None) -> str:
@@ -165,7 +143,7 @@ def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
     @app.command("levels")
     def levels(symbol: Annotated[str, typer.Argument(help="Ticker, e.g. SPY.")]) -> None:
         """Key levels for SYMBOL by group, with distances, nearest support/resistance and ATR."""
-        report = _run(lambda m: LevelsService(m).key_levels(symbol), load_settings())
+        report = run_with_market(lambda m: LevelsService(m).key_levels(symbol), load_settings())
         console = Console(width=max(120, Console().width))
         for part in levels_table(report):
             console.print(part)
@@ -193,7 +171,7 @@ def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
         first = _parse_when(start, end=False, intraday=intraday) or stop - timedelta(
             days=DEFAULT_DAYS[timeframe]
         )
-        fetched = _run(lambda m: m.bars(symbol, timeframe, first, stop), load_settings())
+        fetched = run_with_market(lambda m: m.bars(symbol, timeframe, first, stop), load_settings())
         series = fetched.value
         rows = bars_rows(series)[-limit:]
         if as_csv:

@@ -104,8 +104,12 @@ class ChatRepository:
         return row
 
     async def reply_to(self, user_message_id: int) -> ChatMessageRow | None:
+        """The answer to a user message, read afresh: the turn's task rewrites it in its own
+        session, so a copy already in this session's identity map may be stale."""
         row: ChatMessageRow | None = await self.session.scalar(
-            select(ChatMessageRow).where(ChatMessageRow.reply_to_id == user_message_id)
+            select(ChatMessageRow)
+            .where(ChatMessageRow.reply_to_id == user_message_id)
+            .execution_options(populate_existing=True)
         )
         return row
 

@@ -6,7 +6,6 @@ logged-in user: another user's chat answers 404, exactly like a missing one.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -16,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.exc import IntegrityError
 
 from aicoach.chat.errors import ChatBusyError, ChatRateLimitedError
-from aicoach.chat.models import ChatSession, MessageRole, MessageStatus
+from aicoach.chat.models import ChatMessageRow, ChatSession, MessageRole, MessageStatus
 from aicoach.chat.repository import ChatRepository
 from aicoach.chat.runtime import runtime_of
 from aicoach.chat.schemas import (
@@ -125,29 +124,69 @@ async def post_message(
     session: SessionDep,
     state: StateDep,
 ) -> StreamingResponse:
-    """Send a message; the answer streams back as Server-Sent Events (see ``chat.stream``)."""
+    """Send a message; the answer streams back as Server-Sent Events (see ``chat.stream``).
+
+    Idempotent on ``client_message_id``: a re-post (or a concurrent duplicate) of a message
+    already sent follows its turn — attached to the running or lingering log in this process,
+    else replayed from the database — and is never stored or answered twice. A re-post after a
+    retryable failure answers the stored question again.
+    """
     runtime = runtime_of(state)
     repo = ChatRepository(session)
-    chat = await repo.get_session(user.id, session_id)
+    user_id = user.id
     client_id = str(body.client_message_id)
-    retried = await _retry_failed(runtime, repo, chat, client_id)
-    if retried is not None:
-        return retried
-    known = await _attach_or_replay(runtime, repo, session_id, client_id)
-    if known is not None:
-        return known
-    holder = runtime.turns.holder(session_id)
-    if holder == client_id:  # the same message is being set up by a concurrent request
-        known = await _attach_or_replay(runtime, repo, session_id, client_id, wait=True)
-        if known is not None:
-            return known
-    if holder is not None:
-        raise ChatBusyError()
-    runtime.turns.reserve(session_id, client_id)
-    try:
-        return await _begin_turn(runtime, repo, chat, body.content, client_id, state)
-    finally:
-        runtime.turns.release(session_id, client_id)  # no-op once the turn has started
+    for _ in range(_MAX_ROUNDS):
+        chat = await repo.get_session(user_id, session_id)
+        question = await repo.by_client_id(session_id, client_id)
+        if question is not None and question.role is not MessageRole.USER:
+            question = None
+        reply = await repo.reply_to(question.id) if question is not None else None
+        # No await from here to the decision. The process-local state is read *after* the
+        # stored rows: a turn whose rows were committed while they were being read is seen as
+        # running — or, between its commit and its start, as reserved — never mistaken for a
+        # reply written elsewhere and replayed half-empty.
+        retry = reply is not None and _retryable(reply)
+        turn = runtime.turns.find(session_id, client_id)
+        if turn is not None and not (retry and turn.done):
+            return _stream(turn.subscribe())
+        holder = runtime.turns.holder(session_id)
+        if holder == client_id:
+            # The same message is being set up by a concurrent request here: wait until its
+            # turn starts (then attach to it) or its set-up gives up (then take over). End this
+            # transaction first, so no lock or snapshot of ours holds the other request up.
+            await session.commit()
+            if not await runtime.turns.wait_reservation(session_id, client_id, SETUP_WAIT):
+                raise ChatBusyError()
+            continue
+        if question is not None and not retry:
+            # Settled: replay it. Still ``streaming`` with no turn here: it is being written by
+            # another instance (or that instance died); the replay says so.
+            return _stream(_replay(replay_events(question, reply)))
+        if holder is not None:
+            raise ChatBusyError()
+        runtime.turns.reserve(session_id, client_id)
+        try:
+            if question is not None and reply is not None:
+                return await _retry_failed(runtime, repo, question, reply)
+            started = await _begin_turn(runtime, repo, chat, body.content, client_id, state)
+        finally:
+            runtime.turns.release(session_id, client_id)  # no-op once the turn has started
+        if started is not None:
+            return started
+        # Another instance stored the same message first: follow its rows on the next round.
+    raise ChatBusyError()
+
+
+#: Rounds of ``post_message``: each further one follows a concurrent request that held the
+#: message (started it, gave up, or won the insert on another instance).
+_MAX_ROUNDS = 5
+#: How long a duplicate post waits for the request setting up the same message (seconds): more
+#: than SQLite's 30 s busy timeout, the longest that set-up can legitimately wait for a lock.
+SETUP_WAIT = 40.0
+
+
+def _retryable(reply: ChatMessageRow) -> bool:
+    return reply.status is MessageStatus.ERROR and bool((reply.error or {}).get("retryable"))
 
 
 async def _begin_turn(
@@ -157,7 +196,9 @@ async def _begin_turn(
     content: str,
     client_id: str,
     state: AppState,
-) -> StreamingResponse:
+) -> StreamingResponse | None:
+    """Store the question and an empty ``streaming`` reply, commit, start the turn, and stream
+    it; ``None`` if another instance stored the same ``client_message_id`` first."""
     session = repo.session
     now = utcnow()
     await _check_rate(repo, chat.user_id, now, state.settings.chat_rate_limit_per_minute)
@@ -167,76 +208,29 @@ async def _begin_turn(
     try:
         user_row, reply = await repo.add_turn(chat, content, client_id, runtime.llm.label, now)
     except IntegrityError:
-        # The same client_message_id raced in through another instance and won: follow its
-        # turn instead of storing the message twice.
         await session.rollback()
-        known = await _attach_or_replay(runtime, repo, chat.id, client_id, wait=True)
-        if known is None:
-            raise
-        return known
+        return None
     turn = turn_for(user_row, reply, runtime.llm.label)
-    # The stream outlives this request's transaction (its dependency exits after the response),
-    # so commit now: the generation task reads these rows in its own units of work, and SQLite's
-    # write lock is released before the first token.
+    # Commit before the turn starts: its task reads and rewrites these rows in its own units of
+    # work (and may run before this request's dependency ends the transaction), a duplicate post
+    # must find the rows once the turn is findable, and SQLite's write lock is released before
+    # the first token.
     await session.commit()
     _start(runtime, turn, content, is_first)
     return _stream(turn.subscribe())
 
 
-async def _attach_or_replay(
-    runtime: ChatRuntime,
-    repo: ChatRepository,
-    session_id: int,
-    client_id: str,
-    *,
-    wait: bool = False,
-) -> StreamingResponse | None:
-    """The stream for a message already sent: attach to its running turn, else replay it from
-    the database; ``None`` if it was never stored. With ``wait``, a reply still marked
-    ``streaming`` is given up to 2 s for its turn to appear in this process."""
-    attempts = 40 if wait else 1
-    for attempt in range(attempts):
-        attached = runtime.turns.find(session_id, client_id)
-        if attached is not None:
-            return _stream(attached.subscribe())
-        existing = await repo.by_client_id(session_id, client_id)
-        if existing is None or existing.role is not MessageRole.USER:
-            if not wait:
-                return None
-            await asyncio.sleep(0.05)
-            repo.session.expire_all()
-            continue
-        reply = await repo.reply_to(existing.id)
-        settled = reply is None or reply.status is not MessageStatus.STREAMING
-        if settled or attempt == attempts - 1:
-            # (a reply still streaming here is written by another instance: replay says so)
-            return _stream(_replay(replay_events(existing, reply)))
-        await asyncio.sleep(0.05)
-        repo.session.expire_all()
-    return None
-
-
 async def _retry_failed(
-    runtime: ChatRuntime, repo: ChatRepository, chat: ChatSession, client_id: str
-) -> StreamingResponse | None:
-    """Retry after a retryable failure (provider down, stream cut) answers the stored question
-    again, reusing its rows: the user's message is never stored twice. ``None`` otherwise."""
-    question = await repo.by_client_id(chat.id, client_id)
-    if question is None or question.role is not MessageRole.USER:
-        return None
-    reply = await repo.reply_to(question.id)
-    if reply is None or reply.status is not MessageStatus.ERROR:
-        return None
-    if not (reply.error or {}).get("retryable"):
-        return None
-    if runtime.turns.holder(chat.id) is not None:
-        raise ChatBusyError()
+    runtime: ChatRuntime, repo: ChatRepository, question: ChatMessageRow, reply: ChatMessageRow
+) -> StreamingResponse:
+    """Answer the stored question again after a retryable failure (provider down, stream cut),
+    reusing its rows: the user's message is never stored twice."""
     reply.content, reply.status, reply.error = "", MessageStatus.STREAMING, None
     reply.cards, reply.citations, reply.tool_calls = [], [], []
     reply.finish_reason, reply.completed_at = None, None
     reply.model_label = runtime.llm.label
     turn = turn_for(question, reply, runtime.llm.label)
-    await repo.session.commit()  # as in _begin_turn: the stream outlives this transaction
+    await repo.session.commit()  # as in _begin_turn
     _start(runtime, turn, question.content, first=False)
     return _stream(turn.subscribe())
 

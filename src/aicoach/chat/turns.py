@@ -81,6 +81,8 @@ class TurnManager:
         self._running: dict[int, Turn] = {}
         self._recent: dict[tuple[int, str], Turn] = {}
         self._reserved: dict[int, str] = {}
+        # One event per reservation, set when it ends (its turn started, or its set-up gave up).
+        self._reservation_ended: dict[int, asyncio.Event] = {}
 
     def running(self, session_id: int) -> Turn | None:
         return self._running.get(session_id)
@@ -96,10 +98,32 @@ class TurnManager:
         if self.holder(session_id) is not None:
             raise RuntimeError("the chat is busy")
         self._reserved[session_id] = client_message_id
+        self._reservation_ended[session_id] = asyncio.Event()
 
     def release(self, session_id: int, client_message_id: str) -> None:
         if self._reserved.get(session_id) == client_message_id:
             del self._reserved[session_id]
+            self._end_reservation(session_id)
+
+    def _end_reservation(self, session_id: int) -> None:
+        ended = self._reservation_ended.pop(session_id, None)
+        if ended is not None:
+            ended.set()
+
+    async def wait_reservation(
+        self, session_id: int, client_message_id: str, timeout_seconds: float
+    ) -> bool:
+        """Wait until the chat is no longer reserved for this client message: its turn has
+        started (``find`` returns it from then on) or its set-up gave up. ``False`` if it was
+        still reserved after ``timeout_seconds``."""
+        deadline = time.monotonic() + timeout_seconds
+        while self._reserved.get(session_id) == client_message_id:
+            ended = self._reservation_ended[session_id]
+            try:
+                await asyncio.wait_for(ended.wait(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                return False
+        return True
 
     def find(self, session_id: int, client_message_id: str) -> Turn | None:
         """The running or lingering turn started by this client message, if any."""
@@ -116,6 +140,7 @@ class TurnManager:
         self._reserved.pop(turn.session_id, None)
         self._running[turn.session_id] = turn
         turn.task = asyncio.create_task(self._run(turn, work), name=f"chat-turn-{turn.message_id}")
+        self._end_reservation(turn.session_id)  # after ``_running`` is set: waiters find it
         return turn
 
     async def _run(self, turn: Turn, work: Callable[[Turn], Coroutine[Any, Any, None]]) -> None:

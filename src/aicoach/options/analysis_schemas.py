@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from aicoach.options.legs import LegKind
+from aicoach.options.legs import LegKind, leg_shape_problem
 from aicoach.options.service import AnalysisOutcome, LegSpec, Scenario, greek_phrases, instant_of
 
 Money = Annotated[float, Field(gt=0, le=1_000_000, allow_inf_nan=False)]
@@ -42,14 +42,9 @@ class AnalyzeLeg(BaseModel):
     def _shape(self) -> AnalyzeLeg:
         if self.quantity == 0:
             raise ValueError("quantity must be non-zero (+ long, - short)")
-        if self.kind is LegKind.STOCK:
-            if self.strike is not None or self.expiration is not None:
-                raise ValueError("strike/expiration: a stock leg has neither")
-        else:
-            if self.strike is None:
-                raise ValueError("strike: an option leg needs a strike")
-            if self.expiration is None:
-                raise ValueError("expiration: an option leg needs an expiration")
+        problem = leg_shape_problem(self.kind is LegKind.STOCK, self.strike, self.expiration)
+        if problem is not None:
+            raise ValueError(problem)
         return self
 
 

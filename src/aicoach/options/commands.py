@@ -12,12 +12,11 @@ malformed file).
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -28,7 +27,7 @@ from rich.table import Table
 from aicoach.config import Settings
 from aicoach.errors import AICoachError
 from aicoach.levels.service import LevelsService
-from aicoach.marketdata.registry import build_market_data
+from aicoach.marketdata.cli_runner import run_with_market
 from aicoach.marketdata.service import MarketDataService
 from aicoach.options.analysis_schemas import (
     AnalysisRead,
@@ -40,23 +39,6 @@ from aicoach.options.analysis_schemas import (
 from aicoach.options.chain import ChainService, ChainTable, ExpirationCycle
 from aicoach.options.schemas import ChainRead, ContractRead
 from aicoach.options.service import AnalysisService
-
-T = TypeVar("T")
-
-
-def _run(make: Callable[[MarketDataService], Coroutine[Any, Any, T]], settings: Settings) -> T:
-    async def main() -> T:
-        market = build_market_data(settings)
-        try:
-            return await make(market)
-        finally:
-            await market.provider.aclose()
-
-    try:
-        return asyncio.run(main())
-    except AICoachError as exc:
-        typer.echo(f"Error: {exc.message}", err=True)
-        raise typer.Exit(1) from exc
 
 
 def _num(x: float | None, digits: int = 2) -> str:
@@ -155,7 +137,7 @@ def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
         except ValueError as exc:
             typer.echo(f"Error: --expiration must be YYYY-MM-DD, got {expiration!r}", err=True)
             raise typer.Exit(2) from exc
-        table = _run(lambda m: _pick_chain(m, settings, symbol, exp), settings)
+        table = run_with_market(lambda m: _pick_chain(m, settings, symbol, exp), settings)
         Console(width=160).print(chain_table(ChainRead.of(table), strikes))
 
     @app.command("analyze")
@@ -189,7 +171,7 @@ def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
             )
             return analysis_read(outcome)
 
-        result = _run(run, settings)
+        result = run_with_market(run, settings)
         if as_json:
             typer.echo(result.model_dump_json(indent=1))
         else:

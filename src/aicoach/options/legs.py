@@ -119,6 +119,25 @@ class Leg:
         return self.quantity * self.multiplier if self.is_option else self.quantity
 
 
+def leg_shape_problem(is_stock: bool, strike: object, expiration: date | None) -> str | None:
+    """Why a leg's ``strike``/``expiration`` do not fit its kind, or ``None`` when they do.
+
+    A stock leg has neither, an option leg needs both. The message starts with the field to fix,
+    as the request schemas of ``/api/options/analyze`` and ``/api/positions`` report it.
+    """
+    if is_stock:
+        if strike is not None:
+            return "strike: a stock leg has no strike"
+        if expiration is not None:
+            return "expiration: a stock leg has no expiration"
+        return None
+    if strike is None:
+        return "strike: an option leg needs a strike"
+    if expiration is None:
+        return "expiration: an option leg needs an expiration"
+    return None
+
+
 def validate_position(legs: Sequence[Leg]) -> tuple[Leg, ...]:
     """Return ``legs`` as a tuple after checking they form one position on one underlying."""
     if not legs:

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from aicoach.options.legs import leg_shape_problem
 from aicoach.positions.models import Position, PositionKind, Strategy
 
 DecimalMoney = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=6, le=10**9)]
@@ -63,16 +64,9 @@ class LegCreate(BaseModel):
 
     @model_validator(mode="after")
     def _shape(self) -> LegCreate:
-        if self.kind is PositionKind.STOCK:
-            if self.strike is not None:
-                raise ValueError("strike: a stock leg has no strike")
-            if self.expiration is not None:
-                raise ValueError("expiration: a stock leg has no expiration")
-        else:
-            if self.strike is None:
-                raise ValueError("strike: an option leg needs a strike")
-            if self.expiration is None:
-                raise ValueError("expiration: an option leg needs an expiration")
+        problem = leg_shape_problem(self.kind is PositionKind.STOCK, self.strike, self.expiration)
+        if problem is not None:
+            raise ValueError(problem)
         return self
 
 

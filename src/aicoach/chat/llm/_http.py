@@ -6,12 +6,11 @@ Why plain ``httpx`` and no vendor SDK: see ``docs/adr/0003-llm-adapters.md``.
 Retries happen only **before the response body starts** — a connection that could not be
 opened, HTTP 429 or HTTP 5xx (incl. Anthropic's 529 "overloaded"). Once the provider has begun
 to stream, a failure is raised as it is: re-sending the request would show the trader the same
-text twice and bill the tokens twice. A wait is the server's ``Retry-After`` (or
-``retry-after-ms``) when given, else ``min(backoff_max, backoff_base·2^attempt)·U(0.5, 1)``
-seconds (full jitter keeps app instances from retrying in lock-step). A ``Retry-After`` longer
-than ``backoff_max`` is not slept through: we give up at once and hand the value to the caller
-as ``retry_after``. A read timeout is not retried either: it already cost the trader a full
-``timeout`` of silence.
+text twice and bill the tokens twice. Waits follow ``aicoach.kit.backoff`` (the server's
+``Retry-After`` or ``retry-after-ms`` when given, else jittered exponential backoff; a wait
+longer than ``backoff_max`` is handed to the caller as ``retry_after`` instead of slept
+through). A read timeout is not retried either: it already cost the trader a full ``timeout``
+of silence.
 
 Failure → error (all raised ``from`` the httpx cause)::
 
@@ -28,16 +27,13 @@ Failure → error (all raised ``from`` the httpx cause)::
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
 import math
-import random
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -52,6 +48,7 @@ from aicoach.chat.llm.errors import (
     LLMTimeoutError,
     LLMUnavailableError,
 )
+from aicoach.kit.backoff import RetryPolicy, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +91,7 @@ class StreamingTransport:
         self._timeout = httpx.Timeout(timeout)
         self._timeout_seconds = timeout
         self._client = http or httpx.AsyncClient(timeout=self._timeout)
-        self.max_retries = max(0, max_retries)
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
+        self._retry = RetryPolicy(max(0, max_retries), backoff_base, backoff_max)
 
     async def aclose(self) -> None:
         if self._own_client:
@@ -147,10 +142,9 @@ class StreamingTransport:
                 )
                 if not isinstance(failure, (LLMRateLimitedError, LLMUnavailableError)):
                     raise failure from cause
-            too_long = server_wait is not None and server_wait > self.backoff_max
-            if attempt >= self.max_retries or too_long:
+            delay = self._retry.delay_before_retry(attempt, server_wait)
+            if delay is None:
                 raise failure from cause
-            delay = server_wait if server_wait is not None else self._backoff(attempt)
             log.info(
                 "llm retry",
                 extra={"provider": self.provider, "attempt": attempt + 1, "delay_s": delay},
@@ -172,14 +166,14 @@ class StreamingTransport:
                 "Ask the administrator to check the key and the model access."
             ), None
         if status == 429:
-            wait = server_wait if server_wait is not None else self._backoff(attempt)
+            wait = self._retry.wait_hint(attempt, server_wait)
             return LLMRateLimitedError(
                 f"The AI provider ({self.provider}) is rate-limiting us; "
                 f"try again in {_seconds(wait)} s.",
                 retry_after=wait,
             ), server_wait
         if status >= 500:
-            wait = server_wait if server_wait is not None else self._backoff(attempt)
+            wait = self._retry.wait_hint(attempt, server_wait)
             what = "overloaded" if status == 529 else f"unavailable (HTTP {status})"
             return LLMUnavailableError(
                 f"The AI provider ({self.provider}) is {what}; try again in {_seconds(wait)} s.",
@@ -277,6 +271,13 @@ class StreamingTransport:
     def bad_response(self, what: str) -> LLMBadResponseError:
         return LLMBadResponseError(f"The AI provider ({self.provider}) {what}.")
 
+    def ended_early(self, saw_any_event: bool) -> LLMError:
+        """The error for a stream that stopped before the provider said it was done: a body
+        with no event at all was never a stream; one that broke off after some was cut."""
+        if not saw_any_event:
+            return self.bad_response("did not answer with an event stream")
+        return self.interrupted()
+
     def interrupted(self) -> LLMStreamInterruptedError:
         return LLMStreamInterruptedError(
             f"The answer from the AI provider ({self.provider}) broke off mid-way; "
@@ -310,9 +311,6 @@ class StreamingTransport:
             retry_after=5.0,
         )
 
-    def _backoff(self, attempt: int) -> float:
-        return min(self.backoff_max, self.backoff_base * 2.0**attempt) * random.uniform(0.5, 1.0)
-
 
 def _seconds(wait: float) -> int:
     return max(1, math.ceil(wait))
@@ -335,25 +333,12 @@ def vendor_detail(raw: bytes) -> str:
 
 
 def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """Seconds the server asks us to wait: ``retry-after-ms``, else ``Retry-After`` given as
-    delta-seconds or an HTTP-date; ``None`` when absent or unreadable."""
+    """Seconds the server asks us to wait: ``retry-after-ms`` (OpenAI's, finer), else
+    ``Retry-After``; ``None`` when absent or unreadable."""
     millis = headers.get("retry-after-ms")
     if millis:
         try:
             return max(0.0, float(millis) / 1000.0)
         except ValueError:
             pass
-    value = (headers.get("retry-after") or "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return parse_retry_after(headers.get("retry-after"))

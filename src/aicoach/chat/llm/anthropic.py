@@ -36,11 +36,8 @@ import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
-
-from aicoach.chat.llm._http import StreamingTransport
+from aicoach.chat.llm._adapter import HTTPChatAdapter
 from aicoach.chat.llm.messages import (
     ChatMessage,
     Finished,
@@ -56,7 +53,6 @@ from aicoach.chat.llm.messages import (
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 ANTHROPIC_VERSION = "2023-06-01"
-_OFFICIAL_HOST = "api.anthropic.com"
 
 _STOP = {
     "end_turn": FinishReason.STOP,
@@ -89,55 +85,19 @@ class _StreamState:
     complete: bool = False
 
 
-class AnthropicLLM:
-    """``LLM`` over Anthropic's Messages API (or a server speaking it).
-
-    ``timeout`` is the longest silence accepted, in seconds; ``max_retries`` counts re-tries
-    before the stream starts. Pass ``http`` to share the app's client.
-    """
+class AnthropicLLM(HTTPChatAdapter):
+    """``LLM`` over Anthropic's Messages API (or a server speaking it); the constructor is
+    ``HTTPChatAdapter``'s."""
 
     name = "anthropic"
+    vendor = "Anthropic"
+    official_host = "api.anthropic.com"
 
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str | None,
-        model: str,
-        *,
-        timeout: float = 60.0,
-        max_retries: int = 2,
-        http: httpx.AsyncClient | None = None,
-        label: str | None = None,
-        backoff_base: float = 0.5,
-        backoff_max: float = 8.0,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.model = model
-        host = urlsplit(self.base_url).netloc or self.base_url
-        official = host == _OFFICIAL_HOST
-        self.label = label or (f"Anthropic · {model}" if official else f"{model} · {host}")
-        self._headers = {
-            "anthropic-version": ANTHROPIC_VERSION,
-            "Accept": "text/event-stream",
-            "User-Agent": "aicoach (+llm adapter)",
-        }
+    def _vendor_headers(self, api_key: str | None) -> dict[str, str]:
+        headers = {"anthropic-version": ANTHROPIC_VERSION}
         if api_key:
-            self._headers["x-api-key"] = api_key
-        self._transport = StreamingTransport(
-            provider="Anthropic" if official else host,
-            secret=api_key,
-            http=http,
-            timeout=timeout,
-            max_retries=max_retries,
-            backoff_base=backoff_base,
-            backoff_max=backoff_max,
-        )
-
-    def __repr__(self) -> str:
-        return f"AnthropicLLM(base_url={self.base_url!r}, model={self.model!r})"
-
-    async def aclose(self) -> None:
-        await self._transport.aclose()
+            headers["x-api-key"] = api_key
+        return headers
 
     def request_body(
         self,
@@ -191,9 +151,7 @@ class AnthropicLLM:
                 if state.complete:
                     break
         if not state.complete:
-            if not state.saw_event:
-                raise transport.bad_response("did not answer with an event stream")
-            raise transport.interrupted()
+            raise transport.ended_early(state.saw_event)
         finish = state.finish or FinishReason.STOP
         if state.unreadable_call is not None and finish is not FinishReason.LENGTH:
             # (a call cut by max_tokens is expected to be broken; Finished(LENGTH) says why)

@@ -30,11 +30,8 @@ import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
-
-from aicoach.chat.llm._http import StreamingTransport
+from aicoach.chat.llm._adapter import HTTPChatAdapter
 from aicoach.chat.llm.errors import LLMBadResponseError
 from aicoach.chat.llm.messages import (
     ChatMessage,
@@ -50,7 +47,6 @@ from aicoach.chat.llm.messages import (
 )
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
-_OFFICIAL_HOST = "api.openai.com"
 
 _FINISH = {
     "stop": FinishReason.STOP,
@@ -77,53 +73,17 @@ class _StreamState:
     saw_chunk: bool = False
 
 
-class OpenAICompatibleLLM:
-    """``LLM`` over the Chat Completions API of OpenAI or any compatible server.
-
-    ``api_key`` may be ``None`` for local servers (no ``Authorization`` header is sent).
-    ``timeout`` is the longest silence accepted, in seconds; ``max_retries`` counts re-tries
-    before the stream starts (see ``_http``). Pass ``http`` to share the app's client.
-    """
+class OpenAICompatibleLLM(HTTPChatAdapter):
+    """``LLM`` over the Chat Completions API of OpenAI or any compatible server; the
+    constructor is ``HTTPChatAdapter``'s. ``api_key`` may be ``None`` for local servers (no
+    ``Authorization`` header is sent)."""
 
     name = "openai"
+    vendor = "OpenAI"
+    official_host = "api.openai.com"
 
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str | None,
-        model: str,
-        *,
-        timeout: float = 60.0,
-        max_retries: int = 2,
-        http: httpx.AsyncClient | None = None,
-        label: str | None = None,
-        backoff_base: float = 0.5,
-        backoff_max: float = 8.0,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.model = model
-        host = urlsplit(self.base_url).netloc or self.base_url
-        self.is_official = host == _OFFICIAL_HOST
-        provider = "OpenAI" if self.is_official else host
-        self.label = label or (f"OpenAI · {model}" if self.is_official else f"{model} · {host}")
-        self._headers = {"Accept": "text/event-stream", "User-Agent": "aicoach (+llm adapter)"}
-        if api_key:
-            self._headers["Authorization"] = f"Bearer {api_key}"
-        self._transport = StreamingTransport(
-            provider=provider,
-            secret=api_key,
-            http=http,
-            timeout=timeout,
-            max_retries=max_retries,
-            backoff_base=backoff_base,
-            backoff_max=backoff_max,
-        )
-
-    def __repr__(self) -> str:
-        return f"OpenAICompatibleLLM(base_url={self.base_url!r}, model={self.model!r})"
-
-    async def aclose(self) -> None:
-        await self._transport.aclose()
+    def _vendor_headers(self, api_key: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     def request_body(
         self,
@@ -182,9 +142,7 @@ class OpenAICompatibleLLM:
                 for event in events:
                     yield event
         if state.finish is None:
-            if not state.saw_chunk:
-                raise transport.bad_response("did not answer with an event stream")
-            raise transport.interrupted()
+            raise transport.ended_early(state.saw_chunk)
         if state.usage is not None:
             yield state.usage
         yield Finished(state.finish)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import httpx
 
+from aicoach.chat.llm._adapter import HTTPChatAdapter
 from aicoach.chat.llm.anthropic import AnthropicLLM
 from aicoach.chat.llm.openai_compat import OpenAICompatibleLLM
 from aicoach.chat.llm.ports import LLM
@@ -21,26 +22,22 @@ from aicoach.config import LLMProviderName, Settings
 def build_llm(settings: Settings, *, http: httpx.AsyncClient | None = None) -> LLM | None:
     """The configured model provider, or ``None`` for the offline coach."""
     provider = settings.llm_provider
+    adapter: type[HTTPChatAdapter]
     if provider is LLMProviderName.OFFLINE:
         return None
     if provider is LLMProviderName.OPENAI:
-        key = settings.openai_api_key
-        return OpenAICompatibleLLM(
-            settings.openai_base_url,
-            key.get_secret_value() if key is not None else None,
-            settings.openai_model,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=settings.llm_max_retries,
-            http=http,
-        )
-    if provider is LLMProviderName.ANTHROPIC:
-        akey = settings.anthropic_api_key
-        return AnthropicLLM(
-            settings.anthropic_base_url,
-            akey.get_secret_value() if akey is not None else None,
-            settings.anthropic_model,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=settings.llm_max_retries,
-            http=http,
-        )
-    raise AssertionError(f"unhandled LLM provider {provider!r}")  # mypy: exhaustive above
+        adapter, key = OpenAICompatibleLLM, settings.openai_api_key
+        base_url, model = settings.openai_base_url, settings.openai_model
+    elif provider is LLMProviderName.ANTHROPIC:
+        adapter, key = AnthropicLLM, settings.anthropic_api_key
+        base_url, model = settings.anthropic_base_url, settings.anthropic_model
+    else:
+        raise AssertionError(f"unhandled LLM provider {provider!r}")  # mypy: exhaustive above
+    return adapter(
+        base_url,
+        key.get_secret_value() if key is not None else None,
+        model,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+        http=http,
+    )

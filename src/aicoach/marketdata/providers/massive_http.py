@@ -23,17 +23,15 @@ it to a host we were not configured for. No message we raise contains the key.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
-import random
 from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
+from aicoach.kit.backoff import RetryPolicy, parse_retry_after
 from aicoach.marketdata.errors import (
     ProviderAuthError,
     ProviderError,
@@ -55,11 +53,9 @@ MAX_PAGES = 500
 class MassiveHTTP:
     """GETs JSON from the Massive REST API with retries and our error tree.
 
-    ``max_retries`` is the number of *re*-tries after the first attempt. A wait is
-    ``min(backoff_max, backoff_base * 2**attempt) * U(0.5, 1.0)`` seconds (full jitter keeps many
-    app instances from retrying in lock-step), or the server's ``Retry-After`` when it sends one.
-    A ``Retry-After`` longer than ``backoff_max`` is not slept through: we give up at once and pass
-    the value on in ``retry_after`` so the caller's 503 tells the browser when to come back.
+    ``max_retries`` is the number of *re*-tries after the first attempt, paced by
+    ``aicoach.kit.backoff``: a ``Retry-After`` longer than ``backoff_max`` is not slept through
+    but passed on in ``retry_after``, so the caller's 503 tells the browser when to come back.
     """
 
     def __init__(
@@ -79,9 +75,7 @@ class MassiveHTTP:
         self.base_url = base_url.rstrip("/")
         self._own_client = http is None
         self._client = http or httpx.AsyncClient(timeout=timeout)
-        self.max_retries = max(0, max_retries)
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
+        self._retry = RetryPolicy(max(0, max_retries), backoff_base, backoff_max)
         self._headers = {
             "Authorization": f"Bearer {api_key}",
             "Accept": "application/json",
@@ -137,9 +131,6 @@ class MassiveHTTP:
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "***")
 
-    def _backoff(self, attempt: int) -> float:
-        return min(self.backoff_max, self.backoff_base * 2.0**attempt) * random.uniform(0.5, 1.0)
-
     async def _get(self, url: str, params: dict[str, Any], symbol: str | None) -> JSONObject:
         path = urlsplit(url).path  # what our messages name: never the query, never the key
         attempt = 0
@@ -165,13 +156,13 @@ class MassiveHTTP:
                 retryable = status == 429 or status >= 500
                 if not retryable:
                     self._raise_for_client_error(response, path, symbol)
-                server_wait = _retry_after_seconds(response.headers.get("Retry-After"))
+                server_wait = parse_retry_after(response.headers.get("Retry-After"))
                 cause = httpx.HTTPStatusError(
                     f"HTTP {status} from Massive {path}",
                     request=response.request,
                     response=response,
                 )
-                wait_hint = server_wait if server_wait is not None else self._backoff(attempt)
+                wait_hint = self._retry.wait_hint(attempt, server_wait)
                 if status == 429:
                     failure = ProviderRateLimitedError(
                         "Massive rate limit reached; try again shortly.", retry_after=wait_hint
@@ -180,11 +171,9 @@ class MassiveHTTP:
                     failure = ProviderUnavailableError(
                         f"Massive is unavailable (HTTP {status}).", retry_after=wait_hint
                     )
-            if attempt >= self.max_retries or (
-                server_wait is not None and server_wait > self.backoff_max
-            ):
+            delay = self._retry.delay_before_retry(attempt, server_wait)
+            if delay is None:
                 raise failure from cause
-            delay = server_wait if server_wait is not None else self._backoff(attempt)
             log.info(
                 "massive retry",
                 extra={"path": path, "attempt": attempt + 1, "delay_s": round(delay, 3)},
@@ -234,21 +223,3 @@ def _vendor_message(response: httpx.Response) -> str:
         if isinstance(text, str) and text:
             return text[:200]
     return response.reason_phrase or "no detail"
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """Parse ``Retry-After`` (delta-seconds or an HTTP-date) into seconds from now."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -20,13 +20,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 from collections.abc import AsyncIterator
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from aicoach.kit.backoff import jittered_backoff
 from aicoach.marketdata.errors import (
     ProviderAuthError,
     ProviderResponseError,
@@ -88,8 +88,7 @@ class MassiveStream:
                 raise ProviderUnavailableError(
                     "Massive stream keeps dropping; giving up for now.", retry_after=30.0
                 ) from cause
-            delay = min(self.backoff_max, self.backoff_base * 2.0 ** (failures - 1))
-            delay *= random.uniform(0.5, 1.0)
+            delay = jittered_backoff(failures - 1, base=self.backoff_base, cap=self.backoff_max)
             log.info("massive stream reconnect", extra={"attempt": failures, "delay_s": delay})
             await asyncio.sleep(delay)
 
