@@ -78,3 +78,12 @@ async def test_market_data_cache_counters_reach_metrics(alice: UserClient) -> No
     await alice.get("/api/market/SPY/quote")
     body = (await alice.get("/metrics")).text
     assert 'aicoach_marketdata_cache_requests_total{op="quote",result="hit"}' in body
+
+
+async def test_text_the_database_cannot_store_is_a_422(alice: UserClient) -> None:
+    """PostgreSQL refuses NUL characters in text; SQLite stores them. Either way: never a 500."""
+    response = await alice.post("/api/tokens", json={"name": "nul\u0000byte"})
+    assert response.status_code in (201, 422), response.text
+    if response.status_code == 422:
+        assert "NUL character" in response.json()["error"]["message"]
+        assert (await alice.get("/api/tokens")).json() == []

@@ -9,6 +9,7 @@ import sentry_sdk
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aicoach.errors import AICoachError
@@ -95,6 +96,21 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return render_error(request, exc.status_code, code, message, headers=exc.headers)
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """Values the database refuses as data (SQLSTATE class 22: a NUL character, a number out of
+    range, text too long) came from the request: a 422, not a 500. The transaction already rolled
+    back, so nothing was half-written. Anything else is a real server error."""
+    assert isinstance(exc, DBAPIError)
+    sqlstate = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
+    if not sqlstate.startswith("22"):
+        return await _unhandled(request, exc)
+    message = (
+        "Some input could not be stored: it contains a character or value the database cannot "
+        "hold (for example a NUL character, or a number or text that is too large)."
+    )
+    return render_error(request, 422, "unstorable_input", message)
+
+
 async def _unhandled(request: Request, exc: Exception) -> Response:
     # Sentry's integration may have captured it already; dedupe keeps one event either way.
     # capture_exception also writes the log line (on a logger Sentry ignores).
@@ -112,4 +128,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AICoachError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unhandled)
