@@ -295,7 +295,11 @@ async def test_history_pages_load_on_scroll_up_and_search_reaches_old_messages(
     await item.locator("[data-rename]").click()
     rename = item.locator("input.session-rename")
     await rename.fill("Market clock drill")
-    await rename.press("Enter")
+    # The sidebar renames optimistically; wait for the server's answer before asking it.
+    async with spage.expect_response(
+        lambda r: r.request.method == "PATCH" and f"/api/chat/sessions/{sid}" in r.url
+    ):
+        await rename.press("Enter")
     await item.locator(".session-title", has_text="Market clock drill").wait_for()
     assert await spage.locator("[data-chat-title]").inner_text() == "Market clock drill"
     got = await api(spage, "GET", f"/api/chat/sessions/{sid}")
