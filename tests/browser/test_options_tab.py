@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.async_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -59,10 +60,12 @@ async def test_iron_condor_from_the_chain(page: Any, screenshot: Any) -> None:
     await page.get_by_role("tab", name="Options").click()
     chain = await chain_ready(page)
     assert await chain.get_attribute("data-symbol") == "SPY"
+    # The quote and the saved positions load alongside the chain: wait for them, not the chain.
     sim = page.locator("[data-opt-sim]")
-    assert await sim.is_visible() and "simulated" in (await sim.inner_text()).lower()
+    await expect(sim).to_be_visible()
+    assert "simulated" in (await sim.inner_text()).lower()
     assert re.fullmatch(r"SPY [\d,]+\.\d\d", await page.locator("[data-opt-last]").inner_text())
-    assert await page.locator('[data-opt-portfolio][data-state="empty"]').count() == 1
+    await page.locator('[data-opt-portfolio][data-state="empty"]').wait_for()
     await screenshot(page, "1-chain")
 
     # Expirations: days to expiry and the cycle in every option; pick a later weekly/monthly.
@@ -150,7 +153,14 @@ async def test_iron_condor_from_the_chain(page: Any, screenshot: Any) -> None:
 
     # What-if: +5 IV points re-runs the analysis (a short condor loses on higher volatility).
     before = await stat(page, "pnl-now")
-    async with page.expect_response("**/api/options/analyze") as answer:
+
+    def iv_shifted(response: Any) -> bool:  # not the 15 s live refresh's analysis
+        request = response.request
+        return request.url.endswith("/api/options/analyze") and (
+            (request.post_data_json or {}).get("scenario", {}).get("iv_shift_points") == 5
+        )
+
+    async with page.expect_response(iv_shifted) as answer:
         await box.locator("[data-opt-iv]").fill("5")
     assert (await answer.value).ok
     await analysis_ready(page, "iron_condor")
@@ -207,8 +217,9 @@ async def test_iron_condor_from_the_chain(page: Any, screenshot: Any) -> None:
     # Delete: the portfolio is empty again.
     page.once("dialog", lambda d: d.accept())
     await item.get_by_role("button", name=re.compile("Delete")).click()
+    # The saved list and the portfolio reload independently: wait for each.
     await page.locator('[data-opt-portfolio][data-state="empty"]').wait_for()
-    assert await page.locator('[data-opt-saved][data-state="empty"]').count() == 1
+    await page.locator('[data-opt-saved][data-state="empty"]').wait_for()
 
 
 async def test_open_options_event_loads_a_position(page: Any, screenshot: Any) -> None:

@@ -1,6 +1,8 @@
 // Saved positions (GET /api/strategies, DELETE /api/strategies/{id}) and the portfolio Greeks
 // panel (GET /api/portfolio/greeks: net Greeks in dollars per underlying and in total, the
-// delta beta-weighted to SPY). Both reload after every save or delete.
+// delta beta-weighted to SPY). Both reload after every save or delete; when loads overlap (the
+// tab's first load still running when a save reloads), only the latest one is shown, whatever
+// order the answers come back in.
 
 import { apiFetch, apiJson, toast } from "../api.js";
 import { esc, etTime, legText, money, num, signedInt, tone } from "./format.js";
@@ -11,6 +13,8 @@ export class Book {
     this.portfolio = portfolio;
     this.onAnalyze = onAnalyze;
     this.strategies = [];
+    this.savedSeq = 0;
+    this.greeksSeq = 0;
     saved.querySelector("[data-opt-saved-list]").addEventListener("click", (event) => {
       const button = event.target.closest("button[data-act]");
       if (!button) return;
@@ -27,13 +31,18 @@ export class Book {
 
   async loadSaved() {
     const list = this.saved.querySelector("[data-opt-saved-list]");
+    const seq = ++this.savedSeq;
+    let strategies;
     try {
-      this.strategies = await apiJson("/api/strategies", { toastOnError: false });
+      strategies = await apiJson("/api/strategies", { toastOnError: false });
     } catch (error) {
+      if (seq !== this.savedSeq) return;
       this.saved.dataset.state = "error";
       list.innerHTML = `<li class="opt-hint small muted">${esc(error.message)}</li>`;
       return;
     }
+    if (seq !== this.savedSeq) return; // a newer load is on its way
+    this.strategies = strategies;
     this.saved.dataset.state = this.strategies.length ? "ready" : "empty";
     this.saved.dataset.count = String(this.strategies.length);
     if (!this.strategies.length) {
@@ -70,14 +79,17 @@ export class Book {
 
   async loadGreeks() {
     const body = this.portfolio.querySelector("[data-opt-portfolio-body]");
+    const seq = ++this.greeksSeq;
     let g;
     try {
       g = await apiJson("/api/portfolio/greeks", { toastOnError: false });
     } catch (error) {
+      if (seq !== this.greeksSeq) return;
       this.portfolio.dataset.state = "error";
       body.innerHTML = `<p class="opt-hint small muted">${esc(error.message)}</p>`;
       return;
     }
+    if (seq !== this.greeksSeq) return;
     this.portfolio.querySelector("[data-opt-portfolio-asof]").textContent = g.as_of ? `as of ${etTime(g.as_of)}` : "";
     if (!g.underlyings.length) {
       this.portfolio.dataset.state = "empty";
