@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import Report, percentile
+from bench.loadgen import (
+    cpu_seconds,
+    get_request,
+    read_response,
+    seed_token_user,
+    wait_until_listening,
+)
+from tests.helpers.threaded_server import free_port
 
 CONCURRENCY = 100
 REQUESTS = 5000
@@ -91,47 +98,18 @@ def create_floor_app() -> Any:
 
 
 async def _seed(data_dir: Path) -> None:
-    """Migrate the database at ``data_dir`` and store a user owning :data:`TOKEN`."""
-    from aicoach.accounts import security
-    from aicoach.accounts.models import ApiToken, User
     from aicoach.config import Settings
-    from aicoach.db import create_engine, session_factory, transaction
-    from aicoach.migrations.runner import upgrade_to_head
 
     settings = Settings.model_validate(
         {"env": "test", "data_dir": data_dir, "secret_key": _ENV["AICOACH_SECRET_KEY"]}
     )
-    await upgrade_to_head(settings)
-    engine = create_engine(settings)
-    try:
-        async with transaction(session_factory(engine)) as session:
-            user = User(email="bench@example.com", display_name="bench", password_hash="x")
-            session.add(user)
-            await session.flush()
-            digest = security.digest(TOKEN)
-            session.add(ApiToken(user_id=user.id, name="bench", token_hash=digest, prefix="aic_"))
-    finally:
-        await engine.dispose()
-
-
-# --- load generator ---------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    await seed_token_user(settings, TOKEN)
 
 
 async def _load(port: int, paths: list[str], total: int) -> tuple[list[float], float]:
     """``total`` requests over ``CONCURRENCY`` keep-alive connections (always ``CONCURRENCY`` in
     flight until the last ones); returns each request's latency in seconds and the wall time."""
-    requests = [
-        f"GET {p} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN}\r\n"
-        f"Accept: application/json\r\nUser-Agent: bench\r\n\r\n".encode()
-        for p in paths
-    ]
+    requests = [get_request(f"127.0.0.1:{port}", p, token=TOKEN) for p in paths]
     conns = [await asyncio.open_connection("127.0.0.1", port) for _ in range(CONCURRENCY)]
     latencies: list[float] = []
     counter = iter(range(total))
@@ -140,12 +118,7 @@ async def _load(port: int, paths: list[str], total: int) -> tuple[list[float], f
         for i in counter:
             t0 = time.perf_counter()
             writer.write(requests[i % len(requests)])
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next(
-                int(line[15:]) for line in head.split(b"\r\n")
-                if line[:15].lower() == b"content-length:"
-            )  # fmt: skip
-            await reader.readexactly(length)
+            head = await read_response(reader)
             latencies.append(time.perf_counter() - t0)
             if head[9:12] != b"200":
                 raise RuntimeError(f"{paths[i % len(paths)]} → {head[9:12].decode()}")
@@ -157,25 +130,6 @@ async def _load(port: int, paths: list[str], total: int) -> tuple[list[float], f
         for _, writer in conns:
             writer.close()
     return latencies, time.perf_counter() - t0
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` and its children still alive (uvicorn workers)."""
-    total = 0.0
-    pids = [pid]
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            pids += [int(p) for p in f.read().split()]
-    except OSError:
-        pass
-    for p in pids:
-        try:
-            with open(f"/proc/{p}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 @dataclass
@@ -193,15 +147,17 @@ def _measure(port: int, pid: int, paths: list[str]) -> _Result:
     asyncio.run(_load(port, paths, WARMUP))
     rounds = []
     for _ in range(ROUNDS):
-        cpu0 = _cpu_seconds(pid)
+        cpu0 = cpu_seconds(pid)
         latencies, elapsed = asyncio.run(_load(port, paths, REQUESTS))
-        cpu = (_cpu_seconds(pid) - cpu0) / len(latencies)
+        cpu1 = cpu_seconds(pid)
+        no_proc = cpu0 is None or cpu1 is None  # not Linux: no /proc to read
+        cpu = float("nan") if no_proc else (cpu1 - cpu0) / len(latencies)  # type: ignore[operator]
         rounds.append(_Result(latencies, len(latencies) / elapsed, cpu))
     return sorted(rounds, key=lambda r: r.p99)[len(rounds) // 2]
 
 
 def _start(factory: str, data_dir: Path, workers: int) -> tuple[int, subprocess.Popen[bytes]]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         **_ENV,
@@ -214,18 +170,7 @@ def _start(factory: str, data_dir: Path, workers: int) -> tuple[int, subprocess.
         *("--http", "httptools", "--loop", "uvloop", "--log-level", "warning", "--no-access-log"),
     ]
     proc = subprocess.Popen(args, env=env, cwd=data_dir)
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the bench server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.terminate()
-                raise RuntimeError("the bench server did not start") from None
-            time.sleep(0.05)
+    wait_until_listening(port, proc)
     return port, proc
 
 

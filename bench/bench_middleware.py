@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import Report
+from bench.loadgen import cpu_seconds, keepalive_client, seed_token_user, wait_until_listening
+from tests.helpers.threaded_server import free_port
 
 CONCURRENCY = 50
 REQUESTS = 3000
@@ -49,13 +50,6 @@ SESSION_COOKIE = (
     "aicoach_session=bench-session-token-value-000000000000000; "
     "aicoach_csrf=bench-csrf-0000000000000000000000000000000"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 # --- server side (runs in the subprocess) -----------------------------------------------------
@@ -88,28 +82,6 @@ def _settings(dsn: str, data_dir: str) -> Any:
             "run_jobs_in_process": False,
         }
     )
-
-
-async def _seed_token(settings: Any) -> None:
-    """Migrate the database and store a user with the API token :data:`ME_TOKEN`."""
-    from aicoach.accounts import security
-    from aicoach.accounts.models import ApiToken, User
-    from aicoach.db import create_engine, session_factory, transaction
-    from aicoach.migrations.runner import upgrade_to_head
-
-    await upgrade_to_head(settings)
-    engine = create_engine(settings)
-    try:
-        async with transaction(session_factory(engine)) as session:
-            user = User(email="bench@example.com", display_name="bench", password_hash="x")
-            session.add(user)
-            await session.flush()
-            token_hash = security.digest(ME_TOKEN)
-            session.add(
-                ApiToken(user_id=user.id, name="bench", token_hash=token_hash, prefix="aic_benc")
-            )
-    finally:
-        await engine.dispose()
 
 
 def _our_app(dsn: str, data_dir: str, *, middleware: bool = True) -> object:
@@ -150,7 +122,7 @@ def _serve(kind: str, port: int, dsn: str, data_dir: str) -> None:
     import uvicorn
 
     if kind.endswith("_me"):
-        asyncio.run(_seed_token(_settings("", data_dir)))
+        asyncio.run(seed_token_user(_settings("", data_dir), ME_TOKEN))
     if kind == "bare":
         app = _bare_app()
     elif kind == "sentry_only":
@@ -176,27 +148,6 @@ def _serve(kind: str, port: int, dsn: str, data_dir: str) -> None:
 # --- load generator ------------------------------------------------------------------------
 
 
-async def _connection(port: int, count: int, request: bytes, latencies: list[float]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        for _ in range(count):
-            t0 = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            status = head[9:12]
-            if status != b"200":
-                raise RuntimeError(f"unexpected status {status!r}")
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - t0)
-    finally:
-        writer.close()
-        await writer.wait_closed()
-
-
 def _request(kind: str, port: int) -> bytes:
     path, extra = PATH, ""
     if kind.endswith("_me"):
@@ -207,36 +158,14 @@ def _request(kind: str, port: int) -> bytes:
     ).encode()
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of process ``pid`` (all threads), or ``None`` off Linux."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            fields = f.read().rsplit(b")", 1)[1].split()
-    except OSError:
-        return None
-    # After the ")" closing the command name: state is field 3, utime/stime are fields 14/15.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def _load(port: int, total: int, request: bytes) -> tuple[list[float], float]:
     latencies: list[float] = []
     per = total // CONCURRENCY
     t0 = time.perf_counter()
-    await asyncio.gather(*(_connection(port, per, request, latencies) for _ in range(CONCURRENCY)))
+    await asyncio.gather(
+        *(keepalive_client("127.0.0.1", port, request, per, latencies) for _ in range(CONCURRENCY))
+    )
     return latencies, time.perf_counter() - t0
-
-
-def _wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the bench server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the bench server did not start")
 
 
 @dataclass
@@ -252,9 +181,9 @@ class _Best:
 def _round(kind: str, port: int, pid: int) -> _Best:
     request = _request(kind, port)
     asyncio.run(_load(port, WARMUP, request))
-    cpu0 = _cpu_seconds(pid)
+    cpu0 = cpu_seconds(pid)
     latencies, elapsed = asyncio.run(_load(port, REQUESTS, request))
-    cpu1 = _cpu_seconds(pid)
+    cpu1 = cpu_seconds(pid)
     cpu = (cpu1 - cpu0) / len(latencies) if cpu0 is not None and cpu1 is not None else None
     return _Best(statistics.fmean(latencies), len(latencies) / elapsed, latencies, cpu)
 
@@ -269,7 +198,7 @@ def run(report: Report) -> None:
         procs: dict[str, tuple[int, subprocess.Popen[bytes]]] = {}
         try:
             for kind in KINDS:
-                port = _free_port()
+                port = free_port()
                 data_dir = Path(tmp) / kind  # one database each: no migration races
                 data_dir.mkdir()
                 code = (
@@ -279,7 +208,7 @@ def run(report: Report) -> None:
                 args = [sys.executable, "-c", code, kind, str(port), receiver.dsn(1), str(data_dir)]
                 procs[kind] = (port, subprocess.Popen(args, env=env, cwd=root))
             for port, proc in procs.values():
-                _wait_up(port, proc)
+                wait_until_listening(port, proc)
             best: dict[str, _Best] = {}
             for _ in range(ROUNDS):
                 for kind, (port, proc) in procs.items():

@@ -21,12 +21,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
 from bench.harness import Report, percentile
+from bench.loadgen import get_request, keepalive_client
 
 CONCURRENCY = 100
 PER_CONNECTION = 20
@@ -74,42 +74,20 @@ async def _token(url: str) -> tuple[str, str]:
         return token, expiration
 
 
-async def _connection(
-    host: str, port: int, request: bytes, count: int, out: list[float] | None
-) -> None:
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        for _ in range(count):
-            t0 = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            if head[9:12] != b"200":
-                raise RuntimeError(f"unexpected status {head[:40]!r}")
-            await reader.readexactly(length)
-            if out is not None:
-                out.append(time.perf_counter() - t0)
-    finally:
-        writer.close()
-        await writer.wait_closed()
-
-
 async def _load(
     url: str, path: str, token: str | None, concurrency: int = CONCURRENCY
 ) -> list[float]:
     host, port = url.removeprefix("http://").split(":")
-    auth = f"Authorization: Bearer {token}\r\n" if token else ""
-    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Accept: application/json\r\n\r\n"
-    raw = request.encode()
+    raw = get_request(host, path, token=token)
     await asyncio.gather(
-        *(_connection(host, int(port), raw, WARMUP_PER_CONNECTION, None) for _ in range(10))
+        *(keepalive_client(host, int(port), raw, WARMUP_PER_CONNECTION, None) for _ in range(10))
     )
     samples: list[float] = []
     await asyncio.gather(
-        *(_connection(host, int(port), raw, PER_CONNECTION, samples) for _ in range(concurrency))
+        *(
+            keepalive_client(host, int(port), raw, PER_CONNECTION, samples)
+            for _ in range(concurrency)
+        )
     )
     return samples
 
