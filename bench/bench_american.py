@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 import QuantLib as ql
 
-from aicoach.options import american
-from aicoach.options.american import PricingModel, american_greeks, american_price
-from aicoach.options.analysis import MarketInputs, analyze_position
-from aicoach.options.legs import Leg, LegKind
+from aicoach.options.core import american
+from aicoach.options.core.american import PricingModel, american_greeks, american_price
+from aicoach.options.core.analysis import MarketInputs, analyze_position
+from aicoach.options.core.legs import Leg, LegKind
 from bench.harness import Report, best_seconds
 
 N, SUBSAMPLE, CHECKED = 200, 20, 40

@@ -20,9 +20,9 @@ import pandas as pd
 import talib
 from arch.data import sp500
 
-from aicoach.levels import indicators as ind
-from aicoach.levels.engine import LevelInputs, compute_levels_many
-from aicoach.levels.models import SessionWindows
+from aicoach.levels.core import indicators as ind
+from aicoach.levels.core.engine import LevelInputs, compute_levels_many
+from aicoach.levels.core.models import SessionWindows
 from aicoach.marketdata.models import BarSeries, DataSource, Timeframe
 from bench.harness import Report, best_seconds
 

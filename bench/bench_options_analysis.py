@@ -2,7 +2,8 @@
 
 1. The grid alone: one broadcast BSM call over (4 legs x 30 dates x 200 prices) against the
    straightforward baseline, a Python loop over every (date, price) point calling the scalar
-   textbook pricer :func:`aicoach.options.reference.price` for each leg. The baseline is timed on
+   textbook pricer :func:`aicoach.options.core.reference.price` for each leg. The baseline is timed
+   on
    a 1-in-20 subsample of the points and scaled to the full grid (it is linear in the points);
    both sides are first checked to give the same P&L on the subsample.
 2. The whole analysis (Greeks, exact expiry profile, PoP, grid, levels) as a latency figure.
@@ -14,9 +15,9 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
-from aicoach.options import reference
-from aicoach.options.analysis import MarketInputs, PositionValuer, analyze_position
-from aicoach.options.legs import Leg, LegKind
+from aicoach.options.core import reference
+from aicoach.options.core.analysis import MarketInputs, PositionValuer, analyze_position
+from aicoach.options.core.legs import Leg, LegKind
 from bench.harness import Report, best_seconds
 
 N_PRICES, N_DATES, SUBSAMPLE = 200, 30, 20

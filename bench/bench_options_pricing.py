@@ -23,9 +23,9 @@ from scipy.special import ndtr
 from vollib.black_scholes_merton.greeks import analytical as vollib_greeks
 from vollib.black_scholes_merton.implied_volatility import implied_volatility as vollib_iv
 
-from aicoach.options.american import american_price
-from aicoach.options.iv import IVResult, implied_vol
-from aicoach.options.pricing import FloatArray, Greeks, bsm_price, bsm_price_and_greeks
+from aicoach.options.core.american import american_price
+from aicoach.options.core.iv import IVResult, implied_vol
+from aicoach.options.core.pricing import FloatArray, Greeks, bsm_price, bsm_price_and_greeks
 from bench.harness import Report, best_seconds
 
 N, SUBSAMPLE = 10_000, 500

@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     cache_ttl_seconds: float = Field(15.0, ge=0, validation_alias=_env("CACHE_TTL_SECONDS"))
     risk_free_rate: float = Field(0.04, ge=-0.05, le=0.25, validation_alias=_env("RISK_FREE_RATE"))
 
-    # --- LLM (chat.llm; docs/adr/0003-llm-adapters.md) -------------------------------------
+    # --- LLM (aicoach.llm; docs/adr/0003-llm-adapters.md) -------------------------------------
     llm_provider: LLMProviderName = Field(
         LLMProviderName.OFFLINE, validation_alias=_env("LLM_PROVIDER")
     )

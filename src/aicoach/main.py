@@ -21,8 +21,8 @@ from aicoach.chat import runtime as chat_runtime
 from aicoach.config import Settings
 from aicoach.db import create_engine, session_factory
 from aicoach.jobs.queue import build_queue
-from aicoach.levels import indicators
 from aicoach.levels import routes as levels_routes
+from aicoach.levels.core import indicators
 from aicoach.levels.service import LevelsService
 from aicoach.marketdata import routes as market_routes
 from aicoach.marketdata.registry import build_market_data
@@ -30,9 +30,9 @@ from aicoach.migrations.runner import upgrade_to_head
 from aicoach.observability import metrics, sentry, tunnel
 from aicoach.observability.logging import configure_logging
 from aicoach.observability.middleware import ObservabilityMiddleware
-from aicoach.options import american
 from aicoach.options import pages as options_pages
 from aicoach.options import routes as options_routes
+from aicoach.options.core import american
 from aicoach.positions import routes as positions_routes
 from aicoach.watchlist import routes as watchlist_routes
 from aicoach.web import handlers

@@ -11,8 +11,13 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from aicoach.chat.llm.errors import LLMError
-from aicoach.chat.llm.messages import (
+from aicoach.chat.models import ChatMessageRow
+from aicoach.chat.repository import ChatRepository
+from aicoach.chat.runtime import runtime_of
+from aicoach.chat.stream import decode
+from aicoach.db import transaction
+from aicoach.llm.errors import LLMError
+from aicoach.llm.messages import (
     ChatMessage,
     Finished,
     FinishReason,
@@ -23,11 +28,6 @@ from aicoach.chat.llm.messages import (
     ToolSpec,
     Usage,
 )
-from aicoach.chat.models import ChatMessageRow
-from aicoach.chat.repository import ChatRepository
-from aicoach.chat.runtime import runtime_of
-from aicoach.chat.stream import decode
-from aicoach.db import transaction
 from tests.conftest import client_for
 from tests.helpers.users import UserClient, signup_user
 

@@ -16,9 +16,9 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from aicoach.chat.llm.messages import Finished, FinishReason, TextDelta
 from aicoach.chat.stream import decode
 from aicoach.config import LLMProviderName
+from aicoach.llm.messages import Finished, FinishReason, TextDelta
 from tests.chat.chat_helpers import (
     ScriptedLLM,
     app_with,

@@ -12,14 +12,14 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from aicoach.chat.llm.errors import LLMAuthError, LLMStreamInterruptedError, LLMUnavailableError
-from aicoach.chat.llm.messages import ChatMessage, Role, TextDelta
 from aicoach.chat.models import ChatSession, ChatUsage
 from aicoach.chat.repository import ChatRepository
 from aicoach.chat.runtime import runtime_of
 from aicoach.chat.service import TurnRunner, turn_for
 from aicoach.db import transaction
 from aicoach.kit.orm import utcnow
+from aicoach.llm.errors import LLMAuthError, LLMStreamInterruptedError, LLMUnavailableError
+from aicoach.llm.messages import ChatMessage, Role, TextDelta
 from tests.chat.chat_helpers import (
     ScriptedLLM,
     answer,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from aicoach.chat.llm import (
+from aicoach.llm import (
     AnthropicLLM,
     ChatMessage,
     Finished,

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from aicoach.chat.llm import (
+from aicoach.config import LLMProviderName, Settings
+from aicoach.llm import (
     AnthropicLLM,
     ChatMessage,
     Finished,
@@ -20,8 +21,7 @@ from aicoach.chat.llm import (
     estimate_cost_usd,
     price_for,
 )
-from aicoach.chat.llm.pricing import PRICES, table_price
-from aicoach.config import LLMProviderName, Settings
+from aicoach.llm.pricing import PRICES, table_price
 from tests.fakes.llm_script import text_turn
 from tests.fakes.openai_server import serve_openai
 

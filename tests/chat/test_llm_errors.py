@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from aicoach.chat.llm import (
+from aicoach.errors import ServiceUnavailableError
+from aicoach.llm import (
     AnthropicLLM,
     ChatMessage,
     Finished,
@@ -30,7 +31,6 @@ from aicoach.chat.llm import (
     OpenAICompatibleLLM,
     TextDelta,
 )
-from aicoach.errors import ServiceUnavailableError
 from tests.fakes.anthropic_server import serve_anthropic
 from tests.fakes.llm_script import FakeLLMServer, ScriptItem, text_turn
 from tests.fakes.openai_server import serve_openai

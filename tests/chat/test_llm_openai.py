@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from aicoach.chat.llm import (
+from aicoach.llm import (
     ChatMessage,
     Finished,
     FinishReason,

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from aicoach.chat.llm.messages import ChatMessage, LLMEvent, Role, ToolSpec
-from aicoach.chat.llm.offline import OfflineCoach
+from aicoach.chat.offline.coach import OfflineCoach
 from aicoach.chat.offline.grounding import ungrounded
 from aicoach.kit.clock import system_clock
+from aicoach.llm.messages import ChatMessage, LLMEvent, Role, ToolSpec
 from tests.chat.chat_helpers import first, names, new_chat, send, text_of, use_llm
 from tests.helpers.users import UserClient
 from tests.positions.chains import iron_condor_legs

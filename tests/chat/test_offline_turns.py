@@ -15,7 +15,11 @@ from typing import Any
 
 import pytest
 
-from aicoach.chat.llm.messages import (
+from aicoach.chat.offline.coach import OfflineCoach, chunks
+from aicoach.chat.offline.compose import CAPABILITIES, LIMITS
+from aicoach.chat.offline.grounding import has_digits, ungrounded
+from aicoach.chat.offline.planner import MAX_ROUNDS
+from aicoach.llm.messages import (
     ChatMessage,
     Finished,
     FinishReason,
@@ -26,11 +30,7 @@ from aicoach.chat.llm.messages import (
     ToolSpec,
     Usage,
 )
-from aicoach.chat.llm.offline import OfflineCoach, chunks
-from aicoach.chat.llm.ports import LLM
-from aicoach.chat.offline.compose import CAPABILITIES, LIMITS
-from aicoach.chat.offline.grounding import has_digits, ungrounded
-from aicoach.chat.offline.planner import MAX_ROUNDS
+from aicoach.llm.ports import LLM
 from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.simulation.options_surface import listed_expirations
 

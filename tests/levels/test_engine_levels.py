@@ -9,10 +9,15 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from aicoach.levels.engine import LevelInputs, LevelOptions, compute_key_levels, compute_levels_many
-from aicoach.levels.indicators import atr
-from aicoach.levels.models import GROUPS, LevelKind, SessionWindows
-from aicoach.levels.pivots import PivotMethod, pivot_levels
+from aicoach.levels.core.engine import (
+    LevelInputs,
+    LevelOptions,
+    compute_key_levels,
+    compute_levels_many,
+)
+from aicoach.levels.core.indicators import atr
+from aicoach.levels.core.models import GROUPS, LevelKind, SessionWindows
+from aicoach.levels.core.pivots import PivotMethod, pivot_levels
 from aicoach.marketdata.models import BarSeries, DataSource, Timeframe
 
 # Monday 2024-06-10, New York on EDT (UTC−4): 04:00 ET = 08:00Z, 09:30 ET = 13:30Z.

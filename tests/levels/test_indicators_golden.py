@@ -10,7 +10,7 @@ import pytest
 import talib
 from arch.data import sp500
 
-from aicoach.levels import indicators as ind
+from aicoach.levels.core import indicators as ind
 
 TOL = 1e-9  # absolute dollars (or RSI points); relative error is ~1e-15 in practice
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from arch.data import sp500
 
-from aicoach.levels.pivots import (
+from aicoach.levels.core.pivots import (
     Period,
     PivotMethod,
     aggregate_periods,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aicoach.levels.vwap import session_starts, session_vwap, typical_price
+from aicoach.levels.core.vwap import session_starts, session_vwap, typical_price
 
 
 def _bars(n: int, seed: int) -> tuple[np.ndarray, ...]:

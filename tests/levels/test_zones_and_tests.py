@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aicoach.levels.zones import (
+from aicoach.levels.core.zones import (
     cluster_sorted,
     combine_strengths,
     level_tests,

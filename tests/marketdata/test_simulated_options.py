@@ -17,7 +17,7 @@ from aicoach.marketdata.errors import ExpirationNotFoundError
 from aicoach.marketdata.models import DataSource, OptionChain, OptionRight
 from aicoach.marketdata.providers.simulated import SimulatedMarketData
 from aicoach.marketdata.simulation.options_surface import Surface, occ_symbol, strike_grid
-from aicoach.options.expiry import t_years
+from aicoach.options.core.expiry import t_years
 
 ET = ZoneInfo("America/New_York")
 CAL = MarketCalendar()

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 import QuantLib as ql
 
-from aicoach.options import american
-from aicoach.options.american import (
+from aicoach.options.core import american
+from aicoach.options.core.american import (
     PricingModel,
     american_greeks,
     american_price,
     american_price_grid,
 )
-from aicoach.options.pricing import FloatArray, bsm_price
+from aicoach.options.core.pricing import FloatArray, bsm_price
 
 S = 100.0
 R = 0.045

@@ -1,6 +1,7 @@
 """Position analysis: valuation vs independent pricers, dollar Greeks vs finite differences, PoP.
 
-Golden values come from ``vollib`` and the scalar :mod:`aicoach.options.reference`; PoP is checked
+Golden values come from ``vollib`` and the scalar :mod:`aicoach.options.core.reference`; PoP is
+checked
 against the closed form ``N(d2)`` and against numerical integration of scipy's lognormal density.
 """
 
@@ -16,17 +17,17 @@ import pytest
 from scipy import integrate, stats
 from vollib.black_scholes_merton import black_scholes_merton as vollib_price
 
-from aicoach.options import reference
-from aicoach.options.american import PricingModel, american_price
-from aicoach.options.analysis import (
+from aicoach.options.core import reference
+from aicoach.options.core.american import PricingModel, american_price
+from aicoach.options.core.analysis import (
     AnalysisInputError,
     MarketInputs,
     MissingVolatilityError,
     PositionValuer,
     analyze_position,
 )
-from aicoach.options.expiry import t_years
-from aicoach.options.legs import Leg, LegKind
+from aicoach.options.core.expiry import t_years
+from aicoach.options.core.legs import Leg, LegKind
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2025, 11, 20, 15, 0, tzinfo=UTC)

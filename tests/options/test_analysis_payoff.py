@@ -1,6 +1,6 @@
 """Max gain/loss and breakevens at first expiry against brute force on a 200k-point grid.
 
-The brute force shares no code with :mod:`aicoach.options.payoff`: every leg's expiry value is
+The brute force shares no code with :mod:`aicoach.options.core.payoff`: every leg's expiry value is
 written out per leg (intrinsic for legs expiring first, ``bsm_price`` with the remaining time for
 later legs), on ``200_001`` prices from 0 to 3x the highest strike. Grid error is bounded by
 ``sum(|units|) * step`` (the steepest the P&L can be between two grid points), so that is the
@@ -16,11 +16,11 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pytest
 
-from aicoach.options.analysis import MarketInputs, analyze_position
-from aicoach.options.legs import Leg, LegKind
-from aicoach.options.payoff import METHOD_EXACT, METHOD_NUMERIC
-from aicoach.options.pricing import bsm_price
-from aicoach.options.strategies import StrategyName
+from aicoach.options.core.analysis import MarketInputs, analyze_position
+from aicoach.options.core.legs import Leg, LegKind
+from aicoach.options.core.payoff import METHOD_EXACT, METHOD_NUMERIC
+from aicoach.options.core.pricing import bsm_price
+from aicoach.options.core.strategies import StrategyName
 
 NOW = datetime(2025, 11, 20, 15, 0, tzinfo=UTC)
 DEC = date(2025, 12, 19)

@@ -16,7 +16,7 @@ import vollib.black_scholes_merton.greeks.analytical as vg
 from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.models import DataSource, OptionChain, OptionQuote, OptionRight
 from aicoach.options.chain import GreeksSource, Moneyness, compute_chain, nearest_expirations
-from aicoach.options.pricing import bsm_price
+from aicoach.options.core.pricing import bsm_price
 from tests.helpers.users import UserClient
 
 CAL = MarketCalendar()

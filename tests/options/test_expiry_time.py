@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from aicoach.options.expiry import NaiveDatetimeError, t_years, t_years_array
+from aicoach.options.core.expiry import NaiveDatetimeError, t_years, t_years_array
 
 NY = ZoneInfo("America/New_York")
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from vollib.black_scholes_merton.implied_volatility import implied_volatility as vollib_iv
 
-from aicoach.options.iv import IVFailure, implied_vol
-from aicoach.options.pricing import bsm_price, bsm_price_and_greeks
+from aicoach.options.core.iv import IVFailure, implied_vol
+from aicoach.options.core.pricing import bsm_price, bsm_price_and_greeks
 
 S = 100.0
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from aicoach.options.legs import leg_shape_problem
+from aicoach.options.core.legs import leg_shape_problem
 
 EXP = date(2026, 12, 18)
 

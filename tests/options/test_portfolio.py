@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from aicoach.options.analysis import MarketInputs, PositionGreeks, analyze_position
-from aicoach.options.legs import Leg, LegKind
-from aicoach.options.portfolio import PortfolioInputError, PositionExposure, portfolio_greeks
+from aicoach.options.core.analysis import MarketInputs, PositionGreeks, analyze_position
+from aicoach.options.core.legs import Leg, LegKind
+from aicoach.options.core.portfolio import PortfolioInputError, PositionExposure, portfolio_greeks
 
 
 def greeks(delta: float, gamma: float, theta: float, vega: float) -> PositionGreeks:

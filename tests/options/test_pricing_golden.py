@@ -20,8 +20,8 @@ import QuantLib as ql
 from vollib.black_scholes_merton import black_scholes_merton as vollib_price
 from vollib.black_scholes_merton.greeks import analytical as vollib_greeks
 
-from aicoach.options import reference
-from aicoach.options.pricing import (
+from aicoach.options.core import reference
+from aicoach.options.core.pricing import (
     Greeks,
     InvalidPricingInputError,
     bsm_greeks,

@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aicoach.options.iv import implied_vol
-from aicoach.options.pricing import bsm_price, bsm_price_and_greeks
+from aicoach.options.core.iv import implied_vol
+from aicoach.options.core.pricing import bsm_price, bsm_price_and_greeks
 
 spot = st.floats(5.0, 2_000.0)
 moneyness = st.floats(0.3, 3.0)

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from aicoach.errors import ValidationFailedError
-from aicoach.options.legs import (
+from aicoach.options.core.legs import (
     Leg,
     LegArrays,
     LegKind,
@@ -18,8 +18,8 @@ from aicoach.options.legs import (
     NonPositivePriceError,
     ZeroQuantityError,
 )
-from aicoach.options.strategies import StrategyName as N
-from aicoach.options.strategies import format_strike, recognize
+from aicoach.options.core.strategies import StrategyName as N
+from aicoach.options.core.strategies import format_strike, recognize
 
 DEC = date(2025, 12, 19)
 JAN = date(2026, 1, 16)

@@ -21,7 +21,7 @@ from rich.text import Text
 
 from aicoach.config import Settings
 from aicoach.kit.clock import NEW_YORK
-from aicoach.levels.models import GROUPS, Level
+from aicoach.levels.core.models import GROUPS, Level
 from aicoach.levels.service import LevelsReport, LevelsService
 from aicoach.marketdata.cli_runner import run_with_market
 from aicoach.marketdata.models import BarSeries, Timeframe

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from aicoach.levels.models import GROUPS
+from aicoach.levels.core.models import GROUPS
 from aicoach.marketdata.models import Timeframe
 from aicoach.web.deps import CurrentUser
 from aicoach.web.tabs import Tab

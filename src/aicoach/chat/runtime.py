@@ -2,15 +2,13 @@
 
 ``install(state)`` puts a ``ChatRuntime`` in ``state.services["chat"]`` (the model, the tool
 registry, the turn manager) and the turn manager also in ``state.services["chat_turns"]``.
-The model is the configured provider (``chat.llm.registry.build_llm``) or, when none is
+The model is the configured provider (``aicoach.llm.registry.build_llm``) or, when none is
 configured, the offline coach — an ``LLM`` like the others, so one tool loop serves both.
 """
 
 from __future__ import annotations
 
-from aicoach.chat.llm.offline import OfflineCoach
-from aicoach.chat.llm.ports import LLM
-from aicoach.chat.llm.registry import build_llm
+from aicoach.chat.offline.coach import OfflineCoach
 from aicoach.chat.service import ChatRuntime
 from aicoach.chat.tools.market import register_market_tools
 from aicoach.chat.tools.options import register_options_tools
@@ -18,6 +16,8 @@ from aicoach.chat.tools.registry import ToolRegistry
 from aicoach.chat.turns import TurnManager
 from aicoach.config import Settings
 from aicoach.kit.clock import system_clock
+from aicoach.llm.ports import LLM
+from aicoach.llm.registry import build_llm
 from aicoach.web.state import AppState
 
 RUNTIME_KEY = "chat"

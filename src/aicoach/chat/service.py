@@ -14,7 +14,7 @@ The tool loop, for every provider (the offline coach is an ``LLM`` too)::
 
 The answer is stored once at the end (``complete``), or with what had arrived on stop
 (``stopped``) or failure (``error`` + ``{code, message}``); the user's message is never lost.
-Usage (tokens, estimated cost from ``chat.llm.pricing``) goes on the message and into the
+Usage (tokens, estimated cost from ``aicoach.llm.pricing``) goes on the message and into the
 user's daily ``chat_usage``. Each step opens its own short unit of work: no transaction stays
 open while the model is thinking.
 """
@@ -27,22 +27,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from aicoach.chat.llm.errors import (
-    LLMAuthError,
-    LLMError,
-    LLMRequestRejectedError,
-)
-from aicoach.chat.llm.messages import (
-    ChatMessage,
-    Finished,
-    FinishReason,
-    TextDelta,
-    ToolCall,
-    ToolCallRequested,
-    Usage,
-)
-from aicoach.chat.llm.ports import LLM
-from aicoach.chat.llm.pricing import estimate_cost_usd
 from aicoach.chat.models import ChatMessageRow, MessageRole, MessageStatus
 from aicoach.chat.prompt import system_prompt
 from aicoach.chat.repository import ChatRepository
@@ -51,6 +35,22 @@ from aicoach.chat.tools.registry import Citation, ToolContext, ToolRegistry, Too
 from aicoach.chat.turns import Turn, TurnManager
 from aicoach.db import transaction
 from aicoach.kit.orm import utcnow
+from aicoach.llm.errors import (
+    LLMAuthError,
+    LLMError,
+    LLMRequestRejectedError,
+)
+from aicoach.llm.messages import (
+    ChatMessage,
+    Finished,
+    FinishReason,
+    TextDelta,
+    ToolCall,
+    ToolCallRequested,
+    Usage,
+)
+from aicoach.llm.ports import LLM
+from aicoach.llm.pricing import estimate_cost_usd
 from aicoach.observability.sentry import capture_exception
 from aicoach.web.state import AppState
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 import re
 
-from aicoach.chat.llm.errors import LLMError
-from aicoach.chat.llm.messages import ChatMessage, TextDelta
-from aicoach.chat.llm.ports import LLM
 from aicoach.chat.models import TITLE_MAX
+from aicoach.llm.errors import LLMError
+from aicoach.llm.messages import ChatMessage, TextDelta
+from aicoach.llm.ports import LLM
 
 log = logging.getLogger(__name__)
 

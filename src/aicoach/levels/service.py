@@ -29,9 +29,9 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from aicoach.kit.clock import NEW_YORK
-from aicoach.levels.engine import compute_key_levels
-from aicoach.levels.models import KeyLevels, SessionWindows
-from aicoach.levels.pivots import Period, PivotMethod, pivot_levels, prior_period_hlc
+from aicoach.levels.core.engine import compute_key_levels
+from aicoach.levels.core.models import KeyLevels, SessionWindows
+from aicoach.levels.core.pivots import Period, PivotMethod, pivot_levels, prior_period_hlc
 from aicoach.marketdata.calendar import Session
 from aicoach.marketdata.errors import TimeframeNotSupportedError
 from aicoach.marketdata.models import BarSeries, MarketPhase, Timeframe

@@ -2,7 +2,7 @@
 
 Units: prices and P&L in DOLLARS (P&L for the whole position, ``units = quantity * multiplier``);
 ``iv`` annual decimal; IV shifts in vol points (``+2`` = +2 %); Greeks per share on legs and in
-dollars on the position (see :mod:`aicoach.options.analysis`). No number is NaN or infinite;
+dollars on the position (see :mod:`aicoach.options.core.analysis`). No number is NaN or infinite;
 unlimited gain or loss is ``null`` with ``*_unlimited: true``.
 """
 
@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from aicoach.options.legs import LegKind, leg_shape_problem
+from aicoach.options.core.legs import LegKind, leg_shape_problem
 from aicoach.options.service import AnalysisOutcome, LegSpec, Scenario, greek_phrases, instant_of
 
 Money = Annotated[float, Field(gt=0, le=1_000_000, allow_inf_nan=False)]

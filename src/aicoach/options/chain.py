@@ -8,7 +8,8 @@
   where ``S`` is the chain's underlying price, ``t`` the years (ACT/365, seconds) from the chain's
   ``as_of`` to the exchange close of the expiration session, ``r`` the risk-free rate from
   settings and ``q`` the symbol's continuous dividend yield (both annual, decimal);
-* Greeks from :func:`~aicoach.options.pricing.bsm_price_and_greeks` at that IV: delta (per $1 of
+* Greeks from :func:`~aicoach.options.core.pricing.bsm_price_and_greeks` at that IV: delta (per $1
+of
   spot), gamma (delta per $1), theta per calendar day (dollars per share), vega per vol point
   (dollars per share per +1 IV point).
 
@@ -44,12 +45,12 @@ from aicoach.kit.clock import NEW_YORK, Clock, system_clock
 from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.models import OptionChain, OptionQuote, OptionRight
 from aicoach.marketdata.service import MarketDataService, normalize_symbol
-from aicoach.options.american import PricingModel
+from aicoach.options.core.american import PricingModel
+from aicoach.options.core.expiry import t_years
+from aicoach.options.core.iv import IVFailure, implied_vol
+from aicoach.options.core.payoff import finite_or_none
+from aicoach.options.core.pricing import BoolArray, FloatArray, bsm_price_and_greeks
 from aicoach.options.errors import ExpirationExpiredError, ExpirationNotListedError
-from aicoach.options.expiry import t_years
-from aicoach.options.iv import IVFailure, implied_vol
-from aicoach.options.payoff import finite_or_none
-from aicoach.options.pricing import BoolArray, FloatArray, bsm_price_and_greeks
 
 CHAIN_MODEL: Final = PricingModel.BSM_EUROPEAN
 _CACHE_ENTRIES: Final = 256
@@ -87,7 +88,7 @@ class ChainTable:
     """One expiration's contracts with per-contract arrays (same order as ``contracts``).
 
     Prices in dollars per share; ``iv`` annual decimal; Greeks per share in the units of
-    :mod:`aicoach.options.pricing` (theta per calendar day, vega per vol point). NaN marks
+    :mod:`aicoach.options.core.pricing` (theta per calendar day, vega per vol point). NaN marks
     "not available"; ``reason[i]`` says why (``None`` when available).
     """
 

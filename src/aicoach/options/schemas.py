@@ -21,7 +21,7 @@ from aicoach.options.chain import (
     GreeksSource,
     Moneyness,
 )
-from aicoach.options.payoff import finite_or_none
+from aicoach.options.core.payoff import finite_or_none
 
 
 class ExpirationRead(BaseModel):

@@ -1,8 +1,8 @@
 """Position analysis with live inputs: the glue between market data, chains, levels and the core.
 
 ``AnalysisService.analyze(specs, scenario)`` turns leg specifications (from a request or from
-saved positions) into :class:`~aicoach.options.legs.Leg` objects with market inputs and runs
-:func:`~aicoach.options.analysis.analyze_position`:
+saved positions) into :class:`~aicoach.options.core.legs.Leg` objects with market inputs and runs
+:func:`~aicoach.options.core.analysis.analyze_position`:
 
 * **spot**: the quote's last price, or the scenario's ``underlying_price``;
 * **time**: ``t = t_years(when, calendar.expiration_close(expiration))`` for every instant;
@@ -32,8 +32,9 @@ from aicoach.levels.service import LevelsService
 from aicoach.marketdata.calendar import REGULAR_CLOSE_ET, et_wall_clock
 from aicoach.marketdata.models import AssetKind, OptionRight, SymbolInfo
 from aicoach.marketdata.service import MarketDataService, normalize_symbol
-from aicoach.options.american import PricingModel
-from aicoach.options.analysis import (
+from aicoach.options.chain import ChainService, ChainTable
+from aicoach.options.core.american import PricingModel
+from aicoach.options.core.analysis import (
     MarketInputs,
     PositionAnalysis,
     PositionGreeks,
@@ -42,10 +43,9 @@ from aicoach.options.analysis import (
     leg_greeks,
     position_greeks,
 )
-from aicoach.options.chain import ChainService, ChainTable
+from aicoach.options.core.expiry import t_years
+from aicoach.options.core.legs import Leg, LegKind
 from aicoach.options.errors import AnalysisRequestError, ExpirationExpiredError
-from aicoach.options.expiry import t_years
-from aicoach.options.legs import Leg, LegKind
 
 FALLBACK_IV: Final = 0.30
 """Annual IV (30 %) used when neither the leg nor the chain gives one; always with a warning."""

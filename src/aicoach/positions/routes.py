@@ -5,7 +5,7 @@
 * ``GET /api/strategies``, ``GET/PATCH/DELETE /api/strategies/{id}`` — legs grouped as opened,
   with the recognised structure (``name``, ``title``) and your ``label``;
 * ``GET /api/portfolio/greeks`` — net delta/gamma/theta/vega per underlying and in total, and
-  the delta beta-weighted to SPY (units in :mod:`aicoach.options.portfolio`).
+  the delta beta-weighted to SPY (units in :mod:`aicoach.options.core.portfolio`).
 
 Every query is scoped to the caller; another user's ids answer 404.
 """

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from aicoach.options.legs import leg_shape_problem
+from aicoach.options.core.legs import leg_shape_problem
 from aicoach.positions.models import Position, PositionKind, Strategy
 
 DecimalMoney = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=6, le=10**9)]

@@ -8,7 +8,7 @@ Validation beyond the schema (every failure is a 422 whose message starts with t
   expiration's chain for its right (checked against the provider's chain).
 
 After any change the strategy's ``name`` is re-recognised from its current legs
-(:func:`aicoach.options.strategies.recognize`); deleting the last leg deletes the strategy.
+(:func:`aicoach.options.core.strategies.recognize`); deleting the last leg deletes the strategy.
 Services flush but never commit: the request transaction does.
 """
 
@@ -26,16 +26,16 @@ from aicoach.marketdata.errors import SymbolNotFoundError
 from aicoach.marketdata.models import OptionRight
 from aicoach.marketdata.service import MarketDataService, normalize_symbol
 from aicoach.options.chain import ChainService
-from aicoach.options.errors import ExpirationNotListedError, StrikeNotListedError
-from aicoach.options.legs import Leg, LegKind
-from aicoach.options.portfolio import (
+from aicoach.options.core.legs import Leg, LegKind
+from aicoach.options.core.portfolio import (
     BENCHMARK,
     PortfolioGreeks,
     PositionExposure,
     portfolio_greeks,
 )
+from aicoach.options.core.strategies import StrategyRecognition, format_strike, recognize
+from aicoach.options.errors import ExpirationNotListedError, StrikeNotListedError
 from aicoach.options.service import AnalysisService, LegSpec
-from aicoach.options.strategies import StrategyRecognition, format_strike, recognize
 from aicoach.positions.models import Position, PositionKind, Strategy
 from aicoach.positions.repository import PositionRepository
 from aicoach.positions.schemas import (

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 
-from aicoach.chat.llm.messages import ChatMessage, Role
 from aicoach.chat.offline.dates import (
     DateKind,
     DateSpec,
@@ -29,6 +28,7 @@ from aicoach.chat.offline.dates import (
 from aicoach.chat.offline.fmt import items, num, parse_date, text
 from aicoach.chat.offline.intents import SYMBOL_INTENTS, Intent, IntentKind, parse_intent
 from aicoach.chat.offline.symbols import find_symbols
+from aicoach.llm.messages import ChatMessage, Role
 from aicoach.marketdata.calendar import MarketCalendar
 
 #: Strategies analysed at most in one answer (one tool call each).

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import Field
 
 from aicoach.chat.tools.registry import Card, Citation, ToolContext, ToolRegistry, ToolResult
-from aicoach.levels.models import Level
+from aicoach.levels.core.models import Level
 from aicoach.marketdata.models import Timeframe
 from aicoach.marketdata.service import MAX_SPAN
 

@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from aicoach.chat.tools.market import Symbol, market_citation, money, pct
 from aicoach.chat.tools.registry import Card, Citation, ToolContext, ToolRegistry, ToolResult
 from aicoach.errors import AICoachError, NotFoundError, ValidationFailedError
-from aicoach.options.analysis import PositionValuer, leg_greeks
 from aicoach.options.chain import ChainService
+from aicoach.options.core.analysis import PositionValuer, leg_greeks
+from aicoach.options.core.legs import LegKind
 from aicoach.options.deps import get_chain_service
-from aicoach.options.legs import LegKind
 from aicoach.options.service import AnalysisService, LegSpec, Scenario, instant_of
 from aicoach.positions.models import Position
 from aicoach.positions.repository import PositionRepository

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any, get_type_hints
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aicoach.chat.llm.messages import ToolSpec
 from aicoach.errors import AICoachError
+from aicoach.llm.messages import ToolSpec
 from aicoach.observability.sentry import capture_exception
 
 if TYPE_CHECKING:

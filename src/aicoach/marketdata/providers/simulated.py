@@ -84,7 +84,7 @@ from aicoach.marketdata.simulation.paths import (
     realized_vol,
 )
 from aicoach.marketdata.simulation.universe import Stream, SymbolSpec, lookup, rng_for, search
-from aicoach.options.expiry import t_years
+from aicoach.options.core.expiry import t_years
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

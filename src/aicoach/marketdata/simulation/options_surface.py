@@ -17,7 +17,7 @@ Jacquier (2014), in log-moneyness ``k = ln(K/F)``, ``F = S e^{(r−q)T}``::
 
 ``ρ < 0`` gives the put skew (higher IV at lower strikes), the square root gives the wings;
 ``η (1 + |ρ|) ≤ 2`` keeps each smile free of butterfly arbitrage. Prices are Black–Scholes–Merton
-(:func:`aicoach.options.pricing.bsm_price`) at that IV; quotes put a bid/ask around the model
+(:func:`aicoach.options.core.pricing.bsm_price`) at that IV; quotes put a bid/ask around the model
 price that widens away from the money and for illiquid strikes, on the exchange's ticks.
 """
 
@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aicoach.marketdata.calendar import MarketCalendar
-from aicoach.options.pricing import bsm_price
+from aicoach.options.core.pricing import bsm_price
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr, ndtri
 
-from aicoach.options.pricing import BoolArray, BoolLike, FloatArray, FloatLike, as_float_arrays
+from aicoach.options.core.pricing import BoolArray, BoolLike, FloatArray, FloatLike, as_float_arrays
 
 _INV_SQRT_2PI = 0.3989422804014327
 _MAX_ITERATIONS = 100

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import httpx
 
-from aicoach.chat.llm._adapter import HTTPChatAdapter
-from aicoach.chat.llm.anthropic import AnthropicLLM
-from aicoach.chat.llm.openai_compat import OpenAICompatibleLLM
-from aicoach.chat.llm.ports import LLM
 from aicoach.config import LLMProviderName, Settings
+from aicoach.llm._adapter import HTTPChatAdapter
+from aicoach.llm.anthropic import AnthropicLLM
+from aicoach.llm.openai_compat import OpenAICompatibleLLM
+from aicoach.llm.ports import LLM
 
 
 def build_llm(settings: Settings, *, http: httpx.AsyncClient | None = None) -> LLM | None:

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
-from aicoach.options.legs import LegArrays
-from aicoach.options.pricing import FloatArray
+from aicoach.options.core.legs import LegArrays
+from aicoach.options.core.pricing import FloatArray
 
 METHOD_EXACT = "exact-piecewise-linear"
 METHOD_NUMERIC = "dense-grid+brent"

@@ -45,18 +45,18 @@ import numpy as np
 import numpy.typing as npt
 
 from aicoach.errors import ValidationFailedError
-from aicoach.options.american import PricingModel, american_greeks, american_price_grid
-from aicoach.options.expiry import SECONDS_PER_YEAR
-from aicoach.options.legs import Leg, LegArrays
-from aicoach.options.payoff import (
+from aicoach.options.core.american import PricingModel, american_greeks, american_price_grid
+from aicoach.options.core.expiry import SECONDS_PER_YEAR
+from aicoach.options.core.legs import Leg, LegArrays
+from aicoach.options.core.payoff import (
     ExpiryProfile,
     exact_expiry_profile,
     finite_or_none,
     numeric_expiry_profile,
 )
-from aicoach.options.pricing import FloatArray, bsm_price, bsm_price_and_greeks
-from aicoach.options.probability import ProbabilityResult, probability_of_profit
-from aicoach.options.strategies import StrategyRecognition, recognize
+from aicoach.options.core.pricing import FloatArray, bsm_price, bsm_price_and_greeks
+from aicoach.options.core.probability import ProbabilityResult, probability_of_profit
+from aicoach.options.core.strategies import StrategyRecognition, recognize
 
 TimeToExpiry = Callable[[datetime, date], float]
 """``(when, expiration) -> t_years`` to that expiration's exchange close."""
@@ -378,7 +378,7 @@ def position_greeks(legs: Sequence[LegAnalysis], spot: float) -> PositionGreeks:
 
 
 def expiry_profile(valuer: PositionValuer) -> ExpiryProfile:
-    """Exact for one expiry; dense grid + Brent for several (:mod:`aicoach.options.payoff`)."""
+    """Exact for one expiry; dense grid + Brent for several (:mod:`aicoach.options.core.payoff`)."""
     arr = valuer.arr
     if arr.single_expiry:
         return exact_expiry_profile(arr)

@@ -4,8 +4,8 @@
 Design and the reasons for plain httpx: ``docs/adr/0003-llm-adapters.md``.
 """
 
-from aicoach.chat.llm.anthropic import AnthropicLLM
-from aicoach.chat.llm.errors import (
+from aicoach.llm.anthropic import AnthropicLLM
+from aicoach.llm.errors import (
     LLMAuthError,
     LLMBadResponseError,
     LLMError,
@@ -15,7 +15,7 @@ from aicoach.chat.llm.errors import (
     LLMTimeoutError,
     LLMUnavailableError,
 )
-from aicoach.chat.llm.messages import (
+from aicoach.llm.messages import (
     ChatMessage,
     Finished,
     FinishReason,
@@ -27,10 +27,10 @@ from aicoach.chat.llm.messages import (
     ToolSpec,
     Usage,
 )
-from aicoach.chat.llm.openai_compat import OpenAICompatibleLLM
-from aicoach.chat.llm.ports import LLM
-from aicoach.chat.llm.pricing import ModelPrice, estimate_cost_usd, price_for
-from aicoach.chat.llm.registry import build_llm
+from aicoach.llm.openai_compat import OpenAICompatibleLLM
+from aicoach.llm.ports import LLM
+from aicoach.llm.pricing import ModelPrice, estimate_cost_usd, price_for
+from aicoach.llm.registry import build_llm
 
 __all__ = [
     "LLM",

@@ -5,7 +5,8 @@ Inputs: daily bars (``time`` = session date at 00:00 UTC; a bar for today, if pr
 today's 1-minute bars (UTC open times, pre-market and after-hours included; bars opening at or
 after ``now`` are ignored), ``SessionWindows`` from the exchange calendar, the current price.
 
-Strength (0–100). Swing zones carry their zone score (``aicoach.levels.zones``); confluence levels
+Strength (0–100). Swing zones carry their zone score (``aicoach.levels.core.zones``); confluence
+levels
 combine their members'. Every other level starts from ``BASE_STRENGTH`` (a fixed prior: longer
 periods and widely watched references score higher), then today's tests adjust it::
 
@@ -30,8 +31,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from aicoach.levels.indicators import atr, ema, last_finite, rsi, sma
-from aicoach.levels.models import (
+from aicoach.levels.core.indicators import atr, ema, last_finite, rsi, sma
+from aicoach.levels.core.models import (
     GROUPS,
     KeyLevels,
     Level,
@@ -40,9 +41,9 @@ from aicoach.levels.models import (
     SessionWindows,
     VwapSnapshot,
 )
-from aicoach.levels.pivots import Period, PivotMethod, pivot_levels, prior_period_hlc
-from aicoach.levels.vwap import session_vwap
-from aicoach.levels.zones import cluster_sorted, combine_strengths, level_tests, swing_zones
+from aicoach.levels.core.pivots import Period, PivotMethod, pivot_levels, prior_period_hlc
+from aicoach.levels.core.vwap import session_vwap
+from aicoach.levels.core.zones import cluster_sorted, combine_strengths, level_tests, swing_zones
 from aicoach.marketdata.models import BarSeries
 
 FloatArray = npt.NDArray[np.float64]

@@ -3,7 +3,8 @@
 Model: the underlying follows ``dS = (r - q) S dt + sigma S dW`` under the pricing measure, with a
 continuous risk-free rate ``r`` and a continuous dividend yield ``q`` (both annual, decimal:
 0.05 = 5 %), volatility ``sigma`` (annual, decimal: 0.20 = 20 %) and time to expiry ``t_years``
-(ACT/365 years, see :mod:`aicoach.options.expiry`). With ``phi = +1`` for a call, ``-1`` for a put::
+(ACT/365 years, see :mod:`aicoach.options.core.expiry`). With ``phi = +1`` for a call, ``-1`` for a
+put::
 
     Dq = exp(-q T)          Dr = exp(-r T)          v = sigma sqrt(T)
     d1 = (ln(S/K) + (r - q + sigma^2/2) T) / v      d2 = d1 - v

@@ -22,7 +22,9 @@ import re
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
-from aicoach.chat.llm.messages import (
+from aicoach.chat.offline.compose import CAPABILITIES, compose
+from aicoach.chat.offline.planner import next_calls, read_turn
+from aicoach.llm.messages import (
     ChatMessage,
     Finished,
     FinishReason,
@@ -33,8 +35,6 @@ from aicoach.chat.llm.messages import (
     ToolSpec,
     Usage,
 )
-from aicoach.chat.offline.compose import CAPABILITIES, compose
-from aicoach.chat.offline.planner import next_calls, read_turn
 from aicoach.marketdata.calendar import MarketCalendar
 
 #: Characters per streamed chunk, at most (chunks end on a line or sentence boundary).

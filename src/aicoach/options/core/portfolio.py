@@ -1,6 +1,6 @@
 """Portfolio Greeks: net exposure per underlying, in total, and beta-weighted to SPY.
 
-Inputs are the :class:`~aicoach.options.analysis.PositionGreeks` of each position with its
+Inputs are the :class:`~aicoach.options.core.analysis.PositionGreeks` of each position with its
 underlying's spot. Per underlying ``u`` (sums over its positions)::
 
     delta_shares_u, gamma_shares_per_dollar_u, theta_dollars_per_day_u, vega_dollars_per_vol_point_u
@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aicoach.errors import ValidationFailedError
-from aicoach.options.analysis import PositionGreeks
+from aicoach.options.core.analysis import PositionGreeks
 
 BENCHMARK = "SPY"
 

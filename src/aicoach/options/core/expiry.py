@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aicoach.errors import ValidationFailedError
-from aicoach.options.pricing import FloatArray
+from aicoach.options.core.pricing import FloatArray
 
 SECONDS_PER_YEAR = 365.0 * 86_400.0
 _NS_PER_YEAR = 365 * 86_400 * 1_000_000_000

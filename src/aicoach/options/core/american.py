@@ -1,6 +1,6 @@
 """American-exercise prices and Greeks for single-stock options (continuous dividend yield).
 
-Model: Black-Scholes-Merton dynamics (see :mod:`aicoach.options.pricing`) with the right to
+Model: Black-Scholes-Merton dynamics (see :mod:`aicoach.options.core.pricing`) with the right to
 exercise at any time before expiry. Solved by Crank-Nicolson finite differences on ``x = ln S``::
 
     dV/dtau = sigma^2/2 V_xx + (r - q - sigma^2/2) V_x - r V,      V(tau = 0) = max(phi (S - K), 0)
@@ -29,7 +29,7 @@ Greeks, all from ONE solve except vega: delta and gamma by 3-point stencils arou
 Richardson levels (``V_S = V_x / S``, ``V_SS = (V_xx - V_x) / S^2``), themselves extrapolated;
 theta is the change over one calendar day, read off the same solve, whose time grid has a node
 at ``T - 1 day``; vega is a central +/- 1 vol point difference of two more solves on the same
-spatial grid. Units as in :class:`aicoach.options.pricing.Greeks`.
+spatial grid. Units as in :class:`aicoach.options.core.pricing.Greeks`.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from aicoach.options.pricing import (
+from aicoach.options.core.pricing import (
     DAYS_PER_YEAR,
     POINT,
     BoolLike,

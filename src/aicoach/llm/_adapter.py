@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from aicoach.chat.llm._http import StreamingTransport
+from aicoach.llm._http import StreamingTransport
 
 
 class HTTPChatAdapter:

@@ -81,7 +81,7 @@ class SessionWindows:
 
 @dataclass(frozen=True, slots=True)
 class LevelTests:
-    """How today's price interacted with a level (definitions: ``aicoach.levels.zones``)."""
+    """How today's price interacted with a level (definitions: ``aicoach.levels.core.zones``)."""
 
     touches: int = 0
     held: int = 0

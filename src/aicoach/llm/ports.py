@@ -12,7 +12,7 @@ Stream contract — ``stream()`` yields, for one model call::
     Usage?                at most once, near the end, when the provider reports token counts
     Finished              exactly once, always last: STOP | TOOL_CALLS | LENGTH
 
-and raises an ``LLMError`` subclass (``aicoach.chat.llm.errors``) on failure. A failure can come
+and raises an ``LLMError`` subclass (``aicoach.llm.errors``) on failure. A failure can come
 after some text was yielded (``LLMStreamInterruptedError``, a mid-stream ``LLMTimeoutError``):
 the adapter never retries once streaming has begun, so the caller keeps or discards the partial
 text itself. To stop early (the trader pressed "stop"), cancel the task that iterates: the
@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol, runtime_checkable
 
-from aicoach.chat.llm.messages import ChatMessage, LLMEvent, ToolSpec
+from aicoach.llm.messages import ChatMessage, LLMEvent, ToolSpec
 
 
 @runtime_checkable

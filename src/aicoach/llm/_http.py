@@ -38,7 +38,8 @@ from typing import Any
 
 import httpx
 
-from aicoach.chat.llm.errors import (
+from aicoach.kit.backoff import RetryPolicy, parse_retry_after
+from aicoach.llm.errors import (
     LLMAuthError,
     LLMBadResponseError,
     LLMError,
@@ -48,7 +49,6 @@ from aicoach.chat.llm.errors import (
     LLMTimeoutError,
     LLMUnavailableError,
 )
-from aicoach.kit.backoff import RetryPolicy, parse_retry_after
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aicoach.chat.llm.messages import Usage
 from aicoach.config import Settings
+from aicoach.llm.messages import Usage
 
 
 @dataclass(frozen=True)

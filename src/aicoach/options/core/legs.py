@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aicoach.errors import ValidationFailedError
-from aicoach.options.pricing import BoolArray, FloatArray
+from aicoach.options.core.pricing import BoolArray, FloatArray
 
 DEFAULT_MULTIPLIER = 100
 """Shares per US equity/ETF option contract."""

@@ -2,7 +2,8 @@
 
 Pure ``math``, one option at a time, written straight from the textbook formulas (Hull, ch. 19;
 Haug, *The Complete Guide to Option Pricing Formulas*, 2nd ed., 2.1 and 2.3) so that it shares no
-code with :mod:`aicoach.options.pricing`. Same units as there: theta and charm per calendar day,
+code with :mod:`aicoach.options.core.pricing`. Same units as there: theta and charm per calendar
+day,
 vega and rho per 1 point (0.01). Requires ``sigma * sqrt(t) > 0``.
 """
 

@@ -11,7 +11,7 @@ A conversation is a list of ``ChatMessage``. A tool round trip looks like::
     ChatMessage.assistant("SPY's at-the-money IV is 14 %.")
 
 Stream events (``LLMEvent``) are what ``LLM.stream`` yields; their order is the contract written
-down in ``aicoach.chat.llm.ports``.
+down in ``aicoach.llm.ports``.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
-from aicoach.options.legs import Leg, LegKind, validate_position
+from aicoach.options.core.legs import Leg, LegKind, validate_position
 
 
 class StrategyName(StrEnum):

@@ -37,8 +37,8 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 
-from aicoach.chat.llm._adapter import HTTPChatAdapter
-from aicoach.chat.llm.messages import (
+from aicoach.llm._adapter import HTTPChatAdapter
+from aicoach.llm.messages import (
     ChatMessage,
     Finished,
     FinishReason,

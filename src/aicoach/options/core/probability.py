@@ -5,7 +5,8 @@ Model: the price at the first expiry is lognormal under the risk-neutral measure
 whole position. ``sigma`` is the arithmetic mean of the option legs' implied volatilities (after
 any scenario shifts): simple, stated, and for the usual structures close to the at-the-money
 volatility the market prices the range with. The caller may pass its own ``sigma`` instead.
-Then, for the profitable ranges ``(a, b)`` of the expiry P&L (see :mod:`aicoach.options.payoff`)::
+Then, for the profitable ranges ``(a, b)`` of the expiry P&L (see
+:mod:`aicoach.options.core.payoff`)::
 
     z(x)           = (ln(x / S) - (r - q - sigma^2/2) t) / (sigma sqrt t)
     P(a < S_T < b) = N(z(b)) - N(z(a))        (z(0) = -inf, z(inf) = +inf)
