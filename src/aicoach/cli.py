@@ -88,13 +88,14 @@ def worker(
     from huey.consumer import Consumer
 
     from aicoach.jobs.queue import build_queue
+    from aicoach.main import SLICES
     from aicoach.observability.logging import configure_logging
     from aicoach.observability.sentry import init_sentry
 
     settings = load_settings()
     configure_logging(settings)
     init_sentry(settings)
-    queue = build_queue(settings)
+    queue = build_queue(settings, [job for m in SLICES for job in m.jobs])
     typer.echo(f"AI Coach worker: {len(queue.tasks)} job types, {workers} threads")
     Consumer(queue.huey, workers=workers, worker_type="thread").run()
 
@@ -157,12 +158,12 @@ def create_admin(
 
 
 def _register_slice_commands() -> None:
-    from aicoach.charts.commands import register as register_market_commands
+    """Each slice's commands, from its manifest (``levels``, ``bars``, ``chain`` ...)."""
+    from aicoach.main import SLICES
 
-    register_market_commands(app, load_settings)  # levels, bars
-    from aicoach.options.commands import register as register_options_commands
-
-    register_options_commands(app, load_settings)  # chain, analyze
+    for manifest in SLICES:
+        for register in manifest.commands:
+            register(app, load_settings)
 
 
 _register_slice_commands()

@@ -1,19 +1,16 @@
-"""Every slice's ORM models, imported so Alembic and tests see the whole schema."""
+"""The whole schema: every slice's ORM models (its manifest's ``models``), for Alembic and tests."""
 
 from __future__ import annotations
 
-from aicoach.accounts import models as accounts_models
-from aicoach.chat import models as chat_models
+import importlib
+
 from aicoach.kit.orm import Base
-from aicoach.positions import models as positions_models
-from aicoach.watchlist import models as watchlist_models
+from aicoach.main import SLICES
+
+for _manifest in SLICES:
+    for _module in _manifest.models:
+        importlib.import_module(_module)
 
 metadata = Base.metadata
 
-__all__ = [
-    "accounts_models",
-    "chat_models",
-    "metadata",
-    "positions_models",
-    "watchlist_models",
-]
+__all__ = ["metadata"]

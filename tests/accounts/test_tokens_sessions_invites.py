@@ -44,7 +44,7 @@ async def test_expired_session_is_refused(app: FastAPI, alice: UserClient) -> No
     from aicoach.db import transaction
     from aicoach.kit.orm import utcnow
 
-    state = app.state.aicoach
+    state = app.state.container
     async with transaction(state.sessions) as session:
         await session.execute(
             update(UserSession).values(expires_at=utcnow() - timedelta(seconds=1))

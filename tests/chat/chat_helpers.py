@@ -13,7 +13,6 @@ from fastapi import FastAPI
 
 from aicoach.chat.models import ChatMessageRow
 from aicoach.chat.repository import ChatRepository
-from aicoach.chat.runtime import runtime_of
 from aicoach.chat.stream import decode
 from aicoach.db import transaction
 from aicoach.llm.errors import LLMError
@@ -85,7 +84,7 @@ class ScriptedLLM:
 
 
 def use_llm(app: FastAPI, llm: Any) -> None:
-    runtime_of(app.state.aicoach).llm = llm
+    app.state.container.chat.llm = llm
 
 
 async def new_chat(user: UserClient, title: str | None = None) -> dict[str, Any]:
@@ -130,6 +129,6 @@ async def app_with(app_factory: Any, **overrides: Any) -> AsyncIterator[tuple[Fa
 
 
 async def rows_of(app: FastAPI, session_id: int) -> list[ChatMessageRow]:
-    async with transaction(app.state.aicoach.sessions) as s:
+    async with transaction(app.state.container.sessions) as s:
         rows, _ = await ChatRepository(s).messages_page(session_id, None, 500)
         return rows

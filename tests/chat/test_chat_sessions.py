@@ -17,7 +17,7 @@ from tests.helpers.users import UserClient, assert_owner_only
 
 async def seed(app: FastAPI, session_id: int, user_id: int, texts: list[str]) -> list[int]:
     """Insert messages directly (alternating user/assistant); returns their ids."""
-    async with transaction(app.state.aicoach.sessions) as s:
+    async with transaction(app.state.container.sessions) as s:
         rows = [
             ChatMessageRow(
                 session_id=session_id, user_id=user_id,

@@ -11,7 +11,6 @@ import pytest
 from fastapi import FastAPI
 from pydantic import Field
 
-from aicoach.chat.runtime import runtime_of
 from aicoach.chat.tools.registry import SOURCES, ToolContext, ToolRegistry, ToolResult
 from aicoach.db import transaction
 from aicoach.errors import ValidationFailedError
@@ -26,7 +25,7 @@ def ctx_for(app: FastAPI) -> Any:
     """``async with ctx_for(user_id) as ctx``: a tool context on its own unit of work."""
     from contextlib import asynccontextmanager
 
-    state = app.state.aicoach
+    state = app.state.container
 
     @asynccontextmanager
     async def make(user_id: int) -> AsyncIterator[ToolContext]:
@@ -38,7 +37,7 @@ def ctx_for(app: FastAPI) -> Any:
 
 async def call(app: FastAPI, ctx_for: Any, uid: int, name: str, /, **args: Any) -> ToolResult:
     async with ctx_for(uid) as ctx:
-        return await runtime_of(app.state.aicoach).tools.call(name, args, ctx)
+        return await app.state.container.chat.tools.call(name, args, ctx)
 
 
 def check_citations(result: ToolResult, label_part: str) -> None:
@@ -52,7 +51,7 @@ def check_citations(result: ToolResult, label_part: str) -> None:
 
 
 async def test_every_contract_tool_is_registered(app: FastAPI) -> None:
-    tools = runtime_of(app.state.aicoach).tools
+    tools = app.state.container.chat.tools
     expected = {"get_key_levels", "get_quote", "get_chart_data", "get_market_status",
                 "get_expirations", "get_options_chain", "analyze_position", "get_positions",
                 "get_portfolio_greeks"}  # fmt: skip

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from aicoach.chat.models import ChatSession, ChatUsage
 from aicoach.chat.repository import ChatRepository
-from aicoach.chat.runtime import runtime_of
 from aicoach.chat.service import TurnRunner, turn_for
 from aicoach.db import transaction
 from aicoach.kit.orm import utcnow
@@ -86,7 +85,7 @@ async def test_question_tool_answer_stored_and_reloaded(app: FastAPI, alice: Use
     assert reply["id"] == first(events, "assistant_start")["message_id"]
     listed = (await alice.get("/api/chat/sessions")).json()
     assert listed[0]["title"] == "Where is SPY trading?"
-    async with transaction(app.state.aicoach.sessions) as s:
+    async with transaction(app.state.container.sessions) as s:
         usage = (await s.scalars(select(ChatUsage))).all()
     assert [(u.messages, u.input_tokens, u.output_tokens) for u in usage] == [(1, 1000, 500)]
 
@@ -218,9 +217,9 @@ async def test_duplicate_post_waits_for_a_turn_being_set_up(
     use_llm(app, llm)
     chat = await new_chat(alice)
     cid = str(uuid.uuid4())
-    runtime = runtime_of(app.state.aicoach)
+    runtime = app.state.container.chat
     runtime.turns.reserve(chat["id"], cid)
-    async with transaction(app.state.aicoach.sessions) as s:
+    async with transaction(app.state.container.sessions) as s:
         row = await s.get_one(ChatSession, chat["id"])
         question, reply = await ChatRepository(s).add_turn(row, "q", cid, llm.label, utcnow())
         turn = turn_for(question, reply, llm.label)
@@ -240,7 +239,7 @@ async def test_duplicate_post_takes_over_when_the_set_up_gives_up(
     use_llm(app, llm)
     chat = await new_chat(alice)
     cid = str(uuid.uuid4())
-    turns = runtime_of(app.state.aicoach).turns
+    turns = app.state.container.chat.turns
     turns.reserve(chat["id"], cid)  # a request setting this message up, which will fail
     duplicate = asyncio.create_task(send(alice, chat["id"], "q", cid))
     await asyncio.sleep(0.3)
@@ -279,7 +278,7 @@ async def test_replay_after_linger_comes_from_the_database(app: FastAPI, alice: 
     chat = await new_chat(alice)
     cid = str(uuid.uuid4())
     _, live, _ = await send(alice, chat["id"], "q", cid)
-    runtime_of(app.state.aicoach).turns.forget_session(chat["id"])
+    app.state.container.chat.turns.forget_session(chat["id"])
     _, replay, _ = await send(alice, chat["id"], "q", cid)
     assert names(replay) == [*[n for n in names(live) if n != "delta"][:-1], "delta", "done"]
     assert first(replay, "card") == first(live, "card")

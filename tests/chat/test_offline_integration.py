@@ -58,7 +58,7 @@ class Recording:
 
 @pytest.fixture
 def coach(app: FastAPI) -> Recording:
-    rec = Recording(OfflineCoach(system_clock, app.state.aicoach.market.calendar))
+    rec = Recording(OfflineCoach(system_clock, app.state.container.market.calendar))
     use_llm(app, rec)
     return rec
 

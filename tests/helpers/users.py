@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from aicoach.accounts.security import CSRF_COOKIE
+from aicoach.web.csrf import CSRF_COOKIE
 
 _CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
 

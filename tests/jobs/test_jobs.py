@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from aicoach.accounts.models import UserSession
+from aicoach.accounts.tasks import JOBS as ACCOUNT_JOBS
 from aicoach.config import Settings
 from aicoach.db import transaction
 from aicoach.jobs.queue import build_queue
@@ -18,12 +19,12 @@ from tests.helpers.users import UserClient
 
 
 async def _expire_all_sessions(app: Any) -> None:
-    async with transaction(app.state.aicoach.sessions) as session:
+    async with transaction(app.state.container.sessions) as session:
         await session.execute(update(UserSession).values(expires_at=utcnow() - timedelta(hours=1)))
 
 
 async def _count_sessions(app: Any) -> int:
-    async with transaction(app.state.aicoach.sessions) as session:
+    async with transaction(app.state.container.sessions) as session:
         return int(await session.scalar(select(func.count()).select_from(UserSession)) or 0)
 
 
@@ -41,7 +42,7 @@ async def test_purge_sessions_on_sqlite_storage(
     app: Any, alice: UserClient, settings: Settings
 ) -> None:
     await _expire_all_sessions(app)
-    queue = build_queue(settings.model_copy(update={"redis_url": None}))
+    queue = build_queue(settings.model_copy(update={"redis_url": None}), ACCOUNT_JOBS)
     consumer = queue.start_consumer()
     try:
         assert await _count_sessions(app) == 1
@@ -55,7 +56,7 @@ async def test_purge_sessions_on_redis_storage(
     app: Any, alice: UserClient, settings: Settings, redis_url: str
 ) -> None:
     await _expire_all_sessions(app)
-    queue = build_queue(settings.model_copy(update={"redis_url": redis_url}))
+    queue = build_queue(settings.model_copy(update={"redis_url": redis_url}), ACCOUNT_JOBS)
     queue.huey.flush()
     consumer = queue.start_consumer()
     try:
@@ -69,9 +70,9 @@ async def test_purge_sessions_on_redis_storage(
 
 
 async def test_enqueue_happens_only_after_commit(app: Any, settings: Settings) -> None:
-    queue = build_queue(settings.model_copy(update={"redis_url": None}))
+    queue = build_queue(settings.model_copy(update={"redis_url": None}), ACCOUNT_JOBS)
     queue.huey.flush()
-    factory = app.state.aicoach.sessions
+    factory = app.state.container.sessions
     try:
         async with transaction(factory) as session:
             queue.enqueue_after_commit(session, "accounts.purge_sessions")

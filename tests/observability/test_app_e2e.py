@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 
+from aicoach.accounts.deps import CurrentUser
 from aicoach.accounts.security import SESSION_COOKIE
 from aicoach.observability import sentry
-from aicoach.web.deps import CurrentUser
 from tests.fakes.sentry_receiver import SentryReceiver
 from tests.helpers.users import signup_user
 from tests.observability.conftest import PASSWORD

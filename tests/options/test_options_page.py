@@ -7,13 +7,14 @@ import re
 
 import httpx
 
+from aicoach.container import Registries
+from aicoach.main import SLICES
 from aicoach.options.pages import CHAIN_COLUMNS, TAB
-from aicoach.web.tabs import build_tabs
 from tests.helpers.users import UserClient
 
 
 def test_registered_after_the_chart_tab() -> None:
-    tabs = [t.id for t in build_tabs().all()]
+    tabs = [t.id for t in Registries.of(SLICES).tabs]
     assert tabs.index("options") == tabs.index("chart") + 1
     assert (TAB.order, TAB.icon, TAB.url) == (20, "options", "/tabs/options")
 

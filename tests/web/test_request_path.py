@@ -11,10 +11,10 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
+from aicoach.accounts.deps import _auth_only
 from aicoach.accounts.models import ApiToken, User, UserSession
 from aicoach.db import transaction
 from aicoach.kit.orm import utcnow
-from aicoach.web.deps import _auth_only, get_state_now
 from tests.conftest import client_for
 from tests.helpers.users import UserClient
 
@@ -42,7 +42,7 @@ async def test_expired_token_and_deactivated_user_are_refused_at_once(
     app: FastAPI, alice: UserClient
 ) -> None:
     api, token_id = await _bearer(app, alice)
-    sessions = get_state_now_app(app).sessions
+    sessions = app.state.container.sessions
     async with api:
         assert (await api.get("/api/me")).status_code == 200
         async with transaction(sessions) as session:
@@ -59,14 +59,14 @@ async def test_ended_browser_session_is_anonymous_on_the_next_request(
     app: FastAPI, alice: UserClient
 ) -> None:
     assert (await alice.get("/api/levels/SPY")).status_code == 200
-    async with transaction(get_state_now_app(app).sessions) as session:
+    async with transaction(app.state.container.sessions) as session:
         await session.execute(update(UserSession).values(revoked_at=utcnow()))
     assert (await alice.get("/api/levels/SPY")).status_code == 401
 
 
 async def test_last_used_is_written_at_most_once_a_minute(app: FastAPI, alice: UserClient) -> None:
     api, token_id = await _bearer(app, alice)
-    sessions = get_state_now_app(app).sessions
+    sessions = app.state.container.sessions
 
     async def last_used() -> object:
         async with transaction(sessions) as session:
@@ -113,7 +113,7 @@ def test_auth_only_routes_are_told_apart() -> None:
 async def test_levels_body_is_the_reports_json_encoded_once(
     app: FastAPI, alice: UserClient
 ) -> None:
-    levels = get_state_now_app(app).levels
+    levels = app.state.container.levels
     response = await alice.get("/api/levels/spy")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
@@ -122,17 +122,6 @@ async def test_levels_body_is_the_reports_json_encoded_once(
     assert await levels.key_levels_json("spy") is await levels.key_levels_json("SPY")
     schema = app.openapi()["paths"]["/api/levels/{symbol}"]["get"]["responses"]["200"]
     assert schema["content"]["application/json"]["schema"]["type"] == "object"
-
-
-def get_state_now_app(app: FastAPI):  # type: ignore[no-untyped-def]
-    """The app state outside a request (the dependency reads it from the request's app)."""
-
-    class _Request:
-        pass
-
-    request = _Request()
-    request.app = app  # type: ignore[attr-defined]
-    return get_state_now(request)  # type: ignore[arg-type]
 
 
 async def test_a_write_is_committed_before_its_response_is_sent(live_url: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from aicoach.web.tabs import Tab
+from aicoach.plugin import Tab
 from tests.helpers.live import CHROMIUM, CHROMIUM_ARGS
 from tests.helpers.threaded_server import serve_directory
 

@@ -10,6 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from aicoach.accounts import security
+from aicoach.accounts.deps import (
+    AdminUser,
+    OptionalPrincipal,
+    Principal,
+    PrincipalDep,
+    ThrottlerDep,
+)
 from aicoach.accounts.schemas import (
     ApiTokenCreate,
     InviteCreate,
@@ -21,17 +28,7 @@ from aicoach.accounts.service import AccountService
 from aicoach.errors import AICoachError
 from aicoach.kit.orm import utcnow
 from aicoach.observability.context import register_secret
-from aicoach.web.deps import (
-    AdminUser,
-    OptionalPrincipal,
-    Principal,
-    PrincipalDep,
-    RowId,
-    SessionDep,
-    SettingsDep,
-    StateDep,
-    client_ip,
-)
+from aicoach.web.deps import RowId, SessionDep, SettingsDep, client_ip
 
 router = APIRouter(include_in_schema=False)
 M = TypeVar("M", bound=BaseModel)
@@ -103,20 +100,24 @@ async def login_page(
 
 @router.post("/login")
 async def login(
-    request: Request, session: SessionDep, state: StateDep, next: str | None = None
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    throttler: ThrottlerDep,
+    next: str | None = None,
 ) -> Response:
     data = await _form(request)
     ip, now = client_ip(request), utcnow()
     try:
         creds = _parse(LoginIn, data)
-        await state.throttler.check(creds.email, ip, now)
-        service = AccountService(session, state.settings)
+        await throttler.check(creds.email, ip, now)
+        service = AccountService(session, settings)
         try:
             user = await service.authenticate(creds.email, creds.password)
         except AICoachError:
-            await state.throttler.record_failure(creds.email, ip, now)
+            await throttler.record_failure(creds.email, ip, now)
             raise
-        await state.throttler.record_success(creds.email)
+        await throttler.record_success(creds.email)
         new = await service.start_session(
             user, user_agent=request.headers.get("user-agent", ""), ip=ip
         )
@@ -129,7 +130,7 @@ async def login(
             request, "auth/login.html", exc.status_code, error=exc.message, form=data, next=next,
         )  # fmt: skip
     response = RedirectResponse(_safe_next(next), status_code=303)
-    _login_cookie(response, new.token, request, state.settings.session_ttl_hours * 3600)
+    _login_cookie(response, new.token, request, settings.session_ttl_hours * 3600)
     return response
 
 
@@ -141,11 +142,11 @@ async def signup_page(request: Request, principal: OptionalPrincipal, invite: st
 
 
 @router.post("/signup")
-async def signup(request: Request, session: SessionDep, state: StateDep) -> Response:
+async def signup(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     data = await _form(request)
     try:
         signup_in = _parse(SignupIn, data)
-        service = AccountService(session, state.settings)
+        service = AccountService(session, settings)
         user = await service.signup(signup_in)
         new = await service.start_session(
             user, user_agent=request.headers.get("user-agent", ""), ip=client_ip(request)
@@ -155,7 +156,7 @@ async def signup(request: Request, session: SessionDep, state: StateDep) -> Resp
     except AICoachError as exc:
         return _render(request, "auth/signup.html", exc.status_code, error=exc.message, form=data)
     response = RedirectResponse("/", status_code=303)
-    _login_cookie(response, new.token, request, state.settings.session_ttl_hours * 3600)
+    _login_cookie(response, new.token, request, settings.session_ttl_hours * 3600)
     return response
 
 

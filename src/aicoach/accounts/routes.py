@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from aicoach.accounts.deps import AdminUser, CurrentUser, PrincipalDep
 from aicoach.accounts.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -18,7 +19,7 @@ from aicoach.accounts.schemas import (
 from aicoach.accounts.service import AccountService
 from aicoach.errors import BadRequestError
 from aicoach.kit.orm import utcnow
-from aicoach.web.deps import AdminUser, CurrentUser, PrincipalDep, RowId, SessionDep, SettingsDep
+from aicoach.web.deps import RowId, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 

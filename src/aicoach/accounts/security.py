@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 SESSION_COOKIE = "aicoach_session"
-CSRF_COOKIE = "aicoach_csrf"
 API_TOKEN_PREFIX = "aic_"  # noqa: S105 (a public prefix)
 
 _hasher = PasswordHasher()
@@ -46,14 +44,6 @@ def new_invite_code() -> str:
     return secrets.token_urlsafe(12)
 
 
-def new_csrf_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
 def digest(token: str) -> str:
     """SHA-256 hex of a high-entropy token (a KDF is pointless for 256-bit random values)."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def tokens_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())

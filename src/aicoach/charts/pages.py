@@ -9,10 +9,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from aicoach.accounts.deps import CurrentUser
 from aicoach.levels.core.models import GROUPS
 from aicoach.marketdata.models import Timeframe
-from aicoach.web.deps import CurrentUser
-from aicoach.web.tabs import Tab
+from aicoach.plugin import Tab
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy.exc import IntegrityError
 
+from aicoach.accounts.deps import CurrentUser
+from aicoach.chat.deps import ChatDep
 from aicoach.chat.errors import ChatBusyError, ChatRateLimitedError
 from aicoach.chat.models import ChatMessageRow, ChatSession, MessageRole, MessageStatus
 from aicoach.chat.repository import ChatRepository
-from aicoach.chat.runtime import runtime_of
 from aicoach.chat.schemas import (
     MessageCreate,
     MessagePage,
@@ -34,8 +35,7 @@ from aicoach.chat.stream import HEADERS, MEDIA_TYPE, encode
 from aicoach.chat.title import heuristic_title
 from aicoach.chat.turns import Turn
 from aicoach.kit.orm import utcnow
-from aicoach.web.deps import CurrentUser, RowId, SessionDep, StateDep
-from aicoach.web.state import AppState
+from aicoach.web.deps import RowId, SessionDep
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 
@@ -82,11 +82,10 @@ async def rename_session(
 
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_session(
-    session_id: RowId, user: CurrentUser, session: SessionDep, state: StateDep
+    session_id: RowId, user: CurrentUser, session: SessionDep, runtime: ChatDep
 ) -> Response:
     repo = ChatRepository(session)
     row = await repo.get_session(user.id, session_id)
-    runtime = runtime_of(state)
     await runtime.turns.stop(session_id)
     runtime.turns.forget_session(session_id)
     await repo.delete_session(row)
@@ -122,7 +121,7 @@ async def post_message(
     body: MessageCreate,
     user: CurrentUser,
     session: SessionDep,
-    state: StateDep,
+    runtime: ChatDep,
 ) -> StreamingResponse:
     """Send a message; the answer streams back as Server-Sent Events (see ``chat.stream``).
 
@@ -131,7 +130,6 @@ async def post_message(
     else replayed from the database — and is never stored or answered twice. A re-post after a
     retryable failure answers the stored question again.
     """
-    runtime = runtime_of(state)
     repo = ChatRepository(session)
     user_id = user.id
     client_id = str(body.client_message_id)
@@ -168,7 +166,7 @@ async def post_message(
         try:
             if question is not None and reply is not None:
                 return await _retry_failed(runtime, repo, question, reply)
-            started = await _begin_turn(runtime, repo, chat, body.content, client_id, state)
+            started = await _begin_turn(runtime, repo, chat, body.content, client_id)
         finally:
             runtime.turns.release(session_id, client_id)  # no-op once the turn has started
         if started is not None:
@@ -195,13 +193,12 @@ async def _begin_turn(
     chat: ChatSession,
     content: str,
     client_id: str,
-    state: AppState,
 ) -> StreamingResponse | None:
     """Store the question and an empty ``streaming`` reply, commit, start the turn, and stream
     it; ``None`` if another instance stored the same ``client_message_id`` first."""
     session = repo.session
     now = utcnow()
-    await _check_rate(repo, chat.user_id, now, state.settings.chat_rate_limit_per_minute)
+    await _check_rate(repo, chat.user_id, now, runtime.settings.chat_rate_limit_per_minute)
     is_first = not (await repo.messages_page(chat.id, None, 1))[0]
     if is_first and chat.title_auto:
         chat.title = heuristic_title(content)
@@ -264,11 +261,11 @@ def _stream(body: AsyncIterator[bytes]) -> StreamingResponse:
 
 @router.post("/sessions/{session_id}/stop")
 async def stop_generation(
-    session_id: RowId, user: CurrentUser, session: SessionDep, state: StateDep
+    session_id: RowId, user: CurrentUser, session: SessionDep, runtime: ChatDep
 ) -> StopRead:
     """Stop the answer being written in this chat; its partial text is kept ("stopped")."""
     await ChatRepository(session).get_session(user.id, session_id)
-    turn = await runtime_of(state).turns.stop(session_id)
+    turn = await runtime.turns.stop(session_id)
     return StopRead(stopped=turn is not None, message_id=turn.message_id if turn else None)
 
 

@@ -1,72 +1,46 @@
-"""Build and tear down the chat's long-lived parts in the app lifespan.
+"""Build and tear down the chat's long-lived parts (called by the composition root).
 
-``install(state)`` puts a ``ChatRuntime`` in ``state.services["chat"]`` (the model, the tool
-registry, the turn manager) and the turn manager also in ``state.services["chat_turns"]``.
 The model is the configured provider (``aicoach.llm.registry.build_llm``) or, when none is
-configured, the offline coach — an ``LLM`` like the others, so one tool loop serves both.
+configured, the offline coach — an ``LLM`` like the others, so one tool loop serves both. The
+tools are the ones the slices' manifests plug in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aicoach.chat.offline.coach import OfflineCoach
-from aicoach.chat.service import ChatRuntime
-from aicoach.chat.tools.market import register_market_tools
-from aicoach.chat.tools.options import register_options_tools
-from aicoach.chat.tools.registry import ToolRegistry
+from aicoach.chat.service import ChatParts, ChatRuntime
+from aicoach.chat.tools.registry import ToolFn, ToolRegistry
 from aicoach.chat.turns import TurnManager
-from aicoach.config import Settings
-from aicoach.kit.clock import system_clock
+from aicoach.kit.clock import Clock
 from aicoach.llm.ports import LLM
-from aicoach.llm.registry import build_llm
-from aicoach.web.state import AppState
-
-RUNTIME_KEY = "chat"
-TURNS_KEY = "chat_turns"
 
 
-def build_tools(settings: Settings) -> ToolRegistry:
-    registry = ToolRegistry(timeout_seconds=settings.chat_tool_timeout_seconds)
-    register_market_tools(registry)
-    register_options_tools(registry)
+def build_tools(tools: Sequence[ToolFn], *, timeout_seconds: float) -> ToolRegistry:
+    registry = ToolRegistry(timeout_seconds=timeout_seconds)
+    for tool in tools:
+        registry.register(tool)
     return registry
 
 
-def offline_llm(state: AppState) -> LLM:
-    """The offline coach, on the same clock and exchange calendar as the market data."""
-    return OfflineCoach(system_clock, state.market.calendar)
-
-
-def install(state: AppState, *, llm: LLM | None = None) -> ChatRuntime:
-    """Build the runtime (``llm`` overrides the choice from the settings: tests, benches)."""
-    configured = build_llm(state.settings)
-    model = llm or configured or offline_llm(state)
-    runtime = ChatRuntime(
-        state=state,
+def build_chat(
+    deps: ChatParts, *, llm: LLM | None, tools: Sequence[ToolFn], clock: Clock
+) -> ChatRuntime:
+    """The runtime: ``llm`` is the configured (or injected) model, ``None`` for the offline
+    coach, which runs on the same clock and exchange calendar as the market data."""
+    model = llm or OfflineCoach(clock, deps.market.calendar)
+    return ChatRuntime(
+        deps=deps,
         llm=model,
-        tools=build_tools(state.settings),
+        tools=build_tools(tools, timeout_seconds=deps.settings.chat_tool_timeout_seconds),
         turns=TurnManager(),
-        title_llm=llm if llm is not None and llm.name != "offline" else configured,
+        # Titles come from a real model only; offline they are heuristic.
+        title_llm=model if model.name != "offline" else None,
     )
-    state.services[RUNTIME_KEY] = runtime
-    state.services[TURNS_KEY] = runtime.turns
-    return runtime
 
 
-async def shutdown(state: AppState) -> None:
-    """Stop running answers (each stores its partial text), then close the model clients."""
-    runtime = state.services.get(RUNTIME_KEY)
-    if not isinstance(runtime, ChatRuntime):
-        return
+async def shutdown(runtime: ChatRuntime) -> None:
+    """Stop running answers (each stores its partial text). The models belong to the container,
+    which closes them after this."""
     await runtime.turns.aclose()
-    closed: set[int] = set()
-    for model in (runtime.llm, runtime.title_llm):
-        if model is not None and id(model) not in closed:
-            closed.add(id(model))
-            await model.aclose()
-
-
-def runtime_of(state: AppState) -> ChatRuntime:
-    runtime = state.services.get(RUNTIME_KEY)
-    if not isinstance(runtime, ChatRuntime):
-        raise RuntimeError("the chat runtime is not installed (see chat.runtime.install)")
-    return runtime

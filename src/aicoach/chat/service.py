@@ -25,7 +25,9 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aicoach.chat.models import ChatMessageRow, MessageRole, MessageStatus
 from aicoach.chat.prompt import system_prompt
@@ -33,6 +35,7 @@ from aicoach.chat.repository import ChatRepository
 from aicoach.chat.title import model_title
 from aicoach.chat.tools.registry import Citation, ToolContext, ToolRegistry, ToolResult
 from aicoach.chat.turns import Turn, TurnManager
+from aicoach.config import Settings
 from aicoach.db import transaction
 from aicoach.kit.orm import utcnow
 from aicoach.llm.errors import (
@@ -51,8 +54,8 @@ from aicoach.llm.messages import (
 )
 from aicoach.llm.ports import LLM
 from aicoach.llm.pricing import estimate_cost_usd
+from aicoach.marketdata.service import MarketDataService
 from aicoach.observability.sentry import capture_exception
-from aicoach.web.state import AppState
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +64,32 @@ _LIMIT_REACHED = {
 }
 
 
+class ChatParts(Protocol):
+    """What the chat reads from the app's container (which also satisfies every tool's own
+    dependency protocol: the tools receive the same object as ``ToolContext.deps``)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+    @property
+    def market(self) -> MarketDataService: ...
+
+
 @dataclass
 class ChatRuntime:
-    """What the chat needs at run time, built once in the lifespan (``chat.runtime``)."""
+    """What the chat needs at run time, built once by the composition root (``chat.runtime``)."""
 
-    state: AppState
+    deps: ChatParts
     llm: LLM
     tools: ToolRegistry
     turns: TurnManager
     #: The configured provider, used for titles; ``None`` offline (heuristic titles).
     title_llm: LLM | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.deps.settings
 
 
 @dataclass
@@ -122,7 +141,7 @@ class TurnRunner:
         self.rt = rt
         self.content = content
         self.first_message = first_message
-        self.settings = rt.state.settings
+        self.settings = rt.settings
 
     async def run(self, turn: Turn) -> None:
         answer = _Answer(turn.message_id)
@@ -174,16 +193,16 @@ class TurnRunner:
         return "tool_rounds"
 
     async def _conversation(self, turn: Turn) -> list[ChatMessage]:
-        state = self.rt.state
-        async with transaction(state.sessions) as session:
+        deps = self.rt.deps
+        async with transaction(deps.sessions) as session:
             rows = await ChatRepository(session).history(
                 turn.session_id, turn.user_message_id, self.settings.chat_history_messages
             )
         now = utcnow()
         prompt = system_prompt(
             now=now,
-            phase=state.market.calendar.phase_at(now).value,
-            source=state.market.source,
+            phase=deps.market.calendar.phase_at(now).value,
+            source=deps.market.source,
             tools=self.rt.tools.names,
         )
         return [
@@ -232,9 +251,9 @@ class TurnRunner:
         over_limit: bool,
     ) -> None:
         """Run the round's calls one after another (they share one database session)."""
-        state = self.rt.state
-        async with transaction(state.sessions) as session:
-            ctx = ToolContext(user_id=turn.user_id, session=session, state=state, now=utcnow())
+        deps = self.rt.deps
+        async with transaction(deps.sessions) as session:
+            ctx = ToolContext(user_id=turn.user_id, session=session, deps=deps, now=utcnow())
             for call in calls:
                 turn.emit(
                     "tool_started",
@@ -319,7 +338,7 @@ class TurnRunner:
         error: dict[str, Any] | None,
     ) -> None:
         now = utcnow()
-        async with transaction(self.rt.state.sessions) as session:
+        async with transaction(self.rt.deps.sessions) as session:
             repo = ChatRepository(session)
             row = await repo.get_message(answer.message_id)
             if row is None:  # the chat was deleted while the answer was being written
@@ -353,7 +372,7 @@ class TurnRunner:
         title = await model_title(llm, self.content)
         if title is None:
             return
-        async with transaction(self.rt.state.sessions) as session:
+        async with transaction(self.rt.deps.sessions) as session:
             chat = await ChatRepository(session).get_session(turn.user_id, turn.session_id)
             if not chat.title_auto:
                 return

@@ -1,8 +1,9 @@
 """Background jobs on Huey: SQLite storage by default, Redis when ``REDIS_URL`` is set.
 
 Jobs are plain ``async def job(ctx, *args)`` functions declared as ``JobSpec`` in each slice's
-``tasks.py``. Nothing is registered at import time: :func:`build_queue` binds the specs to a Huey
-instance built from settings, and the same call builds the worker process's queue.
+``tasks.py`` and listed in its manifest. Nothing is registered at import time: :func:`build_queue`
+binds the specs it is handed to a Huey instance built from settings; the same call builds the
+worker process's queue.
 
 Each job runs as one transaction (``ctx.session``), committed by the wrapper; jobs are enqueued
 from requests with :meth:`JobQueue.enqueue_after_commit`, so a rolled-back request enqueues nothing.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,12 +44,6 @@ class JobSpec:
     schedule: crontab | None = None  # periodic when set
     retries: int = 2
     retry_delay: int = 10
-
-
-def _job_specs() -> list[JobSpec]:
-    from aicoach.accounts.tasks import JOBS as account_jobs
-
-    return [*account_jobs]
 
 
 def run_job(settings: Settings, spec: JobSpec, *args: Any) -> Any:
@@ -101,10 +96,11 @@ def build_huey(settings: Settings) -> Huey:
     return SqliteHuey("aicoach", filename=str(settings.data_dir / "jobs.db"), utc=True)
 
 
-def build_queue(settings: Settings, huey: Huey | None = None) -> JobQueue:
+def build_queue(settings: Settings, specs: Sequence[JobSpec], huey: Huey | None = None) -> JobQueue:
+    """Bind the slices' job specs (from their manifests) to a Huey instance."""
     huey = huey or build_huey(settings)
     tasks: dict[str, TaskWrapper] = {}
-    for spec in _job_specs():
+    for spec in specs:
 
         def call(*args: Any, _spec: JobSpec = spec) -> Any:
             return run_job(settings, _spec, *args)

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
-from aicoach.web.deps import CurrentUser, LevelsDep
+from aicoach.accounts.deps import CurrentUser
+from aicoach.levels.deps import LevelsDep
 
 router = APIRouter(prefix="/api/levels", tags=["levels"])
 

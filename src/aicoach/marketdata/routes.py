@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from aicoach.accounts.deps import CurrentUser
+from aicoach.marketdata.deps import MarketDep
 from aicoach.marketdata.errors import InvalidBarRangeError
 from aicoach.marketdata.models import Timeframe
 from aicoach.marketdata.schemas import (
@@ -16,7 +18,6 @@ from aicoach.marketdata.schemas import (
     SessionRead,
     SymbolRead,
 )
-from aicoach.web.deps import CurrentUser, MarketDep
 
 router = APIRouter(prefix="/api/market", tags=["market"])
 

@@ -12,7 +12,7 @@ here instead. The route is *not* an open proxy:
   secrets, the tunnel request's own cookie values, sensitive keys and patterns) before they go on.
 
 With no DSN configured the route answers 404 "monitoring is not configured". The settings come
-from ``app.state.aicoach.settings`` or ``app.state.settings`` (see :func:`get_settings`); the HTTP
+from ``app.state.container.settings`` or ``app.state.settings`` (see :func:`get_settings`); the HTTP
 client is ``app.state.sentry_tunnel_client`` if set, else created on first use and stored there
 (close it with :func:`close_tunnel_client`).
 """
@@ -53,10 +53,10 @@ tunnel_router = APIRouter()
 
 
 def get_settings(request: Request) -> Settings:
-    """The app's settings: ``app.state.aicoach.settings`` (the typed AppState built in the
+    """The app's settings: ``app.state.container.settings`` (the container built in the
     lifespan), else ``app.state.settings``."""
     state = request.app.state
-    settings = getattr(getattr(state, "aicoach", None), "settings", None)
+    settings = getattr(getattr(state, "container", None), "settings", None)
     if settings is None:
         settings = getattr(state, "settings", None)
     if not isinstance(settings, Settings):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from aicoach.web.deps import CurrentUser
-from aicoach.web.tabs import Tab
+from aicoach.accounts.deps import CurrentUser
+from aicoach.plugin import Tab
 
 router = APIRouter(include_in_schema=False)
 

@@ -16,6 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from aicoach.accounts.deps import CurrentUser
 from aicoach.errors import NotFoundError, ValidationFailedError
 from aicoach.options.analysis_schemas import (
     AnalysisRead,
@@ -28,7 +29,7 @@ from aicoach.options.deps import AnalysisDep, ChainsDep
 from aicoach.options.schemas import ChainRead, ExpirationRead, ExpirationsRead
 from aicoach.positions.repository import PositionRepository
 from aicoach.positions.service import leg_spec
-from aicoach.web.deps import CurrentUser, SessionDep
+from aicoach.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/options", tags=["options"])
 

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Response, status
 
+from aicoach.accounts.deps import CurrentUser
+from aicoach.marketdata.deps import MarketDep
 from aicoach.options.analysis_schemas import PortfolioGreeksRead
 from aicoach.options.deps import AnalysisDep, ChainsDep
 from aicoach.positions.repository import PositionRepository
@@ -27,7 +29,7 @@ from aicoach.positions.schemas import (
     StrategyUpdate,
 )
 from aicoach.positions.service import PositionService
-from aicoach.web.deps import CurrentUser, MarketDep, RowId, SessionDep
+from aicoach.web.deps import RowId, SessionDep
 
 router = APIRouter(tags=["positions"])
 

@@ -8,10 +8,12 @@ from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from aicoach.accounts.deps import CurrentUser
 from aicoach.errors import ConflictError, NotFoundError, ValidationFailedError
+from aicoach.marketdata.deps import MarketDep
 from aicoach.marketdata.service import normalize_symbol
 from aicoach.watchlist.models import WatchlistItem
-from aicoach.web.deps import CurrentUser, MarketDep, SessionDep
+from aicoach.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/watchlist", tags=["watchlist"])
 

@@ -1,74 +1,52 @@
-"""FastAPI dependencies as ``Annotated`` aliases: ``SessionDep``, ``CurrentUser``, ``AdminUser``...
+"""Infrastructure dependencies as ``Annotated`` aliases: ``SessionDep``, ``SettingsDep``, ``RowId``.
 
-Identity comes from the session cookie or a Bearer API token — never from request input.
+The app's parts live in the composition root's container (``request.app.state.container``,
+built by ``aicoach.container.build_container``). ``web`` imports no feature slice, so it reads
+the container through the narrow :class:`WebParts` protocol; each slice's ``deps.py`` does the
+same for its own parts (``MarketDep``, ``LevelsDep``, ``CurrentUser`` ...).
 
 Cost per request matters here (every API call pays it): dependencies are ``async def`` — FastAPI
-runs a plain ``def`` dependency in the thread pool, a thread hop each — and authentication is one
-indexed query (the token or session row joined to its user), never cached across requests, so a
-revoked or expired credential is refused on the very next request.
+runs a plain ``def`` dependency in the thread pool, a thread hop each.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Path, Request
-from fastapi.dependencies.models import Dependant
-from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from aicoach.accounts import security
-from aicoach.accounts.errors import AdminRequiredError
-from aicoach.accounts.models import ApiToken, User, UserSession
 from aicoach.config import Settings
 from aicoach.db import transaction
-from aicoach.errors import AuthenticationRequiredError, CSRFError
-from aicoach.kit.orm import utcnow
-from aicoach.levels.service import LevelsService
-from aicoach.marketdata.service import MarketDataService
-from aicoach.observability.context import bind_user
-from aicoach.web.state import AppState
-
-_TOUCH_EVERY = timedelta(minutes=1)
 
 #: A row id in a path: positive and within a 32-bit integer, so no backend overflows on it.
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Row id.")]
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
-def get_state_now(request: Request) -> AppState:
-    """The app state, for code that has the request (dependencies below read it directly: a
-    dependency on :data:`StateDep` would be one more node for FastAPI to solve per request)."""
-    state: AppState = request.app.state.aicoach
-    return state
+class WebParts(Protocol):
+    """What the web infrastructure reads from the container."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def engine(self) -> AsyncEngine: ...
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
 
 
-async def get_state(request: Request) -> AppState:
-    return get_state_now(request)
+def container_of(request: Request) -> Any:
+    """The app's container, for a slice's dependency to read through its own protocol."""
+    return request.app.state.container
 
 
-StateDep = Annotated[AppState, Depends(get_state)]
-
-
-async def get_market(request: Request) -> MarketDataService:
-    return get_state_now(request).market
-
-
-MarketDep = Annotated[MarketDataService, Depends(get_market)]
-
-
-async def get_levels(request: Request) -> LevelsService:
-    return get_state_now(request).levels
-
-
-LevelsDep = Annotated[LevelsService, Depends(get_levels)]
+def parts_of(request: Request) -> WebParts:
+    parts: WebParts = request.app.state.container
+    return parts
 
 
 async def get_settings(request: Request) -> Settings:
-    return get_state_now(request).settings
+    return parts_of(request).settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -76,7 +54,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One request, one transaction: commit at the end, roll back on any error."""
-    async with transaction(get_state_now(request).sessions) as session:
+    async with transaction(parts_of(request).sessions) as session:
         yield session
 
 
@@ -84,176 +62,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # dependency after the response, so a client could read before the commit (a fresh sign-up
 # answered 401 on the very next request) and a failed commit would follow a success response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
-@dataclass(frozen=True, slots=True)
-class UserView:
-    """A detached snapshot for templates: error pages render after the transaction rolled back."""
-
-    id: int
-    email: str
-    display_name: str
-    role: str
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    user: User
-    session_id: int | None  # the browser session, when authenticated by cookie
-    via_token: bool
-
-    @property
-    def view(self) -> UserView:
-        u = self.user
-        return UserView(u.id, u.email, u.display_name, u.role.value)
-
-
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
-# The live credential and its user in one query (``token_hash`` is unique and indexed). Built
-# once: the statement's compiled form is then reused from SQLAlchemy's cache.
-_LIVE_TOKEN = (
-    select(User, ApiToken.id, ApiToken.last_used_at)
-    .join(ApiToken, ApiToken.user_id == User.id)
-    .where(
-        ApiToken.token_hash == bindparam("token_hash"),
-        ApiToken.revoked_at.is_(None),
-        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
-    )
-)
-_LIVE_SESSION = (
-    select(User, UserSession.id, UserSession.last_seen_at)
-    .join(UserSession, UserSession.user_id == User.id)
-    .where(
-        UserSession.token_hash == bindparam("token_hash"),
-        UserSession.revoked_at.is_(None),
-        UserSession.expires_at > bindparam("now"),
-    )
-)
-_NO_SYNC = {"synchronize_session": False}
-
-
-async def get_principal(request: Request, session: SessionDep) -> Principal | None:
-    """The caller, from a Bearer API token or the session cookie (``None``: anonymous).
-
-    One query per request; ``last_used_at`` / ``last_seen_at`` are written at most once a
-    minute. An unknown, revoked or expired token is a 401 (an API client must not silently
-    become anonymous); an unknown session cookie is anonymous. The user is loaded into the
-    request's session, so a route may change it and the request's commit saves it.
-
-    When the route needs the database for nothing else (e.g. ``/api/levels``), the look-up is
-    committed here, which hands the connection back to the pool for the rest of the request.
-    """
-    cached: Principal | None = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached
-    now = utcnow()
-    principal: Principal | None = None
-    if (token := bearer_token(request)) is not None:
-        params = {"token_hash": security.digest(token), "now": now}
-        row = (await session.execute(_LIVE_TOKEN, params)).first()
-        if row is None:
-            raise AuthenticationRequiredError("That API token is invalid, expired or revoked.")
-        user, token_id, last_used_at = row
-        if last_used_at is None or now - last_used_at > _TOUCH_EVERY:
-            touch = update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
-            await session.execute(touch, execution_options=_NO_SYNC)
-        principal = Principal(user, None, True) if user.is_active else None
-    elif (cookie := request.cookies.get(security.SESSION_COOKIE)) is not None:
-        params = {"token_hash": security.digest(cookie), "now": now}
-        row = (await session.execute(_LIVE_SESSION, params)).first()
-        if row is not None:
-            user, session_id, last_seen_at = row
-            if now - last_seen_at > _TOUCH_EVERY:
-                touch = update(UserSession).where(UserSession.id == session_id)
-                await session.execute(touch.values(last_seen_at=now), execution_options=_NO_SYNC)
-            principal = Principal(user, session_id, False) if user.is_active else None
-    if session.in_transaction() and _auth_only(request):
-        await session.commit()
-    request.state.principal = principal
-    request.state.user_view = principal.view if principal else None
-    bind_user(principal.user.id if principal else None)
-    return principal
-
-
-OptionalPrincipal = Annotated[Principal | None, Depends(get_principal)]
-
-
-def _auth_only(request: Request) -> bool:
-    """Whether the matched route uses the request's database session only to authenticate
-    (no other dependency asks for :data:`SessionDep`). Worked out once per route."""
-    route = request.scope.get("route")
-    dependant: Dependant | None = getattr(route, "dependant", None)
-    if dependant is None:
-        return False
-    known: bool | None = getattr(route, "_aicoach_auth_only", None)
-    if known is None:
-        known = not _uses_session(dependant)
-        setattr(route, "_aicoach_auth_only", known)  # noqa: B010 (a private mark on the route)
-    return known
-
-
-def _uses_session(dependant: Dependant) -> bool:
-    for sub in dependant.dependencies:
-        if sub.call is get_principal:
-            continue  # its own use of the session is the authentication itself
-        if sub.call is get_session or _uses_session(sub):
-            return True
-    return False
-
-
-async def require_principal(principal: OptionalPrincipal) -> Principal:
-    if principal is None:
-        raise AuthenticationRequiredError("Please log in.")
-    return principal
-
-
-PrincipalDep = Annotated[Principal, Depends(require_principal)]
-
-
-async def require_user(principal: OptionalPrincipal) -> User:
-    # As ``require_principal``, inlined: one dependency fewer on every authenticated route.
-    if principal is None:
-        raise AuthenticationRequiredError("Please log in.")
-    return principal.user
-
-
-CurrentUser = Annotated[User, Depends(require_user)]
-
-
-async def require_admin(user: CurrentUser) -> User:
-    if not user.is_admin:
-        raise AdminRequiredError()
-    return user
-
-
-AdminUser = Annotated[User, Depends(require_admin)]
-
-
-async def csrf_protect(request: Request) -> None:
-    """Every state-changing request carries the CSRF token, unless it is a Bearer-token API call.
-
-    Double-submit: the token in the ``aicoach_csrf`` cookie must equal the ``X-CSRF-Token``
-    header (HTMX, fetch) or the ``csrf_token`` form field (plain forms). Bearer requests carry no
-    ambient credentials, so they cannot be forged cross-site.
-    """
-    if request.method in _SAFE_METHODS or bearer_token(request) is not None:
-        return
-    expected = request.cookies.get(security.CSRF_COOKIE, "")
-    sent = request.headers.get("x-csrf-token", "")
-    content_type = request.headers.get("content-type", "")
-    if not sent and content_type.startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        form = await request.form()
-        value = form.get("csrf_token")
-        sent = value if isinstance(value, str) else ""
-    if not expected or not sent or not security.tokens_equal(expected, sent):
-        raise CSRFError("The form expired or came from elsewhere; reload the page and try again.")
 
 
 def client_ip(request: Request) -> str:

@@ -6,7 +6,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aicoach.accounts import security
+from aicoach.web.csrf import CSRF_COOKIE, new_csrf_token
 
 
 class CSRFCookieMiddleware:
@@ -21,16 +21,16 @@ class CSRFCookieMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        token = _cookie(scope, security.CSRF_COOKIE)
+        token = _cookie(scope, CSRF_COOKIE)
         fresh = not token
         if fresh:
-            token = security.new_csrf_token()
+            token = new_csrf_token()
         scope.setdefault("state", {})["csrf_token"] = token
         https = self.secure or scope.get("scheme") == "https"
 
         async def send_with_cookie(message: Message) -> None:
             if fresh and message["type"] == "http.response.start":
-                attrs = f"{security.CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"
+                attrs = f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"
                 if https:
                     attrs += "; Secure"
                 message.setdefault("headers", []).append((b"set-cookie", attrs.encode()))

@@ -48,7 +48,7 @@ def pct(x: float | None) -> float | None:
 
 def market_citation(ctx: ToolContext, label: str, as_of: datetime, source: str) -> Citation:
     """A citation for market data: the market session is the phase at the data's as-of time."""
-    phase = ctx.state.market.calendar.phase_at(as_of)
+    phase = ctx.deps.market.calendar.phase_at(as_of)
     return Citation(source=source, as_of=as_of, market_session=phase.value, label=label)
 
 
@@ -68,7 +68,7 @@ async def get_key_levels(ctx: ToolContext, symbol: Symbol) -> ToolResult:
     strongest nearby levels (prior day/week/month highs and lows, pivots, VWAP, opening range,
     moving averages, swing levels, confluence), daily ATR and RSI. Prices in dollars; distances
     are level minus price (positive = above)."""
-    report = await ctx.state.levels.key_levels(symbol, ctx.now)
+    report = await ctx.deps.levels.key_levels(symbol, ctx.now)
     kl = report.levels
     nearby = sorted(kl.all_levels(), key=lambda lv: abs(lv.distance_dollars))[:TOP_LEVELS]
     top = [
@@ -113,7 +113,7 @@ async def get_key_levels(ctx: ToolContext, symbol: Symbol) -> ToolResult:
 async def get_quote(ctx: ToolContext, symbol: Symbol) -> ToolResult:
     """The latest quote for a symbol: last price, change and percent change from the prior
     close, bid/ask, the day's open/high/low and volume. Prices in dollars."""
-    fetched = await ctx.state.market.quote(symbol)
+    fetched = await ctx.deps.market.quote(symbol)
     q = fetched.value
     card = {
         "symbol": q.symbol,
@@ -156,7 +156,7 @@ async def get_chart_data(
     days = lookback_days or DEFAULT_LOOKBACK_DAYS[timeframe]
     span = min(timedelta(days=days), MAX_SPAN[timeframe])
     end = ctx.now + timedelta(minutes=1)
-    fetched = await ctx.state.market.bars(symbol, timeframe, end - span, end)
+    fetched = await ctx.deps.market.bars(symbol, timeframe, end - span, end)
     bars = fetched.value
     n = len(bars)
     data: dict[str, Any] = {
@@ -204,7 +204,7 @@ async def get_market_status(ctx: ToolContext) -> ToolResult:
     """Whether the US stock market is open now: the phase (pre-market 04:00–09:30 ET, regular
     09:30–16:00 ET, after-hours to 20:00 ET, closed), today's session, the next regular open and
     close (UTC), and whether today closes early."""
-    status = ctx.state.market.status(ctx.now)
+    status = ctx.deps.market.status(ctx.now)
     session = status.session
     data = {
         "phase": status.phase.value,
@@ -215,9 +215,9 @@ async def get_market_status(ctx: ToolContext) -> ToolResult:
         "next_open": status.next_open.isoformat() if status.next_open else None,
         "next_close": status.next_close.isoformat() if status.next_close else None,
         "is_early_close": status.is_early_close,
-        "source": ctx.state.market.source,
+        "source": ctx.deps.market.source,
     }
-    cite = Citation(ctx.state.market.source, status.now, status.phase.value, "Market status")
+    cite = Citation(ctx.deps.market.source, status.now, status.phase.value, "Market status")
     return ToolResult(data, (cite,), (), f"Market {status.phase.value}")
 
 

@@ -17,7 +17,6 @@ from aicoach.errors import AICoachError, NotFoundError, ValidationFailedError
 from aicoach.options.chain import ChainService
 from aicoach.options.core.analysis import PositionValuer, leg_greeks
 from aicoach.options.core.legs import LegKind
-from aicoach.options.deps import get_chain_service
 from aicoach.options.service import AnalysisService, LegSpec, Scenario, instant_of
 from aicoach.positions.models import Position
 from aicoach.positions.repository import PositionRepository
@@ -41,14 +40,11 @@ class LegIn(BaseModel):
 
 
 def _services(ctx: ToolContext) -> tuple[ChainService, AnalysisService]:
-    state = ctx.state
-    chains = get_chain_service(state)
-    analysis = AnalysisService(state.market, chains, state.levels, state.settings.risk_free_rate)
-    return chains, analysis
+    return ctx.deps.chains, ctx.deps.analysis
 
 
 def _your_data(ctx: ToolContext, label: str) -> Citation:
-    phase = ctx.state.market.calendar.phase_at(ctx.now).value
+    phase = ctx.deps.market.calendar.phase_at(ctx.now).value
     return Citation("your data", ctx.now, phase, label)
 
 
@@ -267,7 +263,7 @@ async def get_positions(ctx: ToolContext) -> ToolResult:
     """The trader's open positions grouped by strategy: legs (kind, strike, expiration,
     quantity, entry price) and the profit or loss now in dollars per strategy."""
     chains, analysis = _services(ctx)
-    service = PositionService(PositionRepository(ctx.session), ctx.state.market, chains)
+    service = PositionService(PositionRepository(ctx.session), ctx.deps.market, chains)
     strategies = await service.strategies(ctx.user_id)
     out: list[dict[str, Any]] = []
     pnl_rows: list[dict[str, Any]] = []
@@ -311,7 +307,7 @@ async def get_positions(ctx: ToolContext) -> ToolResult:
     cites = [_your_data(ctx, "Your positions")]
     cards: tuple[Card, ...] = ()
     if pnl_rows:
-        cites.append(market_citation(ctx, "Prices for P&L", as_of, ctx.state.market.source))
+        cites.append(market_citation(ctx, "Prices for P&L", as_of, ctx.deps.market.source))
         sparkline = [r["pnl"] for r in pnl_rows]
         cards = (Card("pnl_tracker", {"total_pnl": total, "positions": pnl_rows,
                                       "sparkline": sparkline}),)  # fmt: skip
@@ -323,14 +319,14 @@ async def get_portfolio_greeks(ctx: ToolContext) -> ToolResult:
     """The trader's whole book: net delta (dollars), gamma, theta per day and vega per IV point
     per underlying and in total, and the SPY beta-weighted delta, with plain-English readings."""
     chains, analysis = _services(ctx)
-    service = PositionService(PositionRepository(ctx.session), ctx.state.market, chains)
+    service = PositionService(PositionRepository(ctx.session), ctx.deps.market, chains)
     result = await service.portfolio(ctx.user_id, analysis)
     body = dict(result.body)
     as_of = body.pop("as_of", ctx.now)
     data = _rounded(body)
     cites = (
         _your_data(ctx, "Your positions"),
-        market_citation(ctx, "Portfolio prices", ctx.now, ctx.state.market.source),
+        market_citation(ctx, "Portfolio prices", ctx.now, ctx.deps.market.source),
     )
     bwd = data.get("beta_weighted_delta")
     summary = f"Beta-weighted delta {bwd} SPY shares" if bwd is not None else "Portfolio Greeks"

@@ -27,7 +27,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, get_type_hints
+from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,9 +35,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aicoach.errors import AICoachError
 from aicoach.llm.messages import ToolSpec
 from aicoach.observability.sentry import capture_exception
-
-if TYPE_CHECKING:
-    from aicoach.web.state import AppState
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +48,8 @@ class ToolContext:
 
     user_id: int
     session: AsyncSession
-    state: AppState
+    #: The app's parts (the composition root's container); each tool reads only what it needs.
+    deps: Any
     now: datetime
 
 

@@ -1,0 +1,148 @@
+"""The composition root: one typed :class:`Container` of the app's long-lived parts.
+
+``build_container(settings, slices=..., overrides=...)`` is the one place that builds the
+database engine, the job queue, the market data, the levels/chain/analysis services, the coach's
+model and registries — for ``serve`` (the app's lifespan), the job worker, the CLI and the tests.
+Tests inject fakes through :class:`Overrides`, never by mutating a built container.
+
+Slices are handed in as manifests (``aicoach.plugin.Manifest``, listed once in
+``aicoach.main.SLICES``); the registries here are filled from them and import no slice.
+Building does no I/O (engines connect lazily); :meth:`Container.aclose` releases what it built.
+
+The container is also what the coach's tools and the jobs receive as their dependencies: each
+declares a narrow ``Protocol`` of what it reads (``market``, ``levels`` ...), which this class
+satisfies structurally, so a tool cannot reach past what its protocol names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from aicoach.accounts.service import LoginThrottler
+from aicoach.chat import runtime as chat_runtime
+from aicoach.chat.service import ChatRuntime
+from aicoach.config import Settings
+from aicoach.db import create_engine, session_factory
+from aicoach.jobs.queue import JobQueue, JobSpec, build_queue
+from aicoach.kit.clock import Clock, system_clock
+from aicoach.levels.service import LevelsService
+from aicoach.llm.ports import LLM
+from aicoach.llm.registry import build_llm
+from aicoach.marketdata.registry import build_market_data
+from aicoach.marketdata.service import MarketDataService
+from aicoach.options.chain import ChainService
+from aicoach.options.service import AnalysisService
+from aicoach.plugin import CardSpec, Manifest, Tab
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """Parts a test, bench or CLI supplies instead of the configured ones (``None``: build)."""
+
+    market: MarketDataService | None = None
+    llm: LLM | None = None
+    clock: Clock | None = None
+    jobs: JobQueue | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Registries:
+    """What the slices plugged in, in slice-list order (tabs sorted by their ``order``)."""
+
+    manifests: tuple[Manifest, ...]
+    tabs: tuple[Tab, ...]
+    cards: tuple[CardSpec, ...]
+    scripts: tuple[str, ...]
+    jobs: tuple[JobSpec, ...]
+    tools: tuple[Any, ...]
+    skills: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, slices: Sequence[Manifest]) -> Registries:
+        names = [m.name for m in slices]
+        if len(set(names)) != len(names):
+            raise ValueError(f"a slice is listed twice: {names}")
+        _unique("tab", [t.id for m in slices for t in m.tabs])
+        _unique("card type", [c.type for m in slices for c in m.cards])
+        _unique("job", [j.name for m in slices for j in m.jobs])
+        return cls(
+            manifests=tuple(slices),
+            tabs=tuple(sorted((t for m in slices for t in m.tabs), key=lambda t: (t.order, t.id))),
+            cards=tuple(c for m in slices for c in m.cards),
+            scripts=tuple(s for m in slices for s in m.scripts),
+            jobs=tuple(j for m in slices for j in m.jobs),
+            tools=tuple(t for m in slices for t in m.tools),
+            skills=tuple(s for m in slices for s in m.skills),
+        )
+
+
+def _unique(what: str, keys: list[str]) -> None:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            raise ValueError(f"{what} {key!r} is registered by two slices")
+        seen.add(key)
+
+
+@dataclass
+class Container:
+    """The app's long-lived parts (see the module docstring). Built by :func:`build_container`."""
+
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    jobs: JobQueue
+    market: MarketDataService
+    levels: LevelsService
+    chains: ChainService
+    analysis: AnalysisService
+    throttler: LoginThrottler
+    #: The configured model provider; ``None`` runs the offline coach.
+    llm: LLM | None
+    registries: Registries
+    #: The coach: model, tools, running turns (built last: its tools read this container).
+    chat: ChatRuntime = field(init=False)
+
+    async def aclose(self) -> None:
+        """Stop running answers first (each stores its partial text: it needs the engine)."""
+        await chat_runtime.shutdown(self.chat)
+        if self.llm is not None:
+            await self.llm.aclose()
+        await self.market.provider.aclose()
+        await self.engine.dispose()
+
+
+def build_container(
+    settings: Settings, *, slices: Sequence[Manifest], overrides: Overrides | None = None
+) -> Container:
+    """Build every long-lived part from ``settings`` (see the module docstring)."""
+    over = overrides or Overrides()
+    registries = Registries.of(slices)
+    engine = create_engine(settings)
+    sessions = session_factory(engine)
+    market = over.market or build_market_data(settings)
+    levels = LevelsService(market)
+    chains = ChainService(market, settings.risk_free_rate)
+    container = Container(
+        settings=settings,
+        clock=over.clock or system_clock,
+        engine=engine,
+        sessions=sessions,
+        jobs=over.jobs or build_queue(settings, registries.jobs),
+        market=market,
+        levels=levels,
+        chains=chains,
+        analysis=AnalysisService(market, chains, levels, settings.risk_free_rate),
+        throttler=LoginThrottler(sessions, settings),
+        llm=over.llm if over.llm is not None else build_llm(settings),
+        registries=registries,
+    )
+    container.chat = chat_runtime.build_chat(
+        container, llm=container.llm, tools=registries.tools, clock=container.clock
+    )
+    return container

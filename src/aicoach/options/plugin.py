@@ -1,0 +1,19 @@
+"""The options slice: chain with IV and Greeks, analysis, the Options tab, ``chain``/``analyze``."""
+
+from __future__ import annotations
+
+from aicoach.chat.tools.options import analyze_position, get_expirations, get_options_chain
+from aicoach.options import commands, pages, routes
+from aicoach.plugin import CardSpec, Manifest
+
+MANIFEST = Manifest(
+    name="options",
+    routers=(routes.router, pages.router),
+    tabs=(pages.TAB,),
+    tools=(get_expirations, get_options_chain, analyze_position),
+    cards=(
+        CardSpec("options_chain", "cards/options_chain.js", tab="options"),
+        CardSpec("risk_graph", "cards/risk_graph.js", tab="options"),
+    ),
+    commands=(commands.register,),
+)
