@@ -35,8 +35,10 @@ from aicoach.llm.registry import build_llm
 from aicoach.marketdata.registry import build_market_data
 from aicoach.marketdata.service import MarketDataService
 from aicoach.options.chain import ChainService
+from aicoach.options.ports import SavedLegs
 from aicoach.options.service import AnalysisService
 from aicoach.plugin import CardSpec, Manifest, Tab
+from aicoach.positions.service import PositionLegs
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,8 @@ class Container:
     chains: ChainService
     analysis: AnalysisService
     throttler: LoginThrottler
+    #: The options slice's port onto the trader's saved legs (adapter: the positions slice).
+    saved_legs: SavedLegs
     #: The configured model provider; ``None`` runs the offline coach.
     llm: LLM | None
     registries: Registries
@@ -139,6 +143,7 @@ def build_container(
         chains=chains,
         analysis=AnalysisService(market, chains, levels, settings.risk_free_rate),
         throttler=LoginThrottler(sessions, settings),
+        saved_legs=PositionLegs(),
         llm=over.llm if over.llm is not None else build_llm(settings),
         registries=registries,
     )

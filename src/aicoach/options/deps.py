@@ -9,6 +9,7 @@ from typing import Annotated, Protocol
 from fastapi import Depends, Request
 
 from aicoach.options.chain import ChainService
+from aicoach.options.ports import SavedLegs
 from aicoach.options.service import AnalysisService
 from aicoach.web.deps import container_of
 
@@ -18,6 +19,8 @@ class OptionsParts(Protocol):
     def chains(self) -> ChainService: ...
     @property
     def analysis(self) -> AnalysisService: ...
+    @property
+    def saved_legs(self) -> SavedLegs: ...
 
 
 # async and reading the container directly: a sync dependency costs a thread hop per request,
@@ -36,3 +39,11 @@ async def _analysis_dep(request: Request) -> AnalysisService:
 
 
 AnalysisDep = Annotated[AnalysisService, Depends(_analysis_dep)]
+
+
+async def _saved_legs_dep(request: Request) -> SavedLegs:
+    parts: OptionsParts = container_of(request)
+    return parts.saved_legs
+
+
+SavedLegsDep = Annotated[SavedLegs, Depends(_saved_legs_dep)]

@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from aicoach.accounts.deps import CurrentUser
-from aicoach.errors import NotFoundError, ValidationFailedError
+from aicoach.errors import ValidationFailedError
 from aicoach.options.analysis_schemas import (
     AnalysisRead,
     AnalyzeRequest,
@@ -25,10 +25,8 @@ from aicoach.options.analysis_schemas import (
     leg_specs,
     to_scenario,
 )
-from aicoach.options.deps import AnalysisDep, ChainsDep
+from aicoach.options.deps import AnalysisDep, ChainsDep, SavedLegsDep
 from aicoach.options.schemas import ChainRead, ExpirationRead, ExpirationsRead
-from aicoach.positions.repository import PositionRepository
-from aicoach.positions.service import leg_spec
 from aicoach.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/options", tags=["options"])
@@ -85,16 +83,16 @@ async def chain(
 
 @router.post("/analyze", responses=_ERRORS)
 async def analyze(
-    body: AnalyzeRequest, user: CurrentUser, session: SessionDep, analysis: AnalysisDep
+    body: AnalyzeRequest,
+    user: CurrentUser,
+    session: SessionDep,
+    analysis: AnalysisDep,
+    saved: SavedLegsDep,
 ) -> AnalysisRead:
     """P&L now, at expiry and on chosen dates, the date x price grid, Greeks per leg and in
     dollars, max gain/loss, breakevens, probability of profit and the P&L at key levels."""
     if body.position_ids is not None:
-        rows = await PositionRepository(session).positions_by_ids(user.id, body.position_ids)
-        missing = sorted(set(body.position_ids) - {p.id for p in rows})
-        if missing:
-            raise NotFoundError(f"No position {', '.join(map(str, missing))}.")
-        specs = [leg_spec(p, f"position {p.id}") for p in rows]
+        specs = await saved.leg_specs(session, user.id, body.position_ids)
     else:
         specs = leg_specs(body.legs or [])
     outcome = await analysis.analyze(specs, to_scenario(body.scenario, analysis.close_of))

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from aicoach.errors import AICoachError, NotFoundError, ValidationFailedError
 from aicoach.kit.clock import Clock, system_clock
 from aicoach.marketdata.errors import SymbolNotFoundError
@@ -36,6 +38,11 @@ from aicoach.options.core.portfolio import (
 from aicoach.options.core.strategies import StrategyRecognition, format_strike, recognize
 from aicoach.options.errors import ExpirationNotListedError, StrikeNotListedError
 from aicoach.options.service import AnalysisService, LegSpec
+from aicoach.positions.errors import (
+    PositionInputError,
+    PositionNotFoundError,
+    StrategyNotFoundError,
+)
 from aicoach.positions.models import Position, PositionKind, Strategy
 from aicoach.positions.repository import PositionRepository
 from aicoach.positions.schemas import (
@@ -44,18 +51,6 @@ from aicoach.positions.schemas import (
     StrategyCreate,
     StrategyRead,
 )
-
-
-class PositionNotFoundError(NotFoundError):
-    code = "position_not_found"
-
-
-class StrategyNotFoundError(NotFoundError):
-    code = "strategy_not_found"
-
-
-class PositionInputError(ValidationFailedError):
-    code = "position_invalid"
 
 
 def pure_leg(p: Position) -> Leg:
@@ -76,6 +71,19 @@ def leg_spec(p: Position, where: str) -> LegSpec:
     return LegSpec(p.symbol, LegKind(p.kind.value), None if p.strike is None else float(p.strike),
                    p.expiration, p.quantity, float(p.entry_price), p.multiplier, None,
                    where)  # fmt: skip
+
+
+class PositionLegs:
+    """The options slice's ``SavedLegs`` port over the trader's saved positions."""
+
+    async def leg_specs(
+        self, session: AsyncSession, user_id: int, ids: Sequence[int]
+    ) -> list[LegSpec]:
+        rows = await PositionRepository(session).positions_by_ids(user_id, ids)
+        missing = sorted(set(ids) - {p.id for p in rows})
+        if missing:
+            raise NotFoundError(f"No position {', '.join(map(str, missing))}.")
+        return [leg_spec(p, f"position {p.id}") for p in rows]
 
 
 def recognise(legs: Sequence[Position]) -> StrategyRecognition:

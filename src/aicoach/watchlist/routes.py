@@ -1,83 +1,48 @@
-"""The per-user watchlist. A new account starts with the index ETFs and a few large names."""
+"""The per-user watchlist API (rules in :mod:`aicoach.watchlist.service`)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from aicoach.accounts.deps import CurrentUser
-from aicoach.errors import ConflictError, NotFoundError, ValidationFailedError
 from aicoach.marketdata.deps import MarketDep
 from aicoach.marketdata.service import normalize_symbol
-from aicoach.watchlist.models import WatchlistItem
+from aicoach.watchlist.repository import WatchlistRepository
+from aicoach.watchlist.schemas import WatchlistAdd, WatchlistRead
+from aicoach.watchlist.service import WatchlistService
 from aicoach.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/watchlist", tags=["watchlist"])
-
-DEFAULT_SYMBOLS = ("SPY", "QQQ", "IWM", "AAPL", "NVDA", "TSLA")
-MAX_ITEMS = 100
-
-
-class WatchlistAdd(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    symbol: str = Field(min_length=1, max_length=20)
-
-
-class WatchlistRead(BaseModel):
-    symbols: list[str]
-
-
-async def _symbols(session: SessionDep, user_id: int) -> list[str]:
-    rows = await session.scalars(
-        select(WatchlistItem.symbol)
-        .where(WatchlistItem.user_id == user_id)
-        .order_by(WatchlistItem.position, WatchlistItem.id)
-    )
-    return list(rows)
+_ERRORS: dict[int | str, dict[str, str]] = {
+    404: {"description": "Unknown symbol, or not on your watchlist."},
+    409: {"description": "Already on your watchlist."},
+}
 
 
 @router.get("")
 async def get_watchlist(user: CurrentUser, session: SessionDep) -> WatchlistRead:
-    symbols = await _symbols(session, user.id)
-    if not symbols:  # a new (or emptied) watchlist starts from the defaults
-        for i, sym in enumerate(DEFAULT_SYMBOLS):
-            session.add(WatchlistItem(user_id=user.id, symbol=sym, position=i))
-        await session.flush()
-        symbols = list(DEFAULT_SYMBOLS)
-    return WatchlistRead(symbols=symbols)
+    """Your symbols in your order (the defaults until you change the list)."""
+    service = WatchlistService(WatchlistRepository(session), user.id)
+    return WatchlistRead(symbols=await service.symbols())
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
 async def add_symbol(
     data: WatchlistAdd, user: CurrentUser, session: SessionDep, market: MarketDep
 ) -> WatchlistRead:
     symbol = (await market.symbol(normalize_symbol(data.symbol))).value.symbol  # 404 if unknown
-    await get_watchlist(user, session)
-    symbols = await _symbols(session, user.id)
-    if symbol in symbols:
-        raise ConflictError(f"{symbol} is already on your watchlist.")
-    if len(symbols) >= MAX_ITEMS:
-        raise ValidationFailedError(f"A watchlist holds at most {MAX_ITEMS} symbols.")
-    session.add(WatchlistItem(user_id=user.id, symbol=symbol, position=len(symbols)))
-    await session.flush()
-    return WatchlistRead(symbols=[*symbols, symbol])
+    service = WatchlistService(WatchlistRepository(session), user.id)
+    return WatchlistRead(symbols=await service.add(symbol))
 
 
-@router.delete("/{symbol}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{symbol}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
 async def remove_symbol(
     symbol: Annotated[str, Path(min_length=1, max_length=20)],
     user: CurrentUser,
     session: SessionDep,
 ) -> Response:
-    item = await session.scalar(
-        select(WatchlistItem).where(
-            WatchlistItem.user_id == user.id, WatchlistItem.symbol == symbol.strip().upper()
-        )
-    )
-    if item is None:
-        raise NotFoundError(f"{symbol.strip().upper()} is not on your watchlist.")
-    await session.delete(item)
+    service = WatchlistService(WatchlistRepository(session), user.id)
+    await service.remove(symbol.strip().upper())
     return Response(status_code=204)
