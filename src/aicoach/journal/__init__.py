@@ -1,0 +1,1 @@
+"""The trade journal slice: broker accounts, imported executions, round trips, analytics."""

@@ -1,0 +1,1 @@
+"""The journal's analytics: a pure, vectorised core (trades in, numbers out), no I/O."""
