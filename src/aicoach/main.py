@@ -33,7 +33,7 @@ from aicoach.options.plugin import MANIFEST as OPTIONS
 from aicoach.plugin import Manifest
 from aicoach.positions.plugin import MANIFEST as POSITIONS
 from aicoach.watchlist.plugin import MANIFEST as WATCHLIST
-from aicoach.web import handlers, health
+from aicoach.web import docs, handlers, health
 from aicoach.web.csrf import csrf_protect
 from aicoach.web.middleware import BodyLimitMiddleware, CSRFCookieMiddleware
 from aicoach.web.templating import STATIC_DIR, build_templates
@@ -94,7 +94,7 @@ def create_app(
         title="AI Coach",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served by web.docs from vendored files
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -103,6 +103,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     csrf = [Depends(csrf_protect)]
     app.include_router(health.router)
+    app.include_router(docs.router)
     for manifest in slices:
         for router in manifest.routers:
             app.include_router(router, dependencies=csrf)

@@ -32,6 +32,7 @@ ALLOWED = {
     "lightweight-charts": r"5\.\d+\.\d+",
     "echarts": r"[56]\.\d+\.\d+",
     "sentry": r"\d+\.\d+\.\d+",
+    "swagger-ui": r"5\.\d+\.\d+",
 }
 
 # A string each main file must contain, proving the bytes are the declared release.
@@ -41,6 +42,7 @@ VERSION_MARKERS = {
     "lightweight-charts": "Lightweight Charts™ v{v}",
     "echarts": '"{v}"',
     "sentry": "@sentry/browser {v} |",
+    "swagger-ui": 'PACKAGE_VERSION:"{v}"',
 }
 
 
