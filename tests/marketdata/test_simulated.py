@@ -295,7 +295,8 @@ def test_quote_is_frozen_over_the_weekend_at_fridays_last_print() -> None:
     friday = session_minutes(s, "NVDA", date(2026, 11, 27))
     assert sat.last == friday.close[-1]  # after-hours last print (17:00 ET on this early close)
     assert sat.as_of == datetime(2026, 11, 27, 17, tzinfo=ET)
-    assert sat.prev_close == daily(s, "NVDA", 10).close[-2]
+    # The weekend's reference session is Monday's: its prior close is Friday's (the last) close.
+    assert sat.prev_close == daily(s, "NVDA", 10).close[-1]
     assert s.phase() is MarketPhase.CLOSED
     # After-hours prints move; pre-market too, with no regular-session stats yet.
     ah = s.quote("NVDA", datetime(2026, 11, 27, 14, tzinfo=ET))

@@ -115,11 +115,9 @@ class LevelsService:
         return body
 
     def session_for(self, now: datetime) -> Session:
-        today = now.astimezone(NEW_YORK).date()
-        calendar = self.market.calendar
-        return (
-            calendar.session(today) if calendar.is_session(today) else calendar.next_session(today)
-        )
+        """The session the levels describe: the calendar's reference session, the same one the
+        quote's prior close is taken from (so "prior close" means one number everywhere)."""
+        return self.market.calendar.reference_session(now)
 
     def historical_session(self, data_end: datetime, session: Session) -> Session | None:
         """The session to describe when the data ends before ``session``'s prior session

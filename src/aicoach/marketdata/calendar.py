@@ -211,6 +211,24 @@ class MarketCalendar:
 
     # --- now ---------------------------------------------------------------------------------
 
+    def reference_session(self, now: datetime) -> Session:
+        """The trading day a trader at ``now`` is looking at — the one definition behind every
+        "prior" reference price (prior close, prior day high/low, the quote's change):
+
+        * from a session's pre-market start to its after-hours end (4:00–20:00 ET): that session;
+        * otherwise (overnight, weekends, holidays): the next session.
+
+        So the **prior close** — the close of the session before the reference session — is the
+        last regular session's close whenever that session has ended and the next has not begun.
+        """
+        utc_to_ns(now)  # refuses naive datetimes
+        today = now.astimezone(ET).date()
+        if self.is_session(today):
+            session = self.session(today)
+            if now < session.after_hours_end:
+                return session
+        return self.next_session(today)
+
     def phase_at(self, now: datetime) -> MarketPhase:
         """Pre-market, regular, after-hours or closed at the aware instant ``now``."""
         utc_to_ns(now)  # refuses naive datetimes

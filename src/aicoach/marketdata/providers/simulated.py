@@ -304,7 +304,10 @@ class SimulatedMarketData:
         spec = self.spec(symbol)
         at = self._at(now)
         path, i = self.daily(spec), at.i
-        prev_close = float(path.close[i - 1]) if i > 0 else None
+        # The prior close is the close before the calendar's reference session: once a session's
+        # after-hours are over (CLOSED), that is this session's own close.
+        ref = i + 1 if at.phase == MarketPhase.CLOSED else i
+        prev_close = float(path.close[ref - 1]) if ref > 0 else None
         day: tuple[float | None, ...] = (
             float(path.open[i]),
             float(path.high[i]),
