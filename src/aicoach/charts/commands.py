@@ -163,7 +163,7 @@ def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
             bool, typer.Option("--csv", help="Print CSV instead of a table.")
         ] = False,
     ) -> None:
-        """OHLCV bars for SYMBOL; the last --limit bars of [start, end] (New York times)."""
+        """OHLCV bars for SYMBOL: the last --limit bars from --start to --end (New York times)."""
         intraday = timeframe.is_intraday
         stop = _parse_when(end, end=True, intraday=intraday) or datetime.now(UTC) + timedelta(
             minutes=1
