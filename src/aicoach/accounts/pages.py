@@ -29,6 +29,7 @@ from aicoach.errors import AICoachError
 from aicoach.kit.orm import utcnow
 from aicoach.observability.context import register_secret
 from aicoach.web.deps import RowId, SessionDep, SettingsDep, client_ip
+from aicoach.web.validation import readable, summary
 
 router = APIRouter(include_in_schema=False)
 M = TypeVar("M", bound=BaseModel)
@@ -60,10 +61,9 @@ async def _form(request: Request) -> dict[str, Any]:
     return data
 
 
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    field = ".".join(str(p) for p in error["loc"]) or "form"
-    return f"{field.replace('_', ' ').capitalize()}: {error['msg']}"
+def _form_problems(exc: ValidationError) -> str:
+    """Every problem with the form, in one paragraph a person reads."""
+    return summary(readable(exc.errors()))
 
 
 def _parse(model: type[M], data: dict[str, Any]) -> M:
@@ -123,7 +123,7 @@ async def login(
         )
     except ValidationError as exc:
         return _render(
-            request, "auth/login.html", 422, error=_first_error(exc), form=data, next=next
+            request, "auth/login.html", 422, error=_form_problems(exc), form=data, next=next
         )
     except AICoachError as exc:
         return _render(
@@ -152,7 +152,7 @@ async def signup(request: Request, session: SessionDep, settings: SettingsDep) -
             user, user_agent=request.headers.get("user-agent", ""), ip=client_ip(request)
         )
     except ValidationError as exc:
-        return _render(request, "auth/signup.html", 422, error=_first_error(exc), form=data)
+        return _render(request, "auth/signup.html", 422, error=_form_problems(exc), form=data)
     except AICoachError as exc:
         return _render(request, "auth/signup.html", exc.status_code, error=exc.message, form=data)
     response = RedirectResponse("/", status_code=303)
@@ -224,7 +224,7 @@ async def settings_password(
             principal.user, data.current_password, data.new_password, principal.session_id or -1
         )
     except ValidationError as exc:
-        return _back(error=_first_error(exc))
+        return _back(error=_form_problems(exc))
     except AICoachError as exc:
         return _back(error=exc.message)
     return _back("password")
@@ -255,7 +255,7 @@ async def settings_create_token(
     try:
         data = _parse(ApiTokenCreate, await _form(request))
     except ValidationError as exc:
-        return _back(error=_first_error(exc))
+        return _back(error=_form_problems(exc))
     _, secret = await AccountService(session, settings).create_token(principal.user, data)
     # Shown once on the next GET. The secret rides in a one-shot cookie, never in a URL (URLs end
     # up in logs and history), and the redirect keeps a reload from creating a second token.
@@ -299,7 +299,7 @@ async def admin_create_invite(
     try:
         data = _parse(InviteCreate, await _form(request))
     except ValidationError as exc:
-        return _back(error=_first_error(exc), page="/admin")
+        return _back(error=_form_problems(exc), page="/admin")
     await AccountService(session, settings).create_invite(admin, data)
     return _back("invite", page="/admin")
 

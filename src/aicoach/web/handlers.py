@@ -16,6 +16,7 @@ from aicoach.errors import AICoachError
 from aicoach.observability.context import current_request_id
 from aicoach.observability.sentry import capture_exception
 from aicoach.web.htmx import wants_json
+from aicoach.web.validation import readable, summary
 
 _TITLES = {
     400: "Bad request",
@@ -32,16 +33,9 @@ _TITLES = {
 
 
 def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
-    details = []
-    for error in exc.errors():
-        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
-        field = ".".join(loc) or "request"
-        msg = str(error.get("msg", "invalid"))
-        if error.get("type") == "json_invalid":
-            field, msg = "body", "the body is not valid JSON"
-        details.append({"field": field, "message": msg, "type": error.get("type")})
-    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
-    return f"Invalid input — {summary}.", details
+    problems = readable(exc.errors())
+    details = [{"field": p.field, "message": p.message, "type": p.type} for p in problems]
+    return summary(problems), details
 
 
 def render_error(
