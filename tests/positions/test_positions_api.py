@@ -87,11 +87,11 @@ def _option(exp: str, strike: Any, **over: Any) -> dict[str, Any]:
     ("change", "field", "words"),
     [
         ({"quantity": 0}, "quantity", "non-zero"),
-        ({"entry_price": "0"}, "entry_price", "greater than 0"),
-        ({"entry_price": -2}, "entry_price", "greater than 0"),
+        ({"entry_price": "0"}, "entry_price", "entry price must be more than 0."),
+        ({"entry_price": -2}, "entry_price", "entry price must be more than 0."),
         ({"strike": None}, "", "needs a strike"),
         ({"expiration": None}, "", "needs an expiration"),
-        ({"kind": "banana"}, "kind", "'stock', 'call' or 'put'"),
+        ({"kind": "banana"}, "kind", "kind must be one of: stock, call or put."),
         ({"entry_price": "1.1234567"}, "entry_price", "decimal places"),
     ],
 )

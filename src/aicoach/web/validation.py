@@ -46,7 +46,7 @@ def _singular(word: str) -> str:
 
 
 def _sentence(label: str, kind: str, msg: str, ctx: Mapping[str, Any]) -> str:
-    limit = {k: ctx.get(k) for k in ("min_length", "max_length", "gt", "ge", "lt", "le")}
+    limit = {k: _num(ctx.get(k)) for k in ("min_length", "max_length", "gt", "ge", "lt", "le")}
     match kind:
         case "missing":
             return f"{label} is required."
@@ -57,9 +57,9 @@ def _sentence(label: str, kind: str, msg: str, ctx: Mapping[str, Any]) -> str:
         case "string_too_long":
             return f"{label} can be at most {limit['max_length']} characters."
         case "too_short":
-            return f"{label} needs at least {limit['min_length']} items."
+            return f"{label} needs at least {_items(ctx.get('min_length'))}."
         case "too_long":
-            return f"{label} can have at most {limit['max_length']} items."
+            return f"{label} can have at most {_items(ctx.get('max_length'))}."
         case "greater_than":
             return f"{label} must be more than {limit['gt']}."
         case "greater_than_equal":
@@ -91,6 +91,15 @@ def _sentence(label: str, kind: str, msg: str, ctx: Mapping[str, Any]) -> str:
         case "value_error" | "assertion_error":
             return _value_error(label, msg)
     return f"{label}: {msg[0].lower() + msg[1:] if msg else 'is invalid'}."
+
+
+def _num(x: Any) -> Any:
+    """``0.0`` → ``0``, ``2.5`` → ``2.5``: limits as a person writes them."""
+    return f"{x:g}" if isinstance(x, float) else x
+
+
+def _items(n: Any) -> str:
+    return f"{n} item" if n == 1 else f"{n} items"
 
 
 def _value_error(label: str, msg: str) -> str:
