@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -119,6 +120,44 @@ def db_current() -> None:
     typer.echo(
         f"current: {rev or '(empty database)'}  head: {head}  {'✓' if rev == head else 'behind'}"
     )
+
+
+@db_app.command("backup")
+def db_backup(
+    target: Annotated[Path, typer.Argument(help="File to write (e.g. backups/aicoach.dump).")],
+) -> None:
+    """Write a consistent copy of the database (SQLite online backup, or pg_dump)."""
+    from aicoach.backup import backup
+    from aicoach.errors import AICoachError
+
+    try:
+        written = backup(load_settings(), target)
+    except AICoachError as exc:
+        typer.echo(f"Error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Backup written: {written} ({written.stat().st_size:,} bytes)")
+
+
+@db_app.command("restore")
+def db_restore(
+    source: Annotated[Path, typer.Argument(help="A file written by `aicoach db backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Replace the database's contents with a backup, then migrate it to this release."""
+    from aicoach.backup import restore
+    from aicoach.errors import AICoachError
+    from aicoach.migrations.runner import upgrade_to_head
+
+    settings = load_settings()
+    if not yes and not typer.confirm("This replaces every row in the database. Go on?"):
+        raise typer.Exit(1)
+    try:
+        restore(settings, source)
+    except AICoachError as exc:
+        typer.echo(f"Error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    asyncio.run(upgrade_to_head(settings))
+    typer.echo(f"Restored from {source} and migrated to the latest schema.")
 
 
 @app.command("create-admin")
