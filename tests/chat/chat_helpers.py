@@ -47,7 +47,8 @@ def calls(*pairs: tuple[str, dict[str, Any]], text: str = "") -> list[LLMEvent]:
 @dataclass
 class ScriptedLLM:
     """An ``LLM`` replaying one step per model call; ``delay`` seconds between events;
-    ``seen`` records every conversation and tool list it was given."""
+    ``seen`` records every conversation and tool list it was given; ``consumed`` counts the
+    events the caller has handled (it asked for the next one after each)."""
 
     script: list[Step]
     delay: float = 0.0
@@ -56,6 +57,7 @@ class ScriptedLLM:
     label: str = "Scripted model"
     seen: list[tuple[list[ChatMessage], list[ToolSpec]]] = field(default_factory=list)
     started: asyncio.Event = field(default_factory=asyncio.Event)
+    consumed: int = 0
 
     async def stream(
         self,
@@ -79,6 +81,7 @@ class ScriptedLLM:
             if self.delay:
                 await asyncio.sleep(self.delay)
             yield event
+            self.consumed += 1
 
     async def aclose(self) -> None:
         return None

@@ -210,7 +210,7 @@ async def test_registry_rules(app: FastAPI, ctx_for: Any) -> None:
         """Never answers in time."""
         import asyncio
 
-        await asyncio.sleep(1)
+        await asyncio.Event().wait()  # never set: only the registry's timeout ends this call
         return ToolResult({})
 
     async def crash(ctx: ToolContext) -> ToolResult:

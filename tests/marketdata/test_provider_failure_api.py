@@ -11,6 +11,7 @@ levels as of the data's end (2018-12-31), checked against TA-Lib's ATR and the r
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -65,8 +66,16 @@ async def test_cached_quote_turns_stale_and_uncached_is_503(app_factory: Any) ->
         assert first["stale"] is False and first["source"] == "delayed"
 
         fake.fail(503, times=-1, retry_after="30")
-        await asyncio.sleep(QUOTE_TTL_SECONDS + 0.1)  # past the quote's freshness: a real miss
-        stale = await alice.get("/api/market/AAPL/quote")
+        # Ask until the quote's freshness has run out: the cache then asks the vendor again (a
+        # real miss, which now fails). The cache clock is real time, so this takes ~2 s.
+        asked = len(fake.requests_to("/v2/snapshot"))
+        deadline = time.monotonic() + QUOTE_TTL_SECONDS + 30
+        while True:
+            stale = await alice.get("/api/market/AAPL/quote")
+            if len(fake.requests_to("/v2/snapshot")) > asked:
+                break
+            assert time.monotonic() < deadline, "the cached quote never went past its freshness"
+            await asyncio.sleep(0.05)
         assert stale.status_code == 200, stale.text
         body = stale.json()
         assert body["stale"] is True
