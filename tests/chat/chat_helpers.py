@@ -28,8 +28,8 @@ from aicoach.llm.messages import (
     ToolSpec,
     Usage,
 )
-from tests.conftest import client_for
-from tests.helpers.users import UserClient, signup_user
+from tests.factories import create_chat, signed_up, unique_email
+from tests.helpers.users import UserClient
 
 Step = Sequence[LLMEvent] | Callable[[list[ChatMessage]], Sequence[LLMEvent]] | LLMError
 
@@ -91,11 +91,7 @@ def use_llm(app: FastAPI, llm: Any) -> None:
     runtime_of(app.state.aicoach).llm = llm
 
 
-async def new_chat(user: UserClient, title: str | None = None) -> dict[str, Any]:
-    response = await user.post("/api/chat/sessions", json={"title": title} if title else {})
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+new_chat = create_chat  # the chat tests' name for the factory
 
 
 async def send(
@@ -127,9 +123,11 @@ def text_of(events: list[tuple[str, dict[str, Any]]]) -> str:
 async def app_with(app_factory: Any, **overrides: Any) -> AsyncIterator[tuple[FastAPI, UserClient]]:
     """An app with setting overrides (lifespan running) and a signed-up user on it."""
     application: FastAPI = app_factory(**overrides)
-    async with application.router.lifespan_context(application), client_for(application) as c:
-        email = f"carol-{uuid.uuid4().hex[:8]}@example.com"
-        yield application, await signup_user(c, email, "a fine passphrase here")
+    async with (
+        application.router.lifespan_context(application),
+        signed_up(application, unique_email("carol"), "a fine passphrase here") as user,
+    ):
+        yield application, user
 
 
 async def rows_of(app: FastAPI, session_id: int) -> list[ChatMessageRow]:

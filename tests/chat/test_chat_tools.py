@@ -15,6 +15,7 @@ from aicoach.chat.runtime import runtime_of
 from aicoach.chat.tools.registry import SOURCES, ToolContext, ToolRegistry, ToolResult
 from aicoach.db import transaction
 from aicoach.errors import ValidationFailedError
+from tests.factories import create_iron_condor
 from tests.helpers.users import UserClient
 from tests.positions.chains import iron_condor_legs
 
@@ -139,8 +140,7 @@ async def test_options_tools(app: FastAPI, ctx_for: Any, alice: UserClient) -> N
 async def test_position_tools_use_the_callers_identity(
     app: FastAPI, ctx_for: Any, alice: UserClient, bob: UserClient
 ) -> None:
-    legs = await iron_condor_legs(alice)
-    saved = (await alice.post("/api/positions", json={"legs": legs})).json()
+    saved = await create_iron_condor(alice)
     ids = [leg["id"] for leg in saved["legs"]]
 
     mine = await call(app, ctx_for, alice.user_id, "get_positions")

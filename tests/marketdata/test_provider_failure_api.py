@@ -25,9 +25,9 @@ import talib
 from pydantic import SecretStr
 
 from aicoach.config import MarketDataProviderName
-from tests.conftest import client_for
+from tests.factories import signed_up
 from tests.fakes.massive_server import FakeMassive, massive_fixtures_dir, serve_massive
-from tests.helpers.users import UserClient, signup_user
+from tests.helpers.users import UserClient
 
 KEY = "test-massive-key"
 #: The recorded daily aggregates: Massive's range 2005-04-01/2005-04-04, asked for in our terms.
@@ -46,8 +46,10 @@ async def massive_app(
             massive_base_url=fake.base_url,
             **overrides,
         )
-        async with app.router.lifespan_context(app), client_for(app) as http:
-            user = await signup_user(http, "trader@example.com", "a long enough passphrase")
+        async with (
+            app.router.lifespan_context(app),
+            signed_up(app, "trader@example.com", "a long enough passphrase") as user,
+        ):
             yield user, fake
 
 
@@ -138,8 +140,10 @@ async def test_files_provider_levels_come_out_as_of_the_data_end(
 ) -> None:
     folder = write_sp500(tmp_path / "market", sp500)
     app = app_factory(market_data_provider=MarketDataProviderName.FILES, files_dir=folder)
-    async with app.router.lifespan_context(app), client_for(app) as http:
-        alice = await signup_user(http, "files@example.com", "a long enough passphrase")
+    async with (
+        app.router.lifespan_context(app),
+        signed_up(app, "files@example.com", "a long enough passphrase") as alice,
+    ):
         response = await alice.get("/api/levels/gspc")
         assert response.status_code == 200, response.text
         body = response.json()
