@@ -6,6 +6,10 @@ STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/n
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+# Two pytest-xdist workers: the suite is safe in parallel (each worker has its own SQLite file or
+# PostgreSQL database, Redis database, free ports and browser); `make test PYTEST_XDIST=` runs
+# serially (e.g. for --pdb). Capped at 2: the machines have two cores.
+PYTEST_XDIST ?= -n 2
 
 .PHONY: run test test-sqlite test-postgresql lint bench vendor setup clean format
 
@@ -24,14 +28,14 @@ run: setup
 ## make test: set up, then the whole suite on SQLite and the database tests on PostgreSQL
 test: setup
 	$(BIN)/python scripts/ensure_test_services.py
-	AICOACH_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
-	AICOACH_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_ARGS)
+	AICOACH_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+	AICOACH_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-sqlite: setup
-	AICOACH_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+	AICOACH_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-postgresql: setup
-	AICOACH_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_ARGS)
+	AICOACH_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff format --check src tests bench scripts

@@ -23,8 +23,9 @@ from aicoach.config import Settings
 from aicoach.main import create_app
 from aicoach.migrations.runner import upgrade_to_head
 from aicoach.models import metadata
+from tests.factories import client_for, signed_up
 from tests.helpers.services import ensure_postgres, ensure_redis
-from tests.helpers.users import UserClient, signup_user
+from tests.helpers.users import UserClient
 
 TEST_DB = os.environ.get("AICOACH_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get(
@@ -43,10 +44,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = selected
 
 
+def xdist_worker_index() -> int:
+    """0, 1, ... for the pytest-xdist worker running this process (``gw0``, ``gw1``, ...); 0
+    without xdist. Each worker is its own process with its own session fixtures."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker.removeprefix("gw") or 0)
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
+    """A Redis database of this worker's own (1-15, never 0, which a developer's own `aicoach
+    worker` uses): keys with fixed names (Huey's queue) and flushes never meet another worker's."""
     ensure_redis()
-    return "redis://127.0.0.1:6379/0"
+    return f"redis://127.0.0.1:6379/{1 + xdist_worker_index() % 15}"
 
 
 @pytest.fixture(scope="session")
@@ -130,11 +140,6 @@ async def app(app_factory: Any) -> AsyncIterator[FastAPI]:
         yield application
 
 
-def client_for(application: FastAPI) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=application, client=("127.0.0.1", 50000))
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
-
-
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as c:
@@ -144,15 +149,15 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def alice(app: FastAPI) -> AsyncIterator[UserClient]:
     """The first account (so an admin), logged in through the real sign-up form."""
-    async with client_for(app) as c:
-        yield await signup_user(c, "alice@example.com", "correct horse battery")
+    async with signed_up(app, "alice@example.com", "correct horse battery") as user:
+        yield user
 
 
 @pytest.fixture
 async def bob(app: FastAPI, alice: UserClient) -> AsyncIterator[UserClient]:
     """A second, ordinary account."""
-    async with client_for(app) as c:
-        yield await signup_user(c, "bob@example.com", "another good passphrase")
+    async with signed_up(app, "bob@example.com", "another good passphrase") as user:
+        yield user
 
 
 @pytest.fixture

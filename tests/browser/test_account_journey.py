@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests.factories import sign_up_in_browser
+
 pytestmark = pytest.mark.browser
 
 
@@ -37,11 +39,7 @@ async def test_sign_up_land_in_shell_log_out_log_in(page: Any, screenshot: Any) 
 
 
 async def test_settings_token_and_theme(page: Any, screenshot: Any) -> None:
-    await page.goto("/signup")
-    await page.get_by_label("Email").fill("t2@example.com")
-    await page.get_by_label("Password").fill("a long enough passphrase")
-    await page.get_by_role("button", name="Create account").click()
-    await page.wait_for_url("**/")
+    await sign_up_in_browser(page, "t2@example.com")
     await page.goto("/settings")
     await page.get_by_label("Name", exact=True).fill("laptop script")
     await page.get_by_role("button", name="Create token").click()

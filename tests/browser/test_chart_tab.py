@@ -9,16 +9,9 @@ from typing import Any
 
 import pytest
 
+from tests.factories import sign_up_in_browser
+
 pytestmark = pytest.mark.browser
-
-
-async def sign_up(page: Any, email: str) -> None:
-    await page.goto("/signup")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill("a long enough passphrase")
-    await page.get_by_role("button", name="Create account").click()
-    await page.wait_for_url("**/")
-    await page.locator(".shell").wait_for()
 
 
 async def chart_ready(page: Any, symbol: str, timeframe: str) -> Any:
@@ -39,7 +32,7 @@ async def level_count(page: Any) -> int:
 
 
 async def test_chart_tab_as_a_new_trader(page: Any, screenshot: Any) -> None:
-    await sign_up(page, "chartist@example.com")
+    await sign_up_in_browser(page, "chartist@example.com")
     tab = page.get_by_role("tab", name="Chart")
     await tab.click()
     chart = await chart_ready(page, "SPY", "5m")
@@ -140,7 +133,7 @@ async def test_chart_tab_as_a_new_trader(page: Any, screenshot: Any) -> None:
 
 
 async def test_unknown_symbol_is_reported_and_the_chart_keeps_working(page: Any) -> None:
-    await sign_up(page, "typo@example.com")
+    await sign_up_in_browser(page, "typo@example.com")
     await page.get_by_role("tab", name="Chart").click()
     await chart_ready(page, "SPY", "5m")
     search = page.get_by_role("combobox", name="Symbol")

@@ -19,10 +19,10 @@ import pytest
 from fastapi import FastAPI
 
 from tests.chat.chat_helpers import ScriptedLLM, answer, calls, use_llm
+from tests.factories import sign_up_in_browser
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long enough passphrase"
 RECORD_GROWTH = """() => {
     window.__lengths = [];
     const log = document.querySelector('[data-chat-messages]');
@@ -33,15 +33,6 @@ RECORD_GROWTH = """() => {
         if (n && n !== seen[seen.length - 1]) seen.push(n);
     }).observe(log, { childList: true, subtree: true, characterData: true });
 }"""
-
-
-async def sign_up(page: Any, email: str) -> None:
-    await page.goto("/signup")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Create account").click()
-    await page.wait_for_url("**/")
-    await page.locator("[data-chat-panel]").wait_for()
 
 
 async def ask(page: Any, text: str) -> None:
@@ -72,7 +63,7 @@ async def api(page: Any, method: str, url: str, body: Any = None) -> Any:
 
 
 async def test_new_user_asks_for_spy_levels_end_to_end(page: Any, screenshot: Any) -> None:
-    await sign_up(page, "coach-user@example.com")
+    await sign_up_in_browser(page, "coach-user@example.com", ready="[data-chat-panel]")
     await screenshot(page, "1-empty")
     await page.evaluate(RECORD_GROWTH)
     await ask(page, "where are SPY's levels?")
@@ -175,7 +166,7 @@ async def test_stop_keeps_partial_answer_and_a_dropped_stream_retries_once(
     spage: Any, scripted: tuple[str, FastAPI], screenshot: Any
 ) -> None:
     _, application = scripted
-    await sign_up(spage, "stopper@example.com")
+    await sign_up_in_browser(spage, "stopper@example.com", ready="[data-chat-panel]")
     slow = [f"Word{i} " for i in range(60)]
     use_llm(application, ScriptedLLM([answer(*slow), answer("Full **answer** here.")], delay=0.12))
 
@@ -245,7 +236,7 @@ async def test_history_pages_load_on_scroll_up_and_search_reaches_old_messages(
     spage: Any, scripted: tuple[str, FastAPI], screenshot: Any
 ) -> None:
     _, application = scripted
-    await sign_up(spage, "historian@example.com")
+    await sign_up_in_browser(spage, "historian@example.com", ready="[data-chat-panel]")
     turns = 32  # 64 messages: more than one page of 50
     use_llm(
         application,
@@ -319,7 +310,7 @@ async def test_phone_width_chat_is_usable(
 ) -> None:
     _, application = scripted
     await spage.set_viewport_size({"width": 390, "height": 844})
-    await sign_up(spage, "phone@example.com")
+    await sign_up_in_browser(spage, "phone@example.com", ready="[data-chat-panel]")
     use_llm(
         application,
         ScriptedLLM([calls(("get_quote", {"symbol": "SPY"})), answer("SPY quote above.")]),

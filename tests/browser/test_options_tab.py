@@ -12,19 +12,11 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
+from tests.factories import sign_up_in_browser
+
 pytestmark = pytest.mark.browser
 
 MONEY = r"[+−-]?\$[\d,]+(\.\d\d)?"
-
-
-async def sign_up(page: Any, email: str) -> None:
-    await page.goto("/signup")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill("a long enough passphrase")
-    await page.get_by_role("button", name="Create account").click()
-    # Password hashing is deliberately slow; on a busy CI machine it can take a while.
-    await page.wait_for_url("**/", timeout=40_000)
-    await page.locator(".shell").wait_for()
 
 
 async def chain_ready(page: Any, expiration: str | None = None) -> Any:
@@ -56,7 +48,7 @@ async def stat(page: Any, key: str) -> str:
 
 
 async def test_iron_condor_from_the_chain(page: Any, screenshot: Any) -> None:
-    await sign_up(page, "condor@example.com")
+    await sign_up_in_browser(page, "condor@example.com")
     await page.get_by_role("tab", name="Options").click()
     chain = await chain_ready(page)
     assert await chain.get_attribute("data-symbol") == "SPY"
@@ -224,7 +216,7 @@ async def test_iron_condor_from_the_chain(page: Any, screenshot: Any) -> None:
 
 async def test_open_options_event_loads_a_position(page: Any, screenshot: Any) -> None:
     """A chat card's "open" event lands in the builder, before and after the tab first loads."""
-    await sign_up(page, "cards@example.com")
+    await sign_up_in_browser(page, "cards@example.com")
     expirations = await (await page.request.get("/api/options/QQQ/expirations")).json()
     exp = next(e for e in expirations["expirations"] if e["days_to_expiry"] >= 7)["expiration"]
     chain = await (await page.request.get(f"/api/options/QQQ/chain?expiration={exp}")).json()

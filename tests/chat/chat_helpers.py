@@ -27,8 +27,8 @@ from aicoach.llm.messages import (
     ToolSpec,
     Usage,
 )
-from tests.conftest import client_for
-from tests.helpers.users import UserClient, signup_user
+from tests.factories import create_chat, signed_up, unique_email
+from tests.helpers.users import UserClient
 
 Step = Sequence[LLMEvent] | Callable[[list[ChatMessage]], Sequence[LLMEvent]] | LLMError
 
@@ -46,7 +46,8 @@ def calls(*pairs: tuple[str, dict[str, Any]], text: str = "") -> list[LLMEvent]:
 @dataclass
 class ScriptedLLM:
     """An ``LLM`` replaying one step per model call; ``delay`` seconds between events;
-    ``seen`` records every conversation and tool list it was given."""
+    ``seen`` records every conversation and tool list it was given; ``consumed`` counts the
+    events the caller has handled (it asked for the next one after each)."""
 
     script: list[Step]
     delay: float = 0.0
@@ -55,6 +56,7 @@ class ScriptedLLM:
     label: str = "Scripted model"
     seen: list[tuple[list[ChatMessage], list[ToolSpec]]] = field(default_factory=list)
     started: asyncio.Event = field(default_factory=asyncio.Event)
+    consumed: int = 0
 
     async def stream(
         self,
@@ -78,6 +80,7 @@ class ScriptedLLM:
             if self.delay:
                 await asyncio.sleep(self.delay)
             yield event
+            self.consumed += 1
 
     async def aclose(self) -> None:
         return None
@@ -87,11 +90,7 @@ def use_llm(app: FastAPI, llm: Any) -> None:
     app.state.container.chat.llm = llm
 
 
-async def new_chat(user: UserClient, title: str | None = None) -> dict[str, Any]:
-    response = await user.post("/api/chat/sessions", json={"title": title} if title else {})
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+new_chat = create_chat  # the chat tests' name for the factory
 
 
 async def send(
@@ -123,9 +122,11 @@ def text_of(events: list[tuple[str, dict[str, Any]]]) -> str:
 async def app_with(app_factory: Any, **overrides: Any) -> AsyncIterator[tuple[FastAPI, UserClient]]:
     """An app with setting overrides (lifespan running) and a signed-up user on it."""
     application: FastAPI = app_factory(**overrides)
-    async with application.router.lifespan_context(application), client_for(application) as c:
-        email = f"carol-{uuid.uuid4().hex[:8]}@example.com"
-        yield application, await signup_user(c, email, "a fine passphrase here")
+    async with (
+        application.router.lifespan_context(application),
+        signed_up(application, unique_email("carol"), "a fine passphrase here") as user,
+    ):
+        yield application, user
 
 
 async def rows_of(app: FastAPI, session_id: int) -> list[ChatMessageRow]:

@@ -14,6 +14,7 @@ from pydantic import Field
 from aicoach.chat.tools.registry import SOURCES, ToolContext, ToolRegistry, ToolResult
 from aicoach.db import transaction
 from aicoach.errors import ValidationFailedError
+from tests.factories import create_iron_condor
 from tests.helpers.users import UserClient
 from tests.positions.chains import iron_condor_legs
 
@@ -138,8 +139,7 @@ async def test_options_tools(app: FastAPI, ctx_for: Any, alice: UserClient) -> N
 async def test_position_tools_use_the_callers_identity(
     app: FastAPI, ctx_for: Any, alice: UserClient, bob: UserClient
 ) -> None:
-    legs = await iron_condor_legs(alice)
-    saved = (await alice.post("/api/positions", json={"legs": legs})).json()
+    saved = await create_iron_condor(alice)
     ids = [leg["id"] for leg in saved["legs"]]
 
     mine = await call(app, ctx_for, alice.user_id, "get_positions")
@@ -209,7 +209,7 @@ async def test_registry_rules(app: FastAPI, ctx_for: Any) -> None:
         """Never answers in time."""
         import asyncio
 
-        await asyncio.sleep(1)
+        await asyncio.Event().wait()  # never set: only the registry's timeout ends this call
         return ToolResult({})
 
     async def crash(ctx: ToolContext) -> ToolResult:

@@ -33,6 +33,7 @@ from tests.chat.chat_helpers import (
     use_llm,
 )
 from tests.helpers.users import UserClient
+from tests.helpers.wait import wait_until
 
 
 def tool_payload(messages: list[ChatMessage], name: str) -> dict[str, Any]:
@@ -170,7 +171,8 @@ async def test_stop_mid_stream_keeps_partial_text(app: FastAPI, alice: UserClien
     chat = await new_chat(alice)
     sending = asyncio.create_task(send(alice, chat["id"], "talk a lot"))
     await asyncio.wait_for(llm.started.wait(), 5)
-    await asyncio.sleep(0.2)
+    # Stop once the answer has begun: the turn has handled its first words.
+    await wait_until(lambda: llm.consumed >= 2, what="the first words of the answer")
     stop = await alice.post(f"/api/chat/sessions/{chat['id']}/stop")
     assert stop.status_code == 200 and stop.json()["stopped"] is True
     _, events, _ = await asyncio.wait_for(sending, 10)
@@ -207,8 +209,23 @@ async def test_repost_same_client_id_never_duplicates(app: FastAPI, alice: UserC
     assert len(llm.seen) == 1
 
 
+def _spy_reservation_waits(turns: Any, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """An event set when a request starts waiting on a chat's reservation (the duplicate post
+    has reached the wait), so a test need not guess how long the request takes to get there."""
+    entered = asyncio.Event()
+    original = turns.wait_reservation
+
+    async def spying(*args: Any, **kwargs: Any) -> bool:
+        entered.set()
+        result: bool = await original(*args, **kwargs)
+        return result
+
+    monkeypatch.setattr(turns, "wait_reservation", spying)
+    return entered
+
+
 async def test_duplicate_post_waits_for_a_turn_being_set_up(
-    app: FastAPI, alice: UserClient
+    app: FastAPI, alice: UserClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The window a concurrent duplicate used to fall through: the first request has committed
     # the question and the empty "streaming" reply but has not started the turn yet. The
@@ -223,8 +240,9 @@ async def test_duplicate_post_waits_for_a_turn_being_set_up(
         row = await s.get_one(ChatSession, chat["id"])
         question, reply = await ChatRepository(s).add_turn(row, "q", cid, llm.label, utcnow())
         turn = turn_for(question, reply, llm.label)
+    waiting = _spy_reservation_waits(runtime.turns, monkeypatch)
     duplicate = asyncio.create_task(send(alice, chat["id"], "q", cid))
-    await asyncio.sleep(0.3)
+    await asyncio.wait_for(waiting.wait(), 10)
     assert not duplicate.done()  # still waiting for the set-up, however long it takes
     runtime.turns.start(turn, TurnRunner(runtime, "q", first_message=True).run)
     status, events, _ = await asyncio.wait_for(duplicate, 10)
@@ -233,7 +251,7 @@ async def test_duplicate_post_waits_for_a_turn_being_set_up(
 
 
 async def test_duplicate_post_takes_over_when_the_set_up_gives_up(
-    app: FastAPI, alice: UserClient
+    app: FastAPI, alice: UserClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     llm = ScriptedLLM([answer("answered once.")])
     use_llm(app, llm)
@@ -241,8 +259,9 @@ async def test_duplicate_post_takes_over_when_the_set_up_gives_up(
     cid = str(uuid.uuid4())
     turns = app.state.container.chat.turns
     turns.reserve(chat["id"], cid)  # a request setting this message up, which will fail
+    waiting = _spy_reservation_waits(turns, monkeypatch)
     duplicate = asyncio.create_task(send(alice, chat["id"], "q", cid))
-    await asyncio.sleep(0.3)
+    await asyncio.wait_for(waiting.wait(), 10)
     assert not duplicate.done()
     turns.release(chat["id"], cid)
     status, events, _ = await asyncio.wait_for(duplicate, 10)

@@ -17,8 +17,8 @@ from aicoach.chat.offline.grounding import ungrounded
 from aicoach.kit.clock import system_clock
 from aicoach.llm.messages import ChatMessage, LLMEvent, Role, ToolSpec
 from tests.chat.chat_helpers import first, names, new_chat, send, text_of, use_llm
+from tests.factories import create_iron_condor
 from tests.helpers.users import UserClient
-from tests.positions.chains import iron_condor_legs
 
 
 @dataclass
@@ -85,9 +85,7 @@ PROMPTS: list[tuple[str, list[str]]] = [
 async def test_offline_coach_through_the_tool_loop_is_grounded(
     app: FastAPI, alice: UserClient, coach: Recording
 ) -> None:
-    legs = await iron_condor_legs(alice)
-    created = await alice.post("/api/positions", json={"legs": legs, "label": "SPY condor"})
-    assert created.status_code == 201, created.text
+    await create_iron_condor(alice, label="SPY condor")
     chat = await new_chat(alice)
     for prompt, expected_tools in PROMPTS:
         status, events, _ = await send(alice, chat["id"], prompt)

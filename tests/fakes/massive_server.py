@@ -2,7 +2,7 @@
 
 ``serve_massive(fixtures_dir)`` — an HTTP server serving recorded REST responses::
 
-    async with serve_massive(shared / "fixtures" / "massive", api_key="k") as massive:
+    async with serve_massive(massive_fixtures_dir(), api_key="k") as massive:
         provider = MassiveMarketData("k", massive.base_url, ...)
         massive.fail(429, times=2, retry_after="0")   # scripted faults, consumed in order
         massive.requests                              # every request seen, for assertions
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -49,19 +48,14 @@ def repo_root() -> Path:
 
 
 def massive_fixtures_dir() -> Path:
-    """``$AICOACH_SHARED_DIR/fixtures/massive``, else ``<repo>/../shared/fixtures/massive``.
+    """``<repo>/tests/fixtures/massive``: the recorded responses ship inside the repo.
 
-    CI clones the repo into another folder with ``shared/`` beside the clone, so the path is
-    resolved from the repo root, never hard-coded. A missing folder fails loudly: tests that need
-    recorded vendor payloads must not silently skip.
+    Resolved from the repo root so any working directory works. A missing folder fails loudly:
+    tests that need recorded vendor payloads must not silently skip.
     """
-    shared = os.environ.get("AICOACH_SHARED_DIR")
-    base = Path(shared) if shared else repo_root().parent / "shared"
-    folder = base / "fixtures" / "massive"
+    folder = repo_root() / "tests" / "fixtures" / "massive"
     if not (folder / "README.md").is_file():
-        raise FileNotFoundError(
-            f"Massive fixtures missing at {folder}; set AICOACH_SHARED_DIR to the shared/ folder"
-        )
+        raise FileNotFoundError(f"Massive fixtures missing at {folder}")
     return folder
 
 

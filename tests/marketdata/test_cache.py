@@ -42,6 +42,7 @@ from aicoach.marketdata.models import (
 )
 from aicoach.marketdata.ports import MarketDataProvider
 from aicoach.observability.metrics import REGISTRY
+from tests.helpers.wait import wait_until
 
 T0 = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 
@@ -55,7 +56,8 @@ class Clock:
 
 
 class FakeProvider:
-    """Counts calls; ``fail`` makes every call raise it until cleared."""
+    """Counts calls; ``fail`` makes every call raise it until cleared; while ``hold`` is an
+    unset event, every call waits inside the provider for it."""
 
     name = "fake"
     source = DataSource.DELAYED
@@ -65,12 +67,15 @@ class FakeProvider:
         self.fail: Exception | None = None
         self.version = 0
         self.delay = 0.0
+        self.hold: asyncio.Event | None = None
         self.closed = False
 
     async def _enter(self, op: str) -> None:
         self.calls[op] = self.calls.get(op, 0) + 1
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.hold is not None:
+            await self.hold.wait()
         if self.fail is not None:
             raise self.fail
 
@@ -400,15 +405,32 @@ async def test_timeframe_not_supported_is_remembered(redis_backend: RedisCache) 
         await cached.get_bars("SPY", Timeframe.H1, T0, T0)
 
 
+class CountingMemoryCache(MemoryCache):
+    """Counts lookups, so a test can tell when a caller has got past its cache read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gets = 0
+
+    async def get(self, key: str) -> CacheEntry | None:
+        self.gets += 1
+        return await super().get(key)
+
+
 async def test_cancelled_loader_does_not_fail_its_waiters() -> None:
-    cached, p = make()
-    p.delay = 0.05
+    backend = CountingMemoryCache()
+    p = FakeProvider()
+    cached = CachedMarketData(p, backend, 30.0)  # not make(): an empty cache is falsy there
+    p.hold = asyncio.Event()
     owner = asyncio.create_task(cached.get_quote("SPY"))
-    await asyncio.sleep(0.01)  # owner is inside the provider call
+    await wait_until(lambda: p.calls.get("quote") == 1, what="the owner inside the provider call")
     waiter = asyncio.create_task(cached.get_quote("SPY"))
-    await asyncio.sleep(0.01)
+    # Past its cache read (a miss) the waiter joins the owner's in-flight load with no await in
+    # between, so once the read is counted it is waiting on the owner.
+    await wait_until(lambda: backend.gets == 2, what="the waiter joining the in-flight load")
     owner.cancel()
     with pytest.raises(asyncio.CancelledError):
         await owner
+    p.hold.set()  # the waiter's own load, after the owner's cancellation, may now answer
     assert (await waiter).last == 100.0  # the waiter loaded it itself
     assert p.calls["quote"] == 2

@@ -1,6 +1,6 @@
 """MassiveMarketData against a local server serving Massive's recorded REST responses.
 
-Every expected value below is read off the fixture files in shared/fixtures/massive.
+Every expected value below is read off the fixture files in tests/fixtures/massive.
 """
 
 from __future__ import annotations

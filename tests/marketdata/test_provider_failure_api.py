@@ -11,6 +11,7 @@ levels as of the data's end (2018-12-31), checked against TA-Lib's ATR and the r
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,9 +25,9 @@ import talib
 from pydantic import SecretStr
 
 from aicoach.config import MarketDataProviderName
-from tests.conftest import client_for
+from tests.factories import signed_up
 from tests.fakes.massive_server import FakeMassive, massive_fixtures_dir, serve_massive
-from tests.helpers.users import UserClient, signup_user
+from tests.helpers.users import UserClient
 
 KEY = "test-massive-key"
 #: The recorded daily aggregates: Massive's range 2005-04-01/2005-04-04, asked for in our terms.
@@ -45,8 +46,10 @@ async def massive_app(
             massive_base_url=fake.base_url,
             **overrides,
         )
-        async with app.router.lifespan_context(app), client_for(app) as http:
-            user = await signup_user(http, "trader@example.com", "a long enough passphrase")
+        async with (
+            app.router.lifespan_context(app),
+            signed_up(app, "trader@example.com", "a long enough passphrase") as user,
+        ):
             yield user, fake
 
 
@@ -65,8 +68,16 @@ async def test_cached_quote_turns_stale_and_uncached_is_503(app_factory: Any) ->
         assert first["stale"] is False and first["source"] == "delayed"
 
         fake.fail(503, times=-1, retry_after="30")
-        await asyncio.sleep(QUOTE_TTL_SECONDS + 0.1)  # past the quote's freshness: a real miss
-        stale = await alice.get("/api/market/AAPL/quote")
+        # Ask until the quote's freshness has run out: the cache then asks the vendor again (a
+        # real miss, which now fails). The cache clock is real time, so this takes ~2 s.
+        asked = len(fake.requests_to("/v2/snapshot"))
+        deadline = time.monotonic() + QUOTE_TTL_SECONDS + 30
+        while True:
+            stale = await alice.get("/api/market/AAPL/quote")
+            if len(fake.requests_to("/v2/snapshot")) > asked:
+                break
+            assert time.monotonic() < deadline, "the cached quote never went past its freshness"
+            await asyncio.sleep(0.05)
         assert stale.status_code == 200, stale.text
         body = stale.json()
         assert body["stale"] is True
@@ -129,8 +140,10 @@ async def test_files_provider_levels_come_out_as_of_the_data_end(
 ) -> None:
     folder = write_sp500(tmp_path / "market", sp500)
     app = app_factory(market_data_provider=MarketDataProviderName.FILES, files_dir=folder)
-    async with app.router.lifespan_context(app), client_for(app) as http:
-        alice = await signup_user(http, "files@example.com", "a long enough passphrase")
+    async with (
+        app.router.lifespan_context(app),
+        signed_up(app, "files@example.com", "a long enough passphrase") as alice,
+    ):
         response = await alice.get("/api/levels/gspc")
         assert response.status_code == 200, response.text
         body = response.json()

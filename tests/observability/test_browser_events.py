@@ -6,7 +6,6 @@ session cookie, CSRF token or password that were in the page."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -108,7 +107,10 @@ def test_browser_errors_reach_sentry_once_each_and_clean(
                 "() => { Promise.reject(new Error('rejected boom csrf=" + CSRF_TOKEN + "')); }"
             )
             events = receiver.wait_for_events(2, timeout=15)
-            time.sleep(1.0)  # duplicates would arrive now
+            # Both errors were captured; wait until every envelope the browser SDK queued has
+            # been delivered (a duplicate would be among them). The tunnel answers the browser
+            # only after forwarding, so the receiver has them all when this resolves.
+            page.evaluate("() => Sentry.flush(5000)")
         finally:
             browser.close()
     assert all(u.endswith("/monitoring/tunnel") for u in tunnel_posts), tunnel_posts

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from tests.factories import create_iron_condor, create_stock, create_strategy
 from tests.helpers.users import UserClient
 from tests.positions.chains import iron_condor_legs, monthly_chain
 
@@ -53,7 +54,7 @@ async def _analyze(user: UserClient, body: dict[str, Any], status: int = 200) ->
 
 async def test_saved_iron_condor_matches_brute_force(alice: UserClient) -> None:
     legs = await iron_condor_legs(alice)
-    saved = (await alice.post("/api/positions", json={"legs": legs})).json()
+    saved = await create_strategy(alice, legs)
     body = await _analyze(alice, {"position_ids": [leg["id"] for leg in saved["legs"]]})
     assert body["strategy"]["name"] == "iron_condor" and body["symbol"] == "SPY"
     assert body["models"] == ["bsm-european"]
@@ -202,10 +203,8 @@ async def test_scenario_errors_and_mixed_underlyings(alice: UserClient) -> None:
 
 
 async def test_portfolio_greeks_sum_per_underlying_and_beta_weight(alice: UserClient) -> None:
-    legs = await iron_condor_legs(alice)
-    saved = (await alice.post("/api/positions", json={"legs": legs})).json()
-    await alice.post("/api/positions", json={"symbol": "AAPL", "kind": "stock", "quantity": 100,
-                                             "entry_price": 180})  # fmt: skip
+    saved = await create_iron_condor(alice)
+    await create_stock(alice, "AAPL", quantity=100, entry_price=180)
     response = await alice.get("/api/portfolio/greeks")
     assert response.status_code == 200, response.text
     body = strict(response.text)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.factories import create_iron_condor, create_stock
 from tests.helpers.users import UserClient, assert_owner_only
 from tests.positions.chains import iron_condor_legs, monthly_chain
 
@@ -47,8 +48,7 @@ async def test_iron_condor_is_recognised_and_grouped(alice: UserClient) -> None:
 
 
 async def test_editing_and_deleting_legs_re_recognises_the_strategy(alice: UserClient) -> None:
-    legs = await iron_condor_legs(alice)
-    body = (await alice.post("/api/positions", json={"legs": legs})).json()
+    body = await create_iron_condor(alice)
     ids = [leg["id"] for leg in body["legs"]]
     # Drop the two call legs: what is left is a bull put spread.
     calls = [leg["id"] for leg in body["legs"] if leg["kind"] == "call"]
@@ -71,7 +71,7 @@ async def test_editing_and_deleting_legs_re_recognises_the_strategy(alice: UserC
 
 
 async def test_delete_strategy_removes_its_legs(alice: UserClient) -> None:
-    body = (await alice.post("/api/positions", json={"legs": await iron_condor_legs(alice)})).json()
+    body = await create_iron_condor(alice)
     assert (await alice.delete(f"/api/strategies/{body['id']}")).status_code == 204
     assert (await alice.get("/api/positions")).json() == []
 
@@ -183,10 +183,7 @@ async def test_another_users_positions_are_invisible_and_untouchable(
     alice: UserClient, bob: UserClient
 ) -> None:
     async def create(user: UserClient) -> dict[str, Any]:
-        response = await user.post("/api/positions", json={
-            "symbol": "SPY", "kind": "stock", "quantity": 10, "entry_price": 500})  # fmt: skip
-        assert response.status_code == 201
-        leg: dict[str, Any] = response.json()["legs"][0]
+        leg: dict[str, Any] = (await create_stock(user, "SPY", 10, 500))["legs"][0]
         return leg
 
     leg = await assert_owner_only(
