@@ -33,6 +33,7 @@ from aicoach.observability.middleware import ObservabilityMiddleware
 from aicoach.options import pages as options_pages
 from aicoach.options import routes as options_routes
 from aicoach.options.core import american
+from aicoach.plugin import CardSpec
 from aicoach.positions import routes as positions_routes
 from aicoach.watchlist import routes as watchlist_routes
 from aicoach.web import handlers
@@ -95,7 +96,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.templates = build_templates(settings)
+    # The chat's card types (module under static/js/, the tab a click opens); the slice
+    # registry takes this over.
+    cards = [
+        CardSpec("key_levels", "levels/cards/key_levels.js", "chart"),
+        CardSpec("quote", "marketdata/cards/quote.js", "chart"),
+        CardSpec("position_summary", "positions/cards/position_summary.js", "options"),
+        CardSpec("pnl_tracker", "positions/cards/pnl_tracker.js", "options"),
+        CardSpec("options_chain", "options/cards/options_chain.js", "options"),
+        CardSpec("risk_graph", "options/cards/risk_graph.js", "options"),
+    ]
+    app.state.templates = build_templates(settings, cards=cards)
     handlers.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     csrf = [Depends(csrf_protect)]

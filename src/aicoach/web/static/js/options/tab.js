@@ -5,24 +5,25 @@
 // ("aicoach-options"); a link can carry them in the hash: #tab=options&osym=QQQ&oexp=2026-12-18
 // (&opos=12,13 analyses those saved positions).
 //
-// Opening the tab from elsewhere (the chat's cards):
-//   window.dispatchEvent(new CustomEvent("aicoach:open-options", {cancelable: true,
-//     detail: {symbol, position_ids, legs, expiration}}))
-// The listener claims the event (preventDefault), shows the tab and loads: position_ids → the
-// analysis of those saved positions; legs → the builder; else the chain of symbol/expiration.
-// Before this module has loaded nobody hears the event: a sender that finds it unclaimed can
-// set window.__aicoachPendingOptions = detail and open the tab; the tab loads it on start.
+// Opening the tab from elsewhere (the chat's cards), through the workspace bus:
+//   workspace.open("options", {symbol, position_ids, legs, expiration, title?})
+// loads: position_ids → the analysis of those saved positions; legs ({symbol, kind, strike,
+// expiration, quantity, entry_price}) → the builder; else the chain of symbol/expiration.
 //
 // Live: while the tab is visible the quote, chain and analysis refresh every 15 s.
 
-import { apiFetch, apiJson, ApiError, toast } from "../api.js";
+import { apiFetch, apiJson, ApiError, toast } from "../kit/api.js";
+import { addDays, daysBetween, nyDate } from "../kit/dates.js";
+import { debounce } from "../kit/debounce.js";
+import { isFiniteNumber, num, pctFromFraction, shortDate, signedNum, signedPct, timeET, tone } from "../kit/format.js";
+import { hashParams, replaceHash } from "../kit/hash.js";
+import { escapeHtml as esc } from "../kit/html.js";
+import { jsonStore } from "../kit/storage.js";
+import { workspace } from "../kit/workspace.js";
 import { renderGreeks, renderLevels, renderStats, renderWarnings, viewWindow } from "./analysis-view.js";
 import { Builder } from "./builder.js";
 import { ChainView, strikesAround } from "./chain.js";
 import { loadECharts } from "./charts.js";
-import {
-  addDays, daysBetween, debounce, esc, etTime, isNum, num, nyToday, recall, remember, shortDate,
-} from "./format.js";
 import { GreeksCharts, atmIv } from "./greeks-charts.js";
 import { fieldErrors, expirationLoader, PositionForm } from "./position-form.js";
 import { Book } from "./portfolio.js";
@@ -33,8 +34,10 @@ const TERM_POINTS = 12;
 const GRID = { prices: 181, dates: 12 };
 const CYCLE = { weekly: "W", monthly: "M", daily: "D" };
 
-const hashParams = () => new URLSearchParams(window.location.hash.replace(/^#/, ""));
+const { recall, remember } = jsonStore("aicoach-options");
 const enc = encodeURIComponent;
+/** "as of 15:42:07 ET" for an ISO timestamp. */
+const asOf = (ts) => `as of ${timeET(ts, { seconds: true })} ET`;
 /** The earliest expiration among `legs` ("YYYY-MM-DD"), or null for stock only. */
 const firstOf = (legs) => legs.map((l) => l.expiration).filter(Boolean).sort()[0] || null;
 
@@ -208,7 +211,7 @@ class OptionsTab {
     if (this.expiration) params.set("oexp", this.expiration);
     if (this.source.kind === "saved") params.set("opos", this.source.ids.join(","));
     else params.delete("opos");
-    history.replaceState(history.state, "", "#" + params.toString());
+    replaceHash(params);
   }
 
   // ---------- market data ----------
@@ -263,8 +266,9 @@ class OptionsTab {
     const q = this.quote;
     this.$("[data-opt-last]").textContent = `${q.symbol} ${num(q.last)}`;
     const ch = this.$("[data-opt-change]");
-    ch.className = `num chg ${q.change > 0 ? "up" : q.change < 0 ? "down" : ""}`;
-    ch.textContent = isNum(q.change) ? `${num(Math.abs(q.change))} (${num(Math.abs(q.change_percent))}%)` : "";
+    ch.className = `num chg ${tone(q.change)}`;
+    // change_percent is already in percent units (the quote API's field).
+    ch.textContent = isFiniteNumber(q.change) ? `${signedNum(q.change)} (${signedPct(q.change_percent)})` : "";
     this.$("[data-opt-sim]").hidden = q.source !== "simulated";
     this.$("[data-opt-stale]").hidden = !q.stale;
     const phase = this.$("[data-opt-phase]");
@@ -279,7 +283,7 @@ class OptionsTab {
       const report = await apiJson(`/api/levels/${enc(sym)}`, { toastOnError: false });
       const map = new Map();
       for (const group of Object.values(report.groups || {})) {
-        for (const l of group) map.set(l.label, isNum(l.strength) ? l.strength : 0);
+        for (const l of group) map.set(l.label, isFiniteNumber(l.strength) ? l.strength : 0);
       }
       if (sym === this.symbol) this.strength = map;
     } catch {
@@ -317,9 +321,9 @@ class OptionsTab {
     const unpriced = c.counts.unavailable || 0;
     this.$("[data-opt-chain-foot]").textContent =
       `${c.symbol} ${num(c.underlying_price)} · ${shortDate(c.expiration, { weekday: true, year: true })}, ${c.days_to_expiry}d · ` +
-      `IV and Greeks ${c.model} from the mid, r ${(c.r * 100).toFixed(2)}%, q ${(c.q * 100).toFixed(2)}%` +
-      (unpriced ? ` · ${unpriced} contracts without IV (no bid)` : "") + ` · as of ${etTime(c.as_of)}`;
-    this.$("[data-opt-asof]").textContent = `as of ${etTime(c.as_of)}`;
+      `IV and Greeks ${c.model} from the mid, r ${pctFromFraction(c.r)}, q ${pctFromFraction(c.q)}` +
+      (unpriced ? ` · ${unpriced} contracts without IV (no bid)` : "") + ` · ${asOf(c.as_of)}`;
+    this.$("[data-opt-asof]").textContent = asOf(c.as_of);
     if (!this.quote) this.$("[data-opt-last]").textContent = `${c.symbol} ${num(c.underlying_price)}`;
     this.greeks?.delta(c, strikesAround(c.strikes, c.underlying_price, this.around ?? 20));
   }
@@ -369,10 +373,10 @@ class OptionsTab {
   // ---------- builder ----------
 
   pick({ right, strike, side, price, iv, expiration }) {
-    if (!isNum(price) || price <= 0) return;
+    if (!isFiniteNumber(price) || price <= 0) return;
     this.addLeg({
       symbol: this.chain.symbol, kind: right, strike, expiration,
-      quantity: side === "buy" ? 1 : -1, entry_price: price, iv: isNum(iv) ? iv : undefined,
+      quantity: side === "buy" ? 1 : -1, entry_price: price, iv: isFiniteNumber(iv) ? iv : undefined,
     });
   }
 
@@ -443,11 +447,11 @@ class OptionsTab {
   }
 
   valuationDate() {
-    return this.scenario.days > 0 ? addDays(nyToday(), this.scenario.days) : null;
+    return this.scenario.days > 0 ? addDays(nyDate(), this.scenario.days) : null;
   }
 
   syncScenarioOut() {
-    const today = nyToday();
+    const today = nyDate();
     const first = this.firstExpiration();
     const max = first ? Math.max(0, daysBetween(today, first) - 1) : 0;
     const dateInput = this.$("[data-opt-date]");
@@ -470,7 +474,7 @@ class OptionsTab {
 
   requestBody() {
     const first = this.firstExpiration();
-    const today = nyToday();
+    const today = nyDate();
     const valuation = this.valuationDate();
     let pins = this.scenario.pins.filter((p) => (!valuation || p > valuation) && (!first || p < first));
     if (!this.scenario.pinsTouched && !pins.length && first && !valuation) {
@@ -618,7 +622,6 @@ class OptionsTab {
 // ---------- start ----------
 
 const instances = new WeakMap();
-let pending = null;
 
 function current() {
   const root = document.querySelector("[data-opt-tab]");
@@ -626,42 +629,15 @@ function current() {
 }
 
 function initAll() {
-  if (window.__aicoachPendingOptions) {
-    pending = window.__aicoachPendingOptions;
-    window.__aicoachPendingOptions = null;
-  }
   for (const root of document.querySelectorAll("[data-opt-tab]")) {
     if (instances.has(root)) continue;
     const tab = new OptionsTab(root);
     instances.set(root, tab);
     tab.ready = tab.start();
-    tab.ready.then(() => {
-      if (pending) {
-        const detail = pending;
-        pending = null;
-        tab.open(detail);
-      }
-    });
   }
-}
-
-/** Show the Options tab on what `detail` names (works before the tab was ever opened). */
-export function openOptions(detail = {}) {
-  // Same as app.js activateTab("options"): importing app.js here would run its set-up twice.
-  const tab = document.querySelector('[data-tabs] [role="tab"][data-tab="options"]');
-  if (tab && tab.getAttribute("aria-selected") !== "true") tab.click();
-  const instance = current();
-  if (instance) instance.open(detail);
-  else pending = detail;
-}
-
-if (!window.__aicoachOptionsEvents) {
-  window.__aicoachOptionsEvents = true;
-  window.addEventListener("aicoach:open-options", (event) => {
-    event.preventDefault();
-    openOptions(event.detail || {});
-  });
 }
 
 document.addEventListener("htmx:load", initAll);
 initAll();
+// After initAll: a detail opened before this tab first loaded is delivered right here.
+workspace.on("options", (detail) => current()?.open(detail || {}));
