@@ -6,8 +6,11 @@ STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/n
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+# JS tooling (ESLint only: the app has no JS build step). Re-installed when the lockfile changes.
+NODE_STAMP = node_modules/.installed-$(shell cat package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
+JS_PATHS   = src/aicoach/web/static/js tests eslint.config.js
 
-.PHONY: run test test-sqlite test-postgresql lint bench vendor setup clean format
+.PHONY: run test test-sqlite test-postgresql lint lint-js bench vendor setup clean format
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +19,10 @@ $(STAMP):
 	@rm -f $(VENV)/.installed-*; touch $@
 
 setup: $(STAMP)
+
+$(NODE_STAMP):
+	npm ci --no-audit --no-fund
+	@rm -f node_modules/.installed-*; touch $@
 
 ## make run: set up, migrate and serve http://127.0.0.1:8000 on the embedded defaults
 run: setup
@@ -38,6 +45,11 @@ lint: setup
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	@$(MAKE) --no-print-directory lint-js
+
+## make lint-js: ESLint on the browser modules (tests hold no .js today; linted once they do)
+lint-js: $(NODE_STAMP)
+	npx eslint --no-error-on-unmatched-pattern $(JS_PATHS)
 
 format: setup
 	$(BIN)/ruff format src tests bench scripts
@@ -50,4 +62,4 @@ vendor: setup
 	$(BIN)/python scripts/vendor.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules

@@ -152,7 +152,7 @@ function watch(el, state) {
       { threshold: 0.2 },
     );
     document.addEventListener("visibilitychange", () => {
-      for (const [el, s] of live) schedule(el, s);
+      for (const [card, s] of live) schedule(card, s);
     });
   }
   live.set(el, state);

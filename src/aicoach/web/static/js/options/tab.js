@@ -381,9 +381,9 @@ class OptionsTab {
   }
 
   addLeg(leg) {
-    const current = this.builder.legs[0]?.symbol;
-    if (current && current !== leg.symbol) {
-      toast(`The builder holds ${current} legs; clear it to build on ${leg.symbol}.`, "warning");
+    const held = this.builder.legs[0]?.symbol;
+    if (held && held !== leg.symbol) {
+      toast(`The builder holds ${held} legs; clear it to build on ${leg.symbol}.`, "warning");
       return false;
     }
     if (this.source.kind === "saved") this.source = { kind: "builder" };
