@@ -11,3 +11,13 @@ export function legText(leg) {
   if (leg.kind === "stock") return `${leg.symbol} shares`;
   return `${shortDate(leg.expiration)} ${strikeText(leg.strike)} ${leg.kind}`;
 }
+
+/** Legs as the positions and analyze APIs take them: strike and expiration for options only,
+ *  the price rounded to what the server keeps (6 decimals). */
+export function legsForApi(legs) {
+  return legs.map((l) => {
+    const out = { symbol: l.symbol, kind: l.kind, quantity: l.quantity, entry_price: Number(l.entry_price.toFixed(6)) };
+    if (l.kind !== "stock") Object.assign(out, { strike: l.strike, expiration: l.expiration });
+    return out;
+  });
+}
