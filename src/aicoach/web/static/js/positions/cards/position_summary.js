@@ -15,7 +15,7 @@ function bound(value, unlimited, cls) {
 }
 
 /** What the Options tab needs to open this position (card legs without a kind are labels only). */
-export function optionsDetail(d) {
+function optionsDetail(d) {
   return {
     symbol: positionSymbol(d),
     position_ids: d.position_ids || [],
