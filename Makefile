@@ -10,8 +10,11 @@ PYTEST_ARGS ?=
 # PostgreSQL database, Redis database, free ports and browser); `make test PYTEST_XDIST=` runs
 # serially (e.g. for --pdb). Capped at 2: the machines have two cores.
 PYTEST_XDIST ?= -n 2
+# JS tooling (ESLint only: the app has no JS build step). Re-installed when the lockfile changes.
+NODE_STAMP = node_modules/.installed-$(shell cat package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
+JS_PATHS   = src/aicoach/web/static/js tests eslint.config.js
 
-.PHONY: run test test-sqlite test-postgresql lint bench vendor setup clean format
+.PHONY: run test test-sqlite test-postgresql lint lint-js bench vendor setup clean format
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +23,10 @@ $(STAMP):
 	@rm -f $(VENV)/.installed-*; touch $@
 
 setup: $(STAMP)
+
+$(NODE_STAMP):
+	npm ci --no-audit --no-fund
+	@rm -f node_modules/.installed-*; touch $@
 
 ## make run: set up, migrate and serve http://127.0.0.1:8000 on the embedded defaults
 run: setup
@@ -42,6 +49,11 @@ lint: setup
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	@$(MAKE) --no-print-directory lint-js
+
+## make lint-js: ESLint on the browser modules (tests hold no .js today; linted once they do)
+lint-js: $(NODE_STAMP)
+	npx eslint --no-error-on-unmatched-pattern $(JS_PATHS)
 
 format: setup
 	$(BIN)/ruff format src tests bench scripts
@@ -54,4 +66,4 @@ vendor: setup
 	$(BIN)/python scripts/vendor.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules

@@ -20,7 +20,7 @@ from aicoach.accounts.plugin import MANIFEST as ACCOUNTS
 from aicoach.charts.plugin import MANIFEST as CHARTS
 from aicoach.chat.plugin import MANIFEST as CHAT
 from aicoach.config import Settings
-from aicoach.container import Container, Overrides, build_container
+from aicoach.container import Container, Overrides, Registries, build_container
 from aicoach.levels.core import indicators
 from aicoach.levels.plugin import MANIFEST as LEVELS
 from aicoach.marketdata.plugin import MANIFEST as MARKETDATA
@@ -98,7 +98,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.templates = build_templates(settings)
+    app.state.templates = build_templates(settings, cards=Registries.of(slices).cards)
     handlers.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     csrf = [Depends(csrf_protect)]

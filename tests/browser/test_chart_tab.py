@@ -117,9 +117,12 @@ async def test_chart_tab_as_a_new_trader(page: Any, screenshot: Any) -> None:
     assert "MSFT" in (await (await page.request.get("/api/watchlist")).json())["symbols"]
     await screenshot(page, "msft-1d-watchlist")
 
-    # Another part of the app opens the chart on a symbol.
+    # Another part of the app opens the chart on a symbol, through the workspace bus.
     await page.evaluate(
-        "window.dispatchEvent(new CustomEvent('aicoach:open-chart', {detail: {symbol: 'nvda'}}))"
+        """async () => {
+            const { workspace } = await import('/static/js/kit/workspace.js');
+            workspace.open('chart', { symbol: 'nvda' });
+        }"""
     )
     await chart_ready(page, "NVDA", "1d")
 

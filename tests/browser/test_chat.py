@@ -48,6 +48,17 @@ async def wait_answered(page: Any) -> None:
     )
 
 
+async def open_tab(page: Any, tab: str, detail: dict[str, Any]) -> None:
+    """What another part of the app does to open a tab on something: the workspace bus."""
+    await page.evaluate(
+        """async ([tab, detail]) => {
+            const { workspace } = await import('/static/js/kit/workspace.js');
+            workspace.open(tab, detail);
+        }""",
+        [tab, detail],
+    )
+
+
 async def api(page: Any, method: str, url: str, body: Any = None) -> Any:
     return await page.evaluate(
         """async ([method, url, body]) => {
@@ -92,15 +103,9 @@ async def test_new_user_asks_for_spy_levels_end_to_end(page: Any, screenshot: An
     # The card opens the chart on SPY: move the chart elsewhere first so the click must change it.
     chart = page.locator("[data-chart]")
     await chart.wait_for(state="attached")
-    await page.evaluate(
-        "window.dispatchEvent(new CustomEvent('aicoach:open-chart', {detail: {symbol: 'QQQ'}}))"
-    )
+    await open_tab(page, "chart", {"symbol": "QQQ"})
     await page.wait_for_function("document.querySelector('[data-chart]').dataset.symbol === 'QQQ'")
-    await page.evaluate(
-        "window.addEventListener('aicoach:open-chart', (e) => { window.__opened = e.detail; })"
-    )
     await card.locator(".ccard-body").click()
-    assert await page.evaluate("window.__opened") == {"symbol": "SPY"}
     await page.wait_for_function("document.querySelector('[data-chart]').dataset.symbol === 'SPY'")
     assert await page.locator("#tab-chart").get_attribute("aria-selected") == "true"
     await screenshot(page, "4-card-opened-chart")

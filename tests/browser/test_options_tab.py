@@ -214,8 +214,8 @@ async def test_iron_condor_from_the_chain(page: Any, screenshot: Any) -> None:
     await page.locator('[data-opt-saved][data-state="empty"]').wait_for()
 
 
-async def test_open_options_event_loads_a_position(page: Any, screenshot: Any) -> None:
-    """A chat card's "open" event lands in the builder, before and after the tab first loads."""
+async def test_workspace_open_loads_a_position(page: Any, screenshot: Any) -> None:
+    """What a chat card opens lands in the builder, before and after the tab first loads."""
     await sign_up_in_browser(page, "cards@example.com")
     expirations = await (await page.request.get("/api/options/QQQ/expirations")).json()
     exp = next(e for e in expirations["expirations"] if e["days_to_expiry"] >= 7)["expiration"]
@@ -225,19 +225,21 @@ async def test_open_options_event_loads_a_position(page: Any, screenshot: Any) -
     leg = {"symbol": "QQQ", "kind": "call", "strike": strike, "expiration": exp, "quantity": 1}
     detail = {"symbol": "QQQ", "expiration": exp, "position_ids": [],
               "legs": [{**leg, "entry_price": 5.0}]}  # fmt: skip
-    fire = """(detail) => !window.dispatchEvent(
-        new CustomEvent('aicoach:open-options', {detail, cancelable: true}))"""
-    # Before the tab's module loaded nobody claims it: the cards then leave the detail where the
-    # tab picks it up on start, and show the tab.
-    assert not await page.evaluate(fire, detail)
-    await page.evaluate("(detail) => { window.__aicoachPendingOptions = detail; }", detail)
-    await page.get_by_role("tab", name="Options").click()
+    fire = """async (detail) => {
+        const { workspace } = await import('/static/js/kit/workspace.js');
+        workspace.open('options', detail);
+    }"""
+    # Before the tab's module loaded nobody listens: the bus keeps the detail, shows the tab,
+    # and hands the detail over when the tab's module registers.
+    assert await page.locator("[data-opt-tab]").count() == 0
+    await page.evaluate(fire, detail)
+    assert await page.get_by_role("tab", name="Options").get_attribute("aria-selected") == "true"
     await analysis_ready(page, "long_call")
     assert await page.locator("[data-opt-chain]").get_attribute("data-symbol") == "QQQ"
-    # Once loaded, the tab claims the event itself (from the Chart tab, say).
+    # Once loaded, the tab's handler takes it at once (opened from the Chart tab, say).
     await page.get_by_role("tab", name="Chart").click()
     put = {**detail, "legs": [{**leg, "kind": "put", "quantity": -2, "entry_price": 4.0}]}
-    assert await page.evaluate(fire, put)
+    await page.evaluate(fire, put)
     assert await page.get_by_role("tab", name="Options").get_attribute("aria-selected") == "true"
     await chain_ready(page, exp)
     assert await page.locator("[data-opt-chain]").get_attribute("data-symbol") == "QQQ"

@@ -1,8 +1,9 @@
 """The harness for unit-testing the static ES modules inside Chromium: the static directory
-served by a stdlib server on 127.0.0.1 with a bare page at ``/``, and a page that fails the test
-on any uncaught JS error. A test imports the modules it needs with ``import()`` in
-``page.evaluate``; no app, no database. ``tests/web/conftest.py`` turns these into the
-``static_site`` and ``js`` fixtures."""
+served by a stdlib server on 127.0.0.1 under ``/static/`` (the app's URLs, so the server's card
+map works here too; ``/js/...`` still answers for older tests) with a bare page at ``/``, and a
+page that fails the test on any uncaught JS error. A test imports the modules it needs with
+``import()`` in ``page.evaluate``; no app, no database. ``tests/web/conftest.py`` turns these
+into the ``static_site`` and ``js`` fixtures."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ PAGE = (
 
 class _StaticHandler(QuietFileHandler):
     def do_GET(self) -> None:
+        if self.path.startswith("/static/"):
+            self.path = self.path.removeprefix("/static")
         if self.path in ("/", "/index.html"):
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -63,7 +63,7 @@ def build_app(tmp_path: Path, receiver: SentryReceiver) -> FastAPI:
 <meta name="csrf-token" content="{CSRF_TOKEN}">
 <script id="sentry-config" type="application/json">{config}</script>
 <script src="/static/vendor/sentry/bundle.min.js"></script>
-<script src="/static/js/monitoring.js" defer></script>
+<script src="/static/js/kit/monitoring.js" defer></script>
 </head><body><form><input id="pw" type="password" value="{PASSWORD}"></form></body></html>"""
         )
 
@@ -142,7 +142,7 @@ def test_no_browser_dsn_means_no_sdk(tmp_path: Path, receiver: SentryReceiver) -
         return HTMLResponse(
             f'<script id="sentry-config" type="application/json">{config}</script>'
             '<script src="/static/vendor/sentry/bundle.min.js"></script>'
-            '<script src="/static/js/monitoring.js"></script>'
+            '<script src="/static/js/kit/monitoring.js"></script>'
         )
 
     with serve(app) as url, sync_playwright() as p:

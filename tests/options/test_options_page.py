@@ -37,7 +37,7 @@ async def test_shell_lists_the_tab_and_the_partial_renders(alice: UserClient) ->
 
 async def test_static_modules_are_served(alice: UserClient) -> None:
     for name in ("tab", "chain", "builder", "risk-graph", "greeks-charts", "position-form",
-                 "portfolio", "analysis-view", "charts", "format"):  # fmt: skip
+                 "portfolio", "analysis-view", "charts", "legs"):  # fmt: skip
         res = await alice.get(f"/static/js/options/{name}.js")
         assert res.status_code == 200, name
         assert "javascript" in res.headers["content-type"]

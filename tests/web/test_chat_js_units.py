@@ -1,6 +1,7 @@
 """The chat's pure JS functions, run inside Chromium: the SSE parser (cross-checked against the
 server's own encoder), the markdown-lite renderer's escaping (fixed cases and random input), the
-search-snippet sanitiser, the formatters and every card module's markup.
+search-snippet sanitiser, the citation and tool wording, and every card module's markup and the
+tab it opens (the number formatting has its own tests: test_format_js_units.py).
 
 The static directory is served by a stdlib HTTP server on 127.0.0.1; the page is a bare HTML
 document, so each test imports the ES modules it needs with ``import()`` in ``page.evaluate``.
@@ -41,7 +42,7 @@ async def test_sse_parser_handles_any_chunking_comments_multiline_and_crlf(js: A
     ]
     results = await js.evaluate(
         """async (stream) => {
-            const { createSSEParser } = await import('/js/chat/sse.js');
+            const { createSSEParser } = await import('/static/js/chat/sse.js');
             const runs = [];
             for (let size = 1; size <= stream.length; size++) {
                 const out = [];
@@ -82,7 +83,7 @@ async def test_sse_reader_matches_the_server_encoder_across_random_byte_splits(j
         chunks = [list(body[a:b]) for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True)]
         got = await js.evaluate(
             """async (chunks) => {
-                const { readSSE } = await import('/js/chat/sse.js');
+                const { readSSE } = await import('/static/js/chat/sse.js');
                 const body = new ReadableStream({
                     start(c) { for (const ch of chunks) c.enqueue(new Uint8Array(ch)); c.close(); },
                 });
@@ -104,7 +105,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRS = {"class", "data-lang"}
 
 AUDIT = """async (inputs) => {
-    const { renderMarkdown } = await import('/js/chat/markdown.js');
+    const { renderMarkdown } = await import('/static/js/chat/markdown.js');
     const box = document.createElement('div');
     return inputs.map((text) => {
         box.innerHTML = renderMarkdown(text);
@@ -187,7 +188,7 @@ async def test_markdown_structures(js: Any) -> None:
 async def test_snippet_sanitiser_keeps_only_mark(js: Any) -> None:
     out = await js.evaluate(
         """async (inputs) => {
-            const { sanitizeSnippet } = await import('/js/chat/markdown.js');
+            const { sanitizeSnippet } = await import('/static/js/chat/markdown.js');
             return inputs.map(([html, plain]) => {
                 const box = document.createElement('div');
                 box.append(sanitizeSnippet(html, { plain }));
@@ -214,35 +215,35 @@ async def test_snippet_sanitiser_keeps_only_mark(js: Any) -> None:
     ]
 
 
-# ---------------------------------------------------------------- formatting
+# ---------------------------------------------------------------- chat wording
 
 
-async def test_formatters(js: Any) -> None:
+async def test_citations_tool_phrases_and_ids(js: Any) -> None:
     out = await js.evaluate(
         """async () => {
-            const f = await import('/js/chat/format.js');
-            const { html, raw } = await import('/js/cards/kit.js');
+            const c = await import('/static/js/kit/citations.js');
+            const { toolPhrase } = await import('/static/js/chat/tool-phrases.js');
+            const { uuid } = await import('/static/js/kit/uuid.js');
+            const { html, raw } = await import('/static/js/kit/html.js');
+            const { dayGroup } = await import('/static/js/kit/format.js');
             const winter = { source: 'simulated', as_of: '2026-01-15T20:42:00Z',
                              market_session: 'regular', label: 'SPY key levels' };
             const summer = { source: 'real-time', as_of: '2026-07-15T19:42:00Z',
                              market_session: 'after-hours' };
             const saved = crypto.randomUUID;
             Object.defineProperty(crypto, 'randomUUID', { value: undefined, configurable: true });
-            const fallback = f.uuid();
+            const fallback = uuid();
             Object.defineProperty(crypto, 'randomUUID', { value: saved, configurable: true });
             return {
-                winter: f.citationText(winter), summer: f.citationText(summer),
-                tip: f.citationTooltip(winter, 'get_key_levels'),
-                money: [f.money(1234.5), f.money(-12, { sign: true }), f.money(3, { sign: true }),
-                        f.money(null)],
-                signed: [f.signed(1.2), f.signed(-3), f.signed(0)],
-                pct: f.pct(-0.1234, { sign: true }),
-                phrase: [f.toolPhrase('get_key_levels', { symbol: 'spy' }),
-                         f.toolPhrase('get_market_status'), f.toolPhrase('new_tool_x')],
-                uuid: [f.uuid(), fallback],
-                groups: [f.dayGroup('2026-11-26T15:00:00Z', new Date('2026-11-26T20:00:00Z')),
-                         f.dayGroup('2026-11-26T03:00:00Z', new Date('2026-11-26T20:00:00Z')),
-                         f.dayGroup('2026-11-20T15:00:00Z', new Date('2026-11-26T20:00:00Z'))],
+                winter: c.citationText(winter), summer: c.citationText(summer),
+                tip: c.citationTooltip(winter, 'get_key_levels'),
+                same: c.citationKey(winter) === c.citationKey({ ...winter }),
+                phrase: [toolPhrase('get_key_levels', { symbol: 'spy' }),
+                         toolPhrase('get_market_status'), toolPhrase('new_tool_x')],
+                uuid: [uuid(), fallback],
+                groups: [dayGroup('2026-11-26T15:00:00Z', new Date('2026-11-26T20:00:00Z')),
+                         dayGroup('2026-11-26T03:00:00Z', new Date('2026-11-26T20:00:00Z')),
+                         dayGroup('2026-11-20T15:00:00Z', new Date('2026-11-26T20:00:00Z'))],
                 tagged: String(html`<b title="${'"><x>'}">${['<i>', raw('<br>')]}</b>`),
             };
         }"""
@@ -256,9 +257,7 @@ async def test_formatters(js: Any) -> None:
         "As of: Thu, Jan 15, 15:42:00 ET",
         "Market: regular",
     ]
-    assert out["money"] == ["$1,234.50", "−$12.00", "+$3.00", "—"]
-    assert out["signed"] == ["+1.20", "−3.00", "0.00"]
-    assert out["pct"] == "−0.12%"
+    assert out["same"] is True
     assert out["phrase"] == [
         "Looking up SPY key levels",
         "Checking the market clock",
@@ -272,47 +271,69 @@ async def test_formatters(js: Any) -> None:
 
 # ---------------------------------------------------------------- cards
 
-#: One sample card per type: its data, the text it must show, the event a click must fire.
+#: One sample card per type: its data, the text it must show, the tab and detail a click opens.
 CARDS: list[dict[str, Any]] = json.loads(
     (Path(__file__).with_name("chat_cards.json")).read_text("utf-8")
 )
 
 
 @pytest.mark.parametrize("card", CARDS, ids=[c["type"] for c in CARDS])
-async def test_card_renders_from_data_escapes_and_opens_its_detail(
-    js: Any, card: dict[str, Any]
+async def test_card_renders_from_data_escapes_and_opens_its_tab(
+    card_js: Any, card: dict[str, Any], app_card_map: dict[str, dict[str, str]]
 ) -> None:
-    result = await js.evaluate(
-        """async ([card, eventName]) => {
-            const { mountCard, CARD_TYPES } = await import('/js/cards/index.js');
+    tab, expected_detail = card["opens"]
+    result = await card_js.evaluate(
+        """async ([card, tab]) => {
+            const { mountCard, cardTypes } = await import('/static/js/chat/card-registry.js');
+            const { workspace } = await import('/static/js/kit/workspace.js');
             const root = document.getElementById('root');
             root.replaceChildren();
             const el = await mountCard(root, { card_id: 'm1-0', ...card });
-            let detail = null;
-            window.addEventListener(eventName, (e) => { detail = e.detail; e.preventDefault(); },
-                                    { once: true });
+            const opened = [];
+            workspace.on(tab, (detail) => opened.push(detail));
             el.querySelector('.ccard-body').click();
             return {
-                types: CARD_TYPES, text: el.innerText, detail,
+                types: cardTypes(), text: el.innerText, opened,
                 foreign: [...el.querySelectorAll('script, img, iframe')].length,
                 button: el.querySelector('.ccard-open').getAttribute('aria-label'),
             };
         }""",
-        [{k: card[k] for k in ("type", "data", "citations") if k in card}, card["event"][0]],
+        [{k: card[k] for k in ("type", "data", "citations") if k in card}, tab],
     )
-    assert card["type"] in result["types"]
+    assert sorted(result["types"]) == sorted(app_card_map)
+    assert app_card_map[card["type"]]["tab"] == tab
     for expected in card["expect_text"]:
         assert expected in result["text"], (expected, result["text"])
     assert result["foreign"] == 0  # and "R1 <b>" above was found as text, not parsed as markup
-    for key, value in card["event"][1].items():
-        assert result["detail"][key] == value, (key, result["detail"])
+    assert len(result["opened"]) == 1, result["opened"]
+    for key, value in expected_detail.items():
+        assert result["opened"][0][key] == value, (key, result["opened"])
     assert result["button"].startswith("Open ")
 
 
-async def test_unknown_card_type_renders_a_placeholder_not_an_error(js: Any) -> None:
-    text = await js.evaluate(
+async def test_each_card_module_names_the_tab_its_cardspec_names(
+    js: Any, app_card_map: dict[str, dict[str, str]]
+) -> None:
+    samples = {c["type"]: c["data"] for c in CARDS}
+    assert set(samples) == set(app_card_map)  # one sample card per registered type
+    tabs = await js.evaluate(
+        """async ([map, samples]) => {
+            const out = {};
+            for (const [type, spec] of Object.entries(map)) {
+                const mod = (await import(spec.module)).default;
+                out[type] = mod.open(samples[type]).tab;
+            }
+            return out;
+        }""",
+        [app_card_map, samples],
+    )
+    assert tabs == {t: spec["tab"] for t, spec in app_card_map.items()}
+
+
+async def test_unknown_card_type_renders_a_placeholder_not_an_error(card_js: Any) -> None:
+    text = await card_js.evaluate(
         """async () => {
-            const { mountCard } = await import('/js/cards/index.js');
+            const { mountCard } = await import('/static/js/chat/card-registry.js');
             const root = document.getElementById('root');
             const el = await mountCard(root, { type: 'future_card', data: {} });
             return el.innerText;
@@ -321,11 +342,13 @@ async def test_unknown_card_type_renders_a_placeholder_not_an_error(js: Any) -> 
     assert "not supported" in text
 
 
-def test_card_registry_lists_exactly_the_card_modules() -> None:
-    """One file per card type, each named in CARD_TYPES (and nothing else is)."""
-    cards = STATIC / "js" / "cards"
-    modules = {p.stem for p in cards.glob("*.js")} - {"index", "kit"}
-    index = (cards / "index.js").read_text("utf-8")
-    line = next(ln for ln in index.splitlines() if ln.startswith("export const CARD_TYPES"))
-    listed = set(json.loads(line.split("=", 1)[1].strip().rstrip(";")))
-    assert listed == modules
+def test_the_card_map_lists_exactly_the_card_modules(
+    app_card_map: dict[str, dict[str, str]],
+) -> None:
+    """Every slice's cards/*.js is registered by a CardSpec, and every CardSpec's module exists."""
+    on_disk = {
+        "/static/" + p.relative_to(STATIC).as_posix() for p in (STATIC / "js").glob("*/cards/*.js")
+    }
+    assert {spec["module"] for spec in app_card_map.values()} == on_disk
+    for card_type, spec in app_card_map.items():
+        assert spec["module"].endswith(f"/cards/{card_type}.js")  # one module per type, named so

@@ -41,7 +41,7 @@ async def test_api_errors_map_to_fields_and_legs(js: Any) -> None:
     for error, fields, legs, other in cases:
         got = await js.evaluate(
             """async (error) => {
-                const { fieldErrors } = await import('/js/options/position-form.js');
+                const { fieldErrors } = await import('/static/js/options/position-form.js');
                 return fieldErrors(error);
             }""",
             error,
@@ -52,7 +52,7 @@ async def test_api_errors_map_to_fields_and_legs(js: Any) -> None:
 async def test_level_names_and_the_strongest_uncrowded_levels(js: Any) -> None:
     names = await js.evaluate(
         """async (labels) => {
-            const { shortLevel } = await import('/js/options/risk-graph.js');
+            const { shortLevel } = await import('/static/js/options/risk-graph.js');
             return labels.map(shortLevel);
         }""",
         [
@@ -70,7 +70,7 @@ async def test_level_names_and_the_strongest_uncrowded_levels(js: Any) -> None:
     lo, hi = 95.0, 125.0
     got = await js.evaluate(
         """async ([levels, strength, lo, hi]) => {
-            const { pickLevels } = await import('/js/options/risk-graph.js');
+            const { pickLevels } = await import('/static/js/options/risk-graph.js');
             return pickLevels(levels, lo, hi, (l) => strength[l.label]).map((l) => l.label);
         }""",
         [levels, strength, lo, hi],
@@ -99,8 +99,8 @@ async def test_chain_helpers(js: Any) -> None:
     spot = 101.6
     got = await js.evaluate(
         """async ([rows, spot]) => {
-            const { strikesAround, atmIndex } = await import('/js/options/chain.js');
-            const { otmSmile, atmIv } = await import('/js/options/greeks-charts.js');
+            const { strikesAround, atmIndex } = await import('/static/js/options/chain.js');
+            const { otmSmile, atmIv } = await import('/static/js/options/greeks-charts.js');
             return {
                 atm: atmIndex(rows, spot),
                 around2: strikesAround(rows, spot, 2).map((r) => r.strike),
@@ -136,7 +136,7 @@ async def test_builder_net_cost(js: Any) -> None:
     ]
     got = await js.evaluate(
         """async (legs) => {
-            const { netCost } = await import('/js/options/builder.js');
+            const { netCost } = await import('/static/js/options/builder.js');
             return netCost(legs);
         }""",
         legs,

@@ -104,7 +104,7 @@ def test_base_head_carries_csrf_request_id_and_assets() -> None:
     scripts = [e.attrs.get("src", "") for e in find(els, "script")]
     assert "/static/vendor/htmx/htmx.min.js?v=test" in scripts
     assert "/static/vendor/alpinejs/alpine.min.js?v=test" in scripts
-    assert find(els, "script", src="/static/js/app.js?v=test", type="module")
+    assert find(els, "script", src="/static/js/kit/app.js?v=test", type="module")
     assert find(els, "link", rel="stylesheet", href="/static/css/app.css?v=test")
     assert find(els, "a", href="#main", **{"class": "skip-link"})
     assert find(els, "div", id="toasts", aria_live="polite")
@@ -143,7 +143,7 @@ def test_base_sentry_block_when_configured() -> None:
     )
     assert json.loads(html[start : html.index("</script>", start)]) == config
     bundle = html.index('src="/static/vendor/sentry/bundle.min.js?v=test"')
-    assert bundle < html.index('src="/static/js/monitoring.js?v=test" defer')
+    assert bundle < html.index('src="/static/js/kit/monitoring.js?v=test" defer')
 
 
 def test_base_renders_flash_toasts_escaped() -> None:

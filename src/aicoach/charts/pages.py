@@ -1,6 +1,6 @@
 """The Chart tab's HTMX partial and its registration in the shell's tab registry.
 
-The partial is static markup wired by ``data-*`` attributes; ``static/js/chart-tab.js`` does the
+The partial is static markup wired by ``data-*`` attributes; ``static/js/charts/tab.js`` does the
 rest against the JSON APIs (``/api/market/...``, ``/api/levels/...``, ``/api/watchlist``).
 """
 

@@ -10,5 +10,5 @@ MANIFEST = Manifest(
     name="levels",
     routers=(routes.router,),
     tools=(get_key_levels,),
-    cards=(CardSpec("key_levels", "cards/key_levels.js", tab="chart"),),
+    cards=(CardSpec("key_levels", "levels/cards/key_levels.js", tab="chart"),),
 )

@@ -10,5 +10,5 @@ MANIFEST = Manifest(
     name="marketdata",
     routers=(routes.router,),
     tools=(get_quote, get_chart_data, get_market_status),
-    cards=(CardSpec("quote", "cards/quote.js", tab="chart"),),
+    cards=(CardSpec("quote", "marketdata/cards/quote.js", tab="chart"),),
 )

@@ -12,8 +12,8 @@ MANIFEST = Manifest(
     tabs=(pages.TAB,),
     tools=(get_expirations, get_options_chain, analyze_position),
     cards=(
-        CardSpec("options_chain", "cards/options_chain.js", tab="options"),
-        CardSpec("risk_graph", "cards/risk_graph.js", tab="options"),
+        CardSpec("options_chain", "options/cards/options_chain.js", tab="options"),
+        CardSpec("risk_graph", "options/cards/risk_graph.js", tab="options"),
     ),
     commands=(commands.register,),
 )

@@ -11,8 +11,8 @@ MANIFEST = Manifest(
     routers=(routes.router,),
     tools=(get_positions, get_portfolio_greeks),
     cards=(
-        CardSpec("position_summary", "cards/position_summary.js", tab="options"),
-        CardSpec("pnl_tracker", "cards/pnl_tracker.js", tab="options"),
+        CardSpec("position_summary", "positions/cards/position_summary.js", tab="options"),
+        CardSpec("pnl_tracker", "positions/cards/pnl_tracker.js", tab="options"),
     ),
     models=("aicoach.positions.models",),
 )

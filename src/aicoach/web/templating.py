@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,26 +13,19 @@ from aicoach import __version__
 from aicoach.config import Settings
 from aicoach.observability.browser import browser_sentry_config
 from aicoach.observability.context import current_request_id
+from aicoach.plugin import CardSpec
+from aicoach.web.frontend import STATIC_DIR, build_card_map, build_import_map, static_url
 
 WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
-STATIC_DIR = WEB_DIR / "static"
+
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "WEB_DIR", "build_templates", "static_url"]
 
 
-@cache
-def _static_version(path: str) -> str:
-    """Content hash for cache-busting; read once per file per process."""
-    file = STATIC_DIR / path
-    if not file.is_file():
-        return "0"
-    return hashlib.sha256(file.read_bytes()).hexdigest()[:10]
+def build_templates(settings: Settings, *, cards: Sequence[CardSpec] = ()) -> Jinja2Templates:
+    """The app's templates. ``cards`` are the chat card types the pages can render (each
+    slice's CardSpecs): base.html renders them as the card map, with the import map."""
 
-
-def static_url(path: str) -> str:
-    return f"/static/{path}?v={_static_version(path)}"
-
-
-def build_templates(settings: Settings) -> Jinja2Templates:
     def request_context(request: Request) -> dict[str, Any]:
         return {
             "user": getattr(request.state, "user_view", None),
@@ -44,6 +36,8 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR), context_processors=[request_context])
     env = templates.env
     env.globals["static"] = static_url
+    env.globals["import_map"] = build_import_map()
+    env.globals["card_map"] = build_card_map(cards)
     env.globals["app_version"] = __version__
     env.globals["browser_sentry"] = browser_sentry_config(settings)
     env.globals["invite_only"] = settings.invite_only

@@ -8,11 +8,7 @@
 // simple pipe tables (header row + |---| separator), numbers in tables right-aligned.
 // No links and no images: the coach cites tools, not URLs.
 
-const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-export function escapeHtml(text) {
-  return String(text ?? "").replace(/[&<>"']/g, (ch) => ESCAPES[ch]);
-}
+import { escapeHtml } from "../kit/html.js";
 
 /** Inline spans on ALREADY-ESCAPED text: code first (its content is left alone), then emphasis. */
 function inline(escaped) {

@@ -4,8 +4,8 @@
 //   const sidebar = createSidebar(root, {onOpen(id, {messageId}), onNew(), onDeleted(id), onRenamed(id, title)});
 //   sidebar.refresh(); sidebar.setActive(id); sidebar.upsert({id, title, updated_at})
 
-import { apiFetch, apiJson } from "../api.js";
-import { dayGroup, shortWhen } from "./format.js";
+import { apiFetch, apiJson } from "../kit/api.js";
+import { dayGroup, shortWhen } from "../kit/format.js";
 import { icon } from "./icons.js";
 import { sanitizeSnippet } from "./markdown.js";
 

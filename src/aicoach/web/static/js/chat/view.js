@@ -1,11 +1,13 @@
 // DOM for chat messages: a user bubble, and an assistant turn that grows as the stream arrives
 // (tool chips, markdown text, cards, citations, status, error + Retry). No network here.
 
-import { mountCard } from "../cards/index.js";
-import { citationChip } from "../cards/kit.js";
-import { citationKey, timeET, toolPhrase } from "./format.js";
+import { citationChip } from "../kit/cards.js";
+import { citationKey } from "../kit/citations.js";
+import { timeET } from "../kit/format.js";
+import { mountCard } from "./card-registry.js";
 import { icon } from "./icons.js";
 import { renderMarkdown } from "./markdown.js";
+import { toolPhrase } from "./tool-phrases.js";
 
 const REVEAL_MIN_CHARS = 3; // per frame
 const REVEAL_FRACTION = 6; // or 1/6 of what is still hidden, whichever is more

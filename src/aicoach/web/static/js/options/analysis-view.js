@@ -3,7 +3,8 @@
 // expected move, net debit/credit, P&L now, the Greeks in dollars and in plain English, the
 // P&L at every key level in view, and the analysis' warnings.
 
-import { esc, greek, isNum, money, num, pct, tone } from "./format.js";
+import { dollars, greek, isFiniteNumber, num, pctFromFraction, signedDollars, tone } from "../kit/format.js";
+import { escapeHtml as esc } from "../kit/html.js";
 
 const setStat = (root, key, htmlText, title = "") => {
   const dd = root.querySelector(`[data-stat="${key}"]`);
@@ -18,20 +19,20 @@ const modelName = (m) => String(m || "").split(",")[0].trim();
 
 export function renderStats(root, a) {
   const e = a.expiry;
-  setStat(root, "max-gain", e.max_gain_unlimited ? `<span class="up">Unlimited</span>` : `<span class="${tone(e.max_gain)}">${money(e.max_gain, { signed: true })}</span>`,
-    isNum(e.max_gain_at) ? `at ${num(e.max_gain_at)} at expiry` : "");
-  setStat(root, "max-loss", e.max_loss_unlimited ? `<span class="down">Unlimited</span>` : `<span class="${tone(e.max_loss)}">${money(e.max_loss, { signed: true })}</span>`,
-    isNum(e.max_loss_at) ? `at ${num(e.max_loss_at)} at expiry` : "");
+  setStat(root, "max-gain", e.max_gain_unlimited ? `<span class="up">Unlimited</span>` : `<span class="${tone(e.max_gain)}">${signedDollars(e.max_gain)}</span>`,
+    isFiniteNumber(e.max_gain_at) ? `at ${num(e.max_gain_at)} at expiry` : "");
+  setStat(root, "max-loss", e.max_loss_unlimited ? `<span class="down">Unlimited</span>` : `<span class="${tone(e.max_loss)}">${signedDollars(e.max_loss)}</span>`,
+    isFiniteNumber(e.max_loss_at) ? `at ${num(e.max_loss_at)} at expiry` : "");
   setStat(root, "breakevens", e.breakevens.length ? e.breakevens.map((b) => num(b)).join(" / ") : "None");
   const pr = a.probability;
   setStat(root, "pop",
-    `${pct(pr.pop, 0)} <span class="opt-stat-sub">${esc(modelName(pr.model))} · σ ${pct(pr.sigma, 1)}</span>`,
+    `${pctFromFraction(pr.pop, 0)} <span class="opt-stat-sub">${esc(modelName(pr.model))} · σ ${pctFromFraction(pr.sigma, 1)}</span>`,
     `Probability of profit at the first expiration. Model: ${pr.model}`);
-  setStat(root, "move", `±${money(pr.expected_move)} <span class="opt-stat-sub">${num(pr.expected_low)}–${num(pr.expected_high)}</span>`,
+  setStat(root, "move", `±${dollars(pr.expected_move)} <span class="opt-stat-sub">${num(pr.expected_low)}–${num(pr.expected_high)}</span>`,
     "One standard deviation to the first expiration, from the position's implied volatility");
   root.querySelector('[data-stat="cost-label"]').textContent = a.entry_cost > 0 ? "Net debit" : "Net credit";
-  setStat(root, "cost", money(Math.abs(a.entry_cost)));
-  setStat(root, "pnl-now", `<span class="${tone(a.pnl_now)}">${money(a.pnl_now, { signed: true })}</span>`,
+  setStat(root, "cost", dollars(Math.abs(a.entry_cost)));
+  setStat(root, "pnl-now", `<span class="${tone(a.pnl_now)}">${signedDollars(a.pnl_now)}</span>`,
     "Value now minus what was paid, at the model's prices (mid IV)");
 }
 
@@ -46,10 +47,10 @@ export function renderGreeks(el, a) {
       <span class="opt-greek-say small">${esc(phrase || "")}</span>
     </div>`;
   el.innerHTML = [
-    row("Δ", "Delta", g.delta_shares, (v) => `${greek(v)} sh · ${money(g.delta_dollars, { signed: true })}`, ph.delta),
+    row("Δ", "Delta", g.delta_shares, (v) => `${greek(v)} sh · ${signedDollars(g.delta_dollars)}`, ph.delta),
     row("Γ", "Gamma", g.gamma_shares_per_dollar, (v) => `${greek(v)} sh/$1`, ph.gamma),
-    row("Θ", "Theta", g.theta_dollars_per_day, (v) => `${money(v, { signed: true })}/day`, ph.theta),
-    row("V", "Vega", g.vega_dollars_per_vol_point, (v) => `${money(v, { signed: true })}/IV pt`, ph.vega),
+    row("Θ", "Theta", g.theta_dollars_per_day, (v) => `${signedDollars(v)}/day`, ph.theta),
+    row("V", "Vega", g.vega_dollars_per_vol_point, (v) => `${signedDollars(v)}/IV pt`, ph.vega),
   ].join("");
 }
 
@@ -62,8 +63,8 @@ export function renderLevels(box, a, lo, hi, marked) {
     .map((l) => `<tr${shown.has(l.label) ? ' class="opt-level-marked"' : ""}>
         <td>${shown.has(l.label) ? '<span class="opt-diamond" aria-label="on the graph">◆</span> ' : ""}${esc(l.label)}</td>
         <td class="num">${num(l.price)}</td>
-        <td class="num ${tone(l.pnl_now)}">${money(l.pnl_now, { signed: true })}</td>
-        <td class="num ${tone(l.pnl_at_expiry)}">${money(l.pnl_at_expiry, { signed: true })}</td></tr>`)
+        <td class="num ${tone(l.pnl_now)}">${signedDollars(l.pnl_now)}</td>
+        <td class="num ${tone(l.pnl_at_expiry)}">${signedDollars(l.pnl_at_expiry)}</td></tr>`)
     .join("");
 }
 
@@ -73,11 +74,11 @@ export function renderWarnings(ul, warnings) {
 
 /** The price window worth looking at: strikes and price ± 1.5 expected moves, inside the grid. */
 export function viewWindow(a) {
-  const xs = a.risk_graph.prices.filter(isNum);
+  const xs = a.risk_graph.prices.filter(isFiniteNumber);
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
-  const anchors = [a.spot, ...a.strategy.strikes, ...a.expiry.breakevens].filter(isNum);
-  const move = isNum(a.probability?.expected_move) ? a.probability.expected_move : (hi - lo) / 6;
+  const anchors = [a.spot, ...a.strategy.strikes, ...a.expiry.breakevens].filter(isFiniteNumber);
+  const move = isFiniteNumber(a.probability?.expected_move) ? a.probability.expected_move : (hi - lo) / 6;
   const from = Math.min(...anchors) - 1.5 * move;
   const to = Math.max(...anchors) + 1.5 * move;
   return [Math.max(lo, from), Math.min(hi, to)];

@@ -6,7 +6,9 @@
 //   const b = new Builder(section, { onChange(legs) {...}, onSave(legs, label) {...} });
 //   b.add(leg); b.set(legs); b.clear(); b.legs
 
-import { esc, isNum, legText, money, num } from "./format.js";
+import { dollars, isFiniteNumber, signedDollars } from "../kit/format.js";
+import { escapeHtml as esc } from "../kit/html.js";
+import { legText } from "./legs.js";
 
 const MULTIPLIER = 100;
 
@@ -51,7 +53,7 @@ export class Builder {
       if (leg && value > 0) {
         leg.entry_price = value;
         this.changed({ focus: null });
-      } else input.value = leg ? num(leg.entry_price) : "";
+      } else input.value = leg && isFiniteNumber(leg.entry_price) ? leg.entry_price.toFixed(2) : "";
     });
     this.saveForm.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -113,16 +115,16 @@ export class Builder {
             <button type="button" class="btn btn-ghost btn-sm btn-icon" data-act="more" aria-label="One more ${esc(what)}">+</button>
           </span></td>
           <td><span class="opt-contract">${esc(what)}</span>${err ? `<span class="field-error">${esc(err)}</span>` : ""}</td>
-          <td class="num"><input class="opt-price num" type="number" min="0.01" step="0.01" value="${isNum(l.entry_price) ? l.entry_price.toFixed(2) : ""}"
+          <td class="num"><input class="opt-price num" type="number" min="0.01" step="0.01" value="${isFiniteNumber(l.entry_price) ? l.entry_price.toFixed(2) : ""}"
               data-price aria-label="Entry price per share for ${esc(what)}"></td>
-          <td class="num ${cost > 0 ? "down" : "up"}" title="${cost > 0 ? "Paid" : "Received"}">${money(-cost, { signed: true })}</td>
+          <td class="num ${cost > 0 ? "down" : "up"}" title="${cost > 0 ? "Paid" : "Received"}">${signedDollars(-cost)}</td>
           <td><button type="button" class="btn btn-ghost btn-sm btn-icon" data-act="remove" aria-label="Remove ${esc(what)}">×</button></td>
         </tr>`;
       })
       .join("");
     const net = netCost(this.legs);
     this.root.querySelector("[data-opt-net]").innerHTML = has
-      ? `${net > 0 ? "Net debit" : "Net credit"} <b class="num ${net > 0 ? "down" : "up"}">${money(Math.abs(net))}</b>`
+      ? `${net > 0 ? "Net debit" : "Net credit"} <b class="num ${net > 0 ? "down" : "up"}">${dollars(Math.abs(net))}</b>`
       : "";
     if (focus) {
       const [i, act] = focus;

@@ -6,14 +6,17 @@
 //   const view = new ChainView(el, { onPick: ({ right, strike, side, price, contract }) => … });
 //   view.render(chain, { columns: ["iv", "delta"], around: 12, legs, recenter: true });
 
-import { compact, esc, isNum, num, pct } from "./format.js";
+import { compact, isFiniteNumber, num, pctFromFraction, signedNum } from "../kit/format.js";
+import { escapeHtml as esc } from "../kit/html.js";
+import { strikeText } from "./legs.js";
 
+/** Each optional column's text; iv is a fraction (0.183 → "18.3%"). */
 export const COLUMN_FORMAT = {
-  iv: (x) => pct(x, 1),
-  delta: (x) => (isNum(x) ? x.toFixed(2) : "—"),
-  gamma: (x) => (isNum(x) ? x.toFixed(4) : "—"),
-  theta_per_day: (x) => (isNum(x) ? x.toFixed(3) : "—"),
-  vega_per_vol_point: (x) => (isNum(x) ? x.toFixed(3) : "—"),
+  iv: (x) => pctFromFraction(x, 1),
+  delta: (x) => num(x, 2),
+  gamma: (x) => num(x, 4),
+  theta_per_day: (x) => num(x, 3),
+  vega_per_vol_point: (x) => num(x, 3),
   open_interest: compact,
   volume: compact,
 };
@@ -41,8 +44,6 @@ export function strikesAround(rows, spot, around) {
   if (i < 0) return rows;
   return rows.slice(Math.max(0, i - around), i + around + 1);
 }
-
-const strikeText = (k) => num(k, k % 1 ? 2 : 0);
 
 export class ChainView {
   constructor(root, { onPick }) {
@@ -72,12 +73,12 @@ export class ChainView {
   quoteCell(q, right, strike, side, marks, m) {
     const value = q ? (side === "buy" ? q.ask : q.bid) : null;
     const cls = `${side === "buy" ? "opt-ask" : "opt-bid"} m-${m}`;
-    if (!isNum(value) || value <= 0) return `<td class="num ${cls} opt-none">—</td>`;
+    if (!isFiniteNumber(value) || value <= 0) return `<td class="num ${cls} opt-none">—</td>`;
     const held = marks.get(`${right}|${strike}|${side}`);
     const verb = side === "buy" ? "Buy" : "Sell";
     const label = `${verb} ${this.chain.symbol} ${this.chain.expiration} ${strikeText(strike)} ${right} at ${num(value)}`;
     return `<td class="num ${cls}"><button type="button" class="opt-q${held ? " is-held" : ""}" data-pick="${side}"
-      data-right="${right}" data-strike="${strike}" aria-label="${esc(label)}"${held ? ` aria-pressed="true"` : ""}>${num(value)}${held ? `<span class="opt-held">${held > 0 ? "+" : "−"}${Math.abs(held)}</span>` : ""}</button></td>`;
+      data-right="${right}" data-strike="${strike}" aria-label="${esc(label)}"${held ? ` aria-pressed="true"` : ""}>${num(value)}${held ? `<span class="opt-held">${signedNum(held, 0)}</span>` : ""}</button></td>`;
   }
 
   render(chain, { columns, around, legs = [], recenter = false }) {

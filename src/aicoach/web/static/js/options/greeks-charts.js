@@ -6,14 +6,15 @@
 // IV is shown in percent; the chain's IV is an annual decimal.
 
 import { axisStyle, mountChart, palette, tooltipStyle } from "./charts.js";
-import { esc, isNum, num, shortDate } from "./format.js";
+import { isFiniteNumber, num, pct, pctFromFraction, shortDate } from "../kit/format.js";
+import { escapeHtml as esc } from "../kit/html.js";
 
 /** Out-of-the-money IV by strike: put IV below `spot`, call IV at and above. */
 export function otmSmile(rows, spot) {
   const out = [];
   for (const r of rows) {
     const q = r.strike < spot ? r.put : r.call;
-    if (q && isNum(q.iv)) out.push([r.strike, q.iv * 100]);
+    if (q && isFiniteNumber(q.iv)) out.push([r.strike, q.iv * 100]);
   }
   return out;
 }
@@ -22,7 +23,7 @@ export function otmSmile(rows, spot) {
 export function atmIv(rows, spot) {
   let best = null;
   for (const r of rows) {
-    const ivs = [r.call?.iv, r.put?.iv].filter(isNum);
+    const ivs = [r.call?.iv, r.put?.iv].filter(isFiniteNumber);
     if (!ivs.length) continue;
     if (!best || Math.abs(r.strike - spot) < Math.abs(best.strike - spot)) {
       best = { strike: r.strike, iv: ivs.reduce((s, x) => s + x, 0) / ivs.length };
@@ -62,15 +63,15 @@ export class GreeksCharts {
   }
 
   deltaOption(p, chain, rows) {
-    const calls = rows.filter((r) => isNum(r.call?.delta)).map((r) => [r.strike, r.call.delta]);
-    const puts = rows.filter((r) => isNum(r.put?.delta)).map((r) => [r.strike, r.put.delta]);
+    const calls = rows.filter((r) => isFiniteNumber(r.call?.delta)).map((r) => [r.strike, r.call.delta]);
+    const puts = rows.filter((r) => isFiniteNumber(r.put?.delta)).map((r) => [r.strike, r.put.delta]);
     const line = (name, data, color) => ({ name, type: "line", data, showSymbol: false, lineStyle: { width: 1.6, color }, itemStyle: { color } });
     return this.base(p, {
       xAxis: { type: "value", scale: true, ...axisStyle(p), splitLine: { show: false } },
       yAxis: { type: "value", min: -1, max: 1, interval: 0.5, ...axisStyle(p) },
       tooltip: {
         trigger: "axis", ...tooltipStyle(p),
-        formatter: (ps) => `<b>${num(ps[0].value[0])}</b>` + ps.map((q) => `<br>${q.marker}${esc(q.seriesName)} ${q.value[1].toFixed(2)}`).join(""),
+        formatter: (ps) => `<b>${num(ps[0].value[0])}</b>` + ps.map((q) => `<br>${q.marker}${esc(q.seriesName)} ${num(q.value[1], 2)}`).join(""),
       },
       series: [
         { ...line("Call Δ", calls, p.up),
@@ -88,10 +89,10 @@ export class GreeksCharts {
     const colors = [p.info, p.dates[0], p.dates[1], p.dates[2]];
     return this.base(p, {
       xAxis: { type: "value", scale: true, ...axisStyle(p), splitLine: { show: false } },
-      yAxis: { type: "value", scale: true, ...axisStyle(p), axisLabel: { ...axisStyle(p).axisLabel, formatter: (v) => v.toFixed(0) + "%" } },
+      yAxis: { type: "value", scale: true, ...axisStyle(p), axisLabel: { ...axisStyle(p).axisLabel, formatter: (v) => pct(v, 0) } },
       tooltip: {
         trigger: "axis", ...tooltipStyle(p),
-        formatter: (ps) => `<b>${num(ps[0].value[0])}</b>` + ps.map((q) => `<br>${q.marker}${esc(q.seriesName)} ${q.value[1].toFixed(1)}%`).join(""),
+        formatter: (ps) => `<b>${num(ps[0].value[0])}</b>` + ps.map((q) => `<br>${q.marker}${esc(q.seriesName)} ${pct(q.value[1], 1)}`).join(""),
       },
       series: curves.map((c, i) => ({
         name: shortDate(c.expiration),
@@ -110,16 +111,16 @@ export class GreeksCharts {
   }
 
   termOption(p, points) {
-    const pts = points.filter((x) => isNum(x.iv));
+    const pts = points.filter((x) => isFiniteNumber(x.iv));
     return this.base(p, {
       legend: { show: false },
       xAxis: { type: "value", name: "days", nameLocation: "end", nameGap: 4, ...axisStyle(p), splitLine: { show: false }, min: 0 },
-      yAxis: { type: "value", scale: true, ...axisStyle(p), axisLabel: { ...axisStyle(p).axisLabel, formatter: (v) => v.toFixed(0) + "%" } },
+      yAxis: { type: "value", scale: true, ...axisStyle(p), axisLabel: { ...axisStyle(p).axisLabel, formatter: (v) => pct(v, 0) } },
       tooltip: {
         trigger: "axis", ...tooltipStyle(p),
         formatter: (ps) => {
           const x = pts[ps[0].dataIndex];
-          return x ? `<b>${esc(shortDate(x.expiration, { weekday: true }))}</b> · ${x.dte}d<br>ATM IV ${(x.iv * 100).toFixed(1)}%` : "";
+          return x ? `<b>${esc(shortDate(x.expiration, { weekday: true }))}</b> · ${x.dte}d<br>ATM IV ${pctFromFraction(x.iv, 1)}` : "";
         },
       },
       series: [{

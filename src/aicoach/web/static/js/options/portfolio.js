@@ -4,8 +4,10 @@
 // tab's first load still running when a save reloads), only the latest one is shown, whatever
 // order the answers come back in.
 
-import { apiFetch, apiJson, toast } from "../api.js";
-import { esc, etTime, legText, money, num, signedInt, tone } from "./format.js";
+import { apiFetch, apiJson, toast } from "../kit/api.js";
+import { num, signedDollars, signedNum, timeET, tone } from "../kit/format.js";
+import { escapeHtml as esc } from "../kit/html.js";
+import { legText } from "./legs.js";
 
 export class Book {
   constructor({ saved, portfolio }, { onAnalyze }) {
@@ -51,7 +53,7 @@ export class Book {
     }
     list.innerHTML = this.strategies
       .map((s) => {
-        const legs = s.legs.map((l) => `${signedInt(l.quantity)} ${legText(l)} @ ${num(l.entry_price)}`).join(" · ");
+        const legs = s.legs.map((l) => `${signedNum(l.quantity, 0)} ${legText(l)} @ ${num(l.entry_price)}`).join(" · ");
         return `<li class="opt-saved-item" data-strategy="${s.id}">
           <div class="opt-saved-main">
             <span class="opt-saved-title"><b>${esc(s.underlying)}</b> ${esc(s.title)}</span>
@@ -90,14 +92,14 @@ export class Book {
       return;
     }
     if (seq !== this.greeksSeq) return;
-    this.portfolio.querySelector("[data-opt-portfolio-asof]").textContent = g.as_of ? `as of ${etTime(g.as_of)}` : "";
+    this.portfolio.querySelector("[data-opt-portfolio-asof]").textContent = g.as_of ? `as of ${timeET(g.as_of, { seconds: true })} ET` : "";
     if (!g.underlyings.length) {
       this.portfolio.dataset.state = "empty";
       body.innerHTML = `<p class="opt-hint small muted">No open positions. Saved positions add up here: delta, gamma, theta and vega in dollars, and the delta weighted to SPY.</p>`;
       return;
     }
     this.portfolio.dataset.state = "ready";
-    const cell = (x, fmt = (v) => money(v, { signed: true })) => `<td class="num ${tone(x)}">${fmt(x)}</td>`;
+    const cell = (x, fmt = signedDollars) => `<td class="num ${tone(x)}">${fmt(x)}</td>`;
     const shares = (x) => (x === null || x === undefined ? "—" : num(x, Math.abs(x) >= 100 ? 0 : 1));
     const rows = g.underlyings
       .map((u) => `<tr><th scope="row">${esc(u.underlying)} <span class="small muted num">${num(u.spot)}</span></th>

@@ -5,8 +5,9 @@
 //   {"error": {"details": [{"field": "legs.0", "message": "Value error, strike: ..."}]}}
 //   {"error": {"message": "legs[0].expiration: SPY has no listed expiration ..."}}  (service)
 
-import { apiFetch, apiJson, ApiError, toast } from "../api.js";
-import { esc, shortDate } from "./format.js";
+import { apiFetch, apiJson, ApiError, toast } from "../kit/api.js";
+import { shortDate } from "../kit/format.js";
+import { escapeHtml as esc } from "../kit/html.js";
 
 const FIELDS = ["symbol", "kind", "strike", "expiration", "quantity", "entry_price", "label"];
 

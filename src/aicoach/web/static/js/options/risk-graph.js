@@ -9,7 +9,8 @@
 //     (strength from GET /api/levels/{symbol}) are kept when they would crowd each other.
 
 import { axisStyle, mountChart, palette, tooltipStyle } from "./charts.js";
-import { esc, isNum, money, num, shortDate } from "./format.js";
+import { isFiniteNumber, MINUS, num, shortDate, signedDollars, signedMoney } from "../kit/format.js";
+import { escapeHtml as esc } from "../kit/html.js";
 
 const MAX_LEVEL_MARKS = 8;
 const MIN_GAP_FRACTION = 0.035; // of the visible price range, between two labelled levels
@@ -43,7 +44,7 @@ export function shortLevel(label) {
 /** Levels to draw: inside [lo, hi], strongest first, none closer than the minimum gap. */
 export function pickLevels(levels, lo, hi, strengthOf) {
   const gap = (hi - lo) * MIN_GAP_FRACTION;
-  const inside = levels.filter((l) => isNum(l.price) && l.price >= lo && l.price <= hi);
+  const inside = levels.filter((l) => isFiniteNumber(l.price) && l.price >= lo && l.price <= hi);
   const ranked = inside
     .map((l) => ({ ...l, strength: strengthOf(l) }))
     .sort((a, b) => b.strength - a.strength || a.price - b.price);
@@ -57,14 +58,14 @@ export function pickLevels(levels, lo, hi, strengthOf) {
 
 /** "PDH −$116": the level's short name and the P&L at expiry there. */
 const levelTag = (l) =>
-  `${shortLevel(l.label)}${isNum(l.pnl_at_expiry) ? " " + money(l.pnl_at_expiry, { signed: true, digits: 0 }) : ""}`;
+  `${shortLevel(l.label)}${isFiniteNumber(l.pnl_at_expiry) ? " " + signedMoney(l.pnl_at_expiry, 0) : ""}`;
 
-const pairs = (xs, ys) => xs.map((x, i) => [x, ys[i]]).filter(([x, y]) => isNum(x) && isNum(y));
+const pairs = (xs, ys) => xs.map((x, i) => [x, ys[i]]).filter(([x, y]) => isFiniteNumber(x) && isFiniteNumber(y));
 
 function moneyAxis(v) {
   const a = Math.abs(v);
   const s = a >= 10000 ? `$${(a / 1000).toFixed(0)}k` : a >= 1000 ? `$${(a / 1000).toFixed(1)}k` : `$${a.toFixed(0)}`;
-  return v < 0 ? "−" + s : s;
+  return v < 0 ? MINUS + s : s;
 }
 
 export class RiskGraph {
@@ -84,7 +85,7 @@ export class RiskGraph {
     const p = palette(this.host);
     const rg = a.risk_graph;
     const xs = rg.prices;
-    const finiteX = xs.filter(isNum);
+    const finiteX = xs.filter(isFiniteNumber);
     const lo = Math.min(...finiteX);
     const hi = Math.max(...finiteX);
     const expiry = pairs(xs, rg.expiry);
@@ -122,7 +123,7 @@ export class RiskGraph {
             ...be.map((b) => vline(b, p.warn, `BE ${num(b)}`, { position: "insideStartBottom" })),
           ],
         },
-        markArea: isNum(pr?.expected_low) && isNum(pr?.expected_high)
+        markArea: isFiniteNumber(pr?.expected_low) && isFiniteNumber(pr?.expected_high)
           ? { silent: true, itemStyle: { color: p.accent, opacity: 0.06 },
               label: { show: false },
               data: [[{ xAxis: Math.max(lo, pr.expected_low) }, { xAxis: Math.min(hi, pr.expected_high) }]] }
@@ -154,14 +155,14 @@ export class RiskGraph {
         z: 5,
         itemStyle: { color: p.level, borderColor: p.surface, borderWidth: 1 },
         data: levels
-          .filter((l) => isNum(l.pnl_at_expiry))
+          .filter((l) => isFiniteNumber(l.pnl_at_expiry))
           .map((l) => ({ value: [l.price, l.pnl_at_expiry], level: l })),
         tooltip: {
           trigger: "item",
           formatter: (q) => {
             const l = q.data.level;
-            return `<b>${esc(l.label)}</b><br>${num(l.price)}<br>P&amp;L now ${esc(money(l.pnl_now, { signed: true }))}` +
-              `<br>At expiry ${esc(money(l.pnl_at_expiry, { signed: true }))}`;
+            return `<b>${esc(l.label)}</b><br>${num(l.price)}<br>P&amp;L now ${esc(signedDollars(l.pnl_now))}` +
+              `<br>At expiry ${esc(signedDollars(l.pnl_at_expiry))}`;
           },
         },
         markLine: {
@@ -196,7 +197,7 @@ export class RiskGraph {
             if (!rows.length) return "";
             const x = rows[0].value[0];
             return `<b>${esc(a.symbol)} ${num(x)}</b>` +
-              rows.map((q) => `<br>${q.marker}${esc(q.seriesName)} <b style="float:right;margin-left:12px">${esc(money(q.value[1], { signed: true }))}</b>`).join("");
+              rows.map((q) => `<br>${q.marker}${esc(q.seriesName)} <b style="float:right;margin-left:12px">${esc(signedDollars(q.value[1]))}</b>`).join("");
           },
         },
         xAxis: { type: "value", scale: true, ...axisStyle(p), splitLine: { show: false },

@@ -1,40 +1,47 @@
-// The Options tab: chain viewer → position builder → risk graph and Greeks → saved positions and
-// portfolio Greeks. Wiring: templates/options/_tab.html ([data-opt-tab] holds everything).
+// The Options tab (entry module): chain viewer → position builder → risk graph and Greeks →
+// saved positions and portfolio Greeks. Wiring: templates/options/_tab.html ([data-opt-tab]
+// holds everything). This file holds the tab's state and wires its widgets: chain.js,
+// builder.js, scenario.js, analysis-panel.js (analysis-view.js, risk-graph.js), greeks-charts.js
+// (vol-curves.js), portfolio.js, position-form.js and quote-strip.js.
 //
 // State: the symbol, expiration, strikes shown and chain columns are remembered in localStorage
 // ("aicoach-options"); a link can carry them in the hash: #tab=options&osym=QQQ&oexp=2026-12-18
 // (&opos=12,13 analyses those saved positions).
 //
-// Opening the tab from elsewhere (the chat's cards):
-//   window.dispatchEvent(new CustomEvent("aicoach:open-options", {cancelable: true,
-//     detail: {symbol, position_ids, legs, expiration}}))
-// The listener claims the event (preventDefault), shows the tab and loads: position_ids → the
-// analysis of those saved positions; legs → the builder; else the chain of symbol/expiration.
-// Before this module has loaded nobody hears the event: a sender that finds it unclaimed can
-// set window.__aicoachPendingOptions = detail and open the tab; the tab loads it on start.
+// Opening the tab from elsewhere (the chat's cards), through the workspace bus:
+//   workspace.open("options", {symbol, position_ids, legs, expiration, title?})
+// loads: position_ids → the analysis of those saved positions; legs ({symbol, kind, strike,
+// expiration, quantity, entry_price}) → the builder; else the chain of symbol/expiration.
 //
 // Live: while the tab is visible the quote, chain and analysis refresh every 15 s.
 
-import { apiFetch, apiJson, ApiError, toast } from "../api.js";
-import { renderGreeks, renderLevels, renderStats, renderWarnings, viewWindow } from "./analysis-view.js";
+import { apiFetch, apiJson, ApiError, toast } from "../kit/api.js";
+import { debounce } from "../kit/debounce.js";
+import { isFiniteNumber, num, pctFromFraction, shortDate, timeET } from "../kit/format.js";
+import { hashParams, replaceHash } from "../kit/hash.js";
+import { escapeHtml as esc } from "../kit/html.js";
+import { jsonStore } from "../kit/storage.js";
+import { workspace } from "../kit/workspace.js";
+import { AnalysisPanel } from "./analysis-panel.js";
 import { Builder } from "./builder.js";
 import { ChainView, strikesAround } from "./chain.js";
 import { loadECharts } from "./charts.js";
-import {
-  addDays, daysBetween, debounce, esc, etTime, isNum, num, nyToday, recall, remember, shortDate,
-} from "./format.js";
-import { GreeksCharts, atmIv } from "./greeks-charts.js";
+import { GreeksCharts } from "./greeks-charts.js";
+import { legsForApi } from "./legs.js";
 import { fieldErrors, expirationLoader, PositionForm } from "./position-form.js";
 import { Book } from "./portfolio.js";
+import { renderQuote } from "./quote-strip.js";
 import { RiskGraph } from "./risk-graph.js";
+import { Scenario } from "./scenario.js";
+import { smileCurves, termPoints } from "./vol-curves.js";
 
 const REFRESH_MS = 15000;
-const TERM_POINTS = 12;
-const GRID = { prices: 181, dates: 12 };
 const CYCLE = { weekly: "W", monthly: "M", daily: "D" };
 
-const hashParams = () => new URLSearchParams(window.location.hash.replace(/^#/, ""));
+const { recall, remember } = jsonStore("aicoach-options");
 const enc = encodeURIComponent;
+/** "as of 15:42:07 ET" for an ISO timestamp. */
+const asOf = (ts) => `as of ${timeET(ts, { seconds: true })} ET`;
 /** The earliest expiration among `legs` ("YYYY-MM-DD"), or null for stock only. */
 const firstOf = (legs) => legs.map((l) => l.expiration).filter(Boolean).sort()[0] || null;
 
@@ -53,7 +60,6 @@ class OptionsTab {
     this.quote = null;
     this.strength = new Map();
     this.source = { kind: "builder" }; // or {kind: "saved", ids: [...], title}
-    this.scenario = { days: 0, iv: 0, pins: [], pinsTouched: false };
     this.analysisSeq = 0;
     this.chainSeq = 0;
     this.analysis = null;
@@ -92,6 +98,11 @@ class OptionsTab {
       expirations: this.expirationsOf,
       onSaved: () => this.book.refresh(),
       onBuilder: (leg) => this.addLeg(leg),
+    });
+    this.analysisPanel = new AnalysisPanel(this.root);
+    this.scenario = new Scenario(this.root, {
+      onChange: () => this.runAnalysis(),
+      firstExpiration: () => this.firstExpiration(),
     });
     this.wireControls();
     this.book.refresh();
@@ -145,41 +156,7 @@ class OptionsTab {
       this.writeHash();
       this.runAnalysis();
     });
-    const dateInput = this.$("[data-opt-date]");
-    const ivInput = this.$("[data-opt-iv]");
-    const rerun = debounce(() => this.runAnalysis(), 250);
-    dateInput.addEventListener("input", () => {
-      this.scenario.days = Number(dateInput.value);
-      this.syncScenarioOut();
-      rerun();
-    });
-    ivInput.addEventListener("input", () => {
-      this.scenario.iv = Number(ivInput.value);
-      this.syncScenarioOut();
-      rerun();
-    });
-    this.$("[data-opt-pin]").addEventListener("click", () => {
-      const d = this.valuationDate();
-      if (!d || this.scenario.pins.includes(d) || this.scenario.pins.length >= 3) return;
-      this.scenario.pins.push(d);
-      this.scenario.pinsTouched = true;
-      this.runAnalysis();
-    });
-    this.$("[data-opt-pins]").addEventListener("click", (event) => {
-      const b = event.target.closest("button[data-pin]");
-      if (!b) return;
-      this.scenario.pins = this.scenario.pins.filter((p) => p !== b.dataset.pin);
-      this.scenario.pinsTouched = true;
-      this.runAnalysis();
-    });
-    this.$("[data-opt-reset]").addEventListener("click", () => {
-      this.scenario = { days: 0, iv: 0, pins: [], pinsTouched: false };
-      dateInput.value = "0";
-      ivInput.value = "0";
-      this.syncScenarioOut();
-      this.runAnalysis();
-    });
-    window.addEventListener("themechange", () => {
+        window.addEventListener("themechange", () => {
       this.graph?.retheme();
       this.greeks?.retheme();
     });
@@ -208,7 +185,7 @@ class OptionsTab {
     if (this.expiration) params.set("oexp", this.expiration);
     if (this.source.kind === "saved") params.set("opos", this.source.ids.join(","));
     else params.delete("opos");
-    history.replaceState(history.state, "", "#" + params.toString());
+    replaceHash(params);
   }
 
   // ---------- market data ----------
@@ -260,18 +237,7 @@ class OptionsTab {
     } catch {
       return; // the chain carries the underlying price too
     }
-    const q = this.quote;
-    this.$("[data-opt-last]").textContent = `${q.symbol} ${num(q.last)}`;
-    const ch = this.$("[data-opt-change]");
-    ch.className = `num chg ${q.change > 0 ? "up" : q.change < 0 ? "down" : ""}`;
-    ch.textContent = isNum(q.change) ? `${num(Math.abs(q.change))} (${num(Math.abs(q.change_percent))}%)` : "";
-    this.$("[data-opt-sim]").hidden = q.source !== "simulated";
-    this.$("[data-opt-stale]").hidden = !q.stale;
-    const phase = this.$("[data-opt-phase]");
-    const phases = { closed: "Market closed", pre: "Pre-market", premarket: "Pre-market", after: "After hours", afterhours: "After hours" };
-    const label = phases[String(q.market_phase).replace(/[-_ ]/g, "")];
-    phase.hidden = !label;
-    phase.textContent = label || "";
+    renderQuote(this.root, this.quote);
   }
 
   async loadStrengths(sym) {
@@ -279,7 +245,7 @@ class OptionsTab {
       const report = await apiJson(`/api/levels/${enc(sym)}`, { toastOnError: false });
       const map = new Map();
       for (const group of Object.values(report.groups || {})) {
-        for (const l of group) map.set(l.label, isNum(l.strength) ? l.strength : 0);
+        for (const l of group) map.set(l.label, isFiniteNumber(l.strength) ? l.strength : 0);
       }
       if (sym === this.symbol) this.strength = map;
     } catch {
@@ -317,9 +283,9 @@ class OptionsTab {
     const unpriced = c.counts.unavailable || 0;
     this.$("[data-opt-chain-foot]").textContent =
       `${c.symbol} ${num(c.underlying_price)} · ${shortDate(c.expiration, { weekday: true, year: true })}, ${c.days_to_expiry}d · ` +
-      `IV and Greeks ${c.model} from the mid, r ${(c.r * 100).toFixed(2)}%, q ${(c.q * 100).toFixed(2)}%` +
-      (unpriced ? ` · ${unpriced} contracts without IV (no bid)` : "") + ` · as of ${etTime(c.as_of)}`;
-    this.$("[data-opt-asof]").textContent = `as of ${etTime(c.as_of)}`;
+      `IV and Greeks ${c.model} from the mid, r ${pctFromFraction(c.r)}, q ${pctFromFraction(c.q)}` +
+      (unpriced ? ` · ${unpriced} contracts without IV (no bid)` : "") + ` · ${asOf(c.as_of)}`;
+    this.$("[data-opt-asof]").textContent = asOf(c.as_of);
     if (!this.quote) this.$("[data-opt-last]").textContent = `${c.symbol} ${num(c.underlying_price)}`;
     this.greeks?.delta(c, strikesAround(c.strikes, c.underlying_price, this.around ?? 20));
   }
@@ -328,58 +294,31 @@ class OptionsTab {
   async loadSmile() {
     if (!this.greeks || !this.chain) return;
     const c = this.chain;
-    const later = this.expirations.filter((e) => e.expiration > c.expiration && e.cycle !== "daily").slice(0, 2);
-    const range = (spot) => `&strike_min=${(spot * 0.85).toFixed(2)}&strike_max=${(spot * 1.15).toFixed(2)}`;
-    const others = await Promise.all(
-      later.map((e) => apiJson(`/api/options/${enc(c.symbol)}/chain?expiration=${e.expiration}${range(c.underlying_price)}`, { toastOnError: false }).catch(() => null)),
-    );
-    if (this.chain !== c) return;
-    const lo = c.underlying_price * 0.85;
-    const hi = c.underlying_price * 1.15;
-    const curves = [c, ...others.filter(Boolean)].map((x) => ({
-      expiration: x.expiration,
-      spot: x.underlying_price,
-      rows: x.strikes.filter((r) => r.strike >= lo && r.strike <= hi),
-    }));
-    this.greeks.smile(curves);
+    const curves = await smileCurves(c, this.expirations);
+    if (this.chain === c) this.greeks.smile(curves);
   }
 
-  /** Term structure: ATM IV for up to TERM_POINTS expirations spread over the listed ones. */
+  /** Term structure: ATM IV across the listed expirations. */
   async loadTerm(sym) {
     if (!this.greeks || !this.chain) return;
-    const spot = this.chain.underlying_price;
-    const list = this.expirations;
-    const step = Math.max(1, Math.ceil(list.length / TERM_POINTS));
-    const chosen = list.filter((e, i) => i % step === 0 || e.is_monthly).slice(0, TERM_POINTS + 4);
-    const band = `&strike_min=${(spot * 0.97).toFixed(2)}&strike_max=${(spot * 1.03).toFixed(2)}`;
-    const points = await Promise.all(
-      chosen.map(async (e) => {
-        try {
-          const ch = await apiJson(`/api/options/${enc(sym)}/chain?expiration=${e.expiration}${band}`, { toastOnError: false });
-          return { expiration: e.expiration, dte: e.days_to_expiry, iv: atmIv(ch.strikes, ch.underlying_price) };
-        } catch {
-          return null;
-        }
-      }),
-    );
-    if (sym !== this.symbol) return;
-    this.greeks.term(points.filter(Boolean));
+    const points = await termPoints(sym, this.chain.underlying_price, this.expirations);
+    if (sym === this.symbol) this.greeks.term(points);
   }
 
   // ---------- builder ----------
 
   pick({ right, strike, side, price, iv, expiration }) {
-    if (!isNum(price) || price <= 0) return;
+    if (!isFiniteNumber(price) || price <= 0) return;
     this.addLeg({
       symbol: this.chain.symbol, kind: right, strike, expiration,
-      quantity: side === "buy" ? 1 : -1, entry_price: price, iv: isNum(iv) ? iv : undefined,
+      quantity: side === "buy" ? 1 : -1, entry_price: price, iv: isFiniteNumber(iv) ? iv : undefined,
     });
   }
 
   addLeg(leg) {
-    const current = this.builder.legs[0]?.symbol;
-    if (current && current !== leg.symbol) {
-      toast(`The builder holds ${current} legs; clear it to build on ${leg.symbol}.`, "warning");
+    const held = this.builder.legs[0]?.symbol;
+    if (held && held !== leg.symbol) {
+      toast(`The builder holds ${held} legs; clear it to build on ${leg.symbol}.`, "warning");
       return false;
     }
     if (this.source.kind === "saved") this.source = { kind: "builder" };
@@ -390,19 +329,13 @@ class OptionsTab {
   legsChanged() {
     this.renderChain();
     if (this.source.kind === "builder") {
-      if (!this.builder.legs.length) this.scenario.pinsTouched = false;
+      if (!this.builder.legs.length) this.scenario.untouch();
       this.runAnalysis();
     }
   }
 
   async saveBuilder(legs, label) {
-    const body = {
-      legs: legs.map((l) => {
-        const out = { symbol: l.symbol, kind: l.kind, quantity: l.quantity, entry_price: Number(l.entry_price.toFixed(6)) };
-        if (l.kind !== "stock") Object.assign(out, { strike: l.strike, expiration: l.expiration });
-        return out;
-      }),
-    };
+    const body = { legs: legsForApi(legs) };
     if (label) body.label = label;
     const button = this.$("[data-opt-save-button]");
     button.disabled = true;
@@ -442,129 +375,42 @@ class OptionsTab {
     return exps[0] || null;
   }
 
-  valuationDate() {
-    return this.scenario.days > 0 ? addDays(nyToday(), this.scenario.days) : null;
-  }
-
-  syncScenarioOut() {
-    const today = nyToday();
-    const first = this.firstExpiration();
-    const max = first ? Math.max(0, daysBetween(today, first) - 1) : 0;
-    const dateInput = this.$("[data-opt-date]");
-    dateInput.max = String(max);
-    dateInput.disabled = max === 0;
-    if (this.scenario.days > max) this.scenario.days = max;
-    dateInput.value = String(this.scenario.days);
-    const d = this.valuationDate();
-    const dateText = d ? `${shortDate(d, { weekday: true })} (+${this.scenario.days}d)` : "Today";
-    this.$("[data-opt-date-out]").textContent = dateText;
-    dateInput.setAttribute("aria-valuetext", d ? `Value on ${shortDate(d, { weekday: true })}` : "Value today");
-    this.$("[data-opt-pin]").disabled = !d || this.scenario.pins.length >= 3;
-    const iv = this.scenario.iv;
-    this.$("[data-opt-iv-out]").textContent = `${iv > 0 ? "+" : iv < 0 ? "−" : "±"}${Math.abs(iv)} pts`;
-    this.$("[data-opt-iv]").setAttribute("aria-valuetext", `Implied volatility ${iv >= 0 ? "plus" : "minus"} ${Math.abs(iv)} points`);
-    this.$("[data-opt-pins]").innerHTML = this.scenario.pins
-      .map((p) => `<li><span class="badge">${esc(shortDate(p, { weekday: true }))}<button type="button" data-pin="${p}" aria-label="Remove the ${esc(shortDate(p))} line">×</button></span></li>`)
-      .join("");
-  }
-
   requestBody() {
-    const first = this.firstExpiration();
-    const today = nyToday();
-    const valuation = this.valuationDate();
-    let pins = this.scenario.pins.filter((p) => (!valuation || p > valuation) && (!first || p < first));
-    if (!this.scenario.pinsTouched && !pins.length && first && !valuation) {
-      const dte = daysBetween(today, first);
-      if (dte >= 4) pins = [addDays(today, Math.floor(dte / 2))]; // a halfway line by default
-    }
-    const scenario = { iv_shift_points: this.scenario.iv, dates: pins, grid: GRID };
-    if (valuation) scenario.valuation_date = valuation;
+    const scenario = this.scenario.request();
     if (this.source.kind === "saved") return { position_ids: this.source.ids, scenario };
-    return {
-      legs: this.builder.legs.map((l) => {
-        const out = { symbol: l.symbol, kind: l.kind, quantity: l.quantity, entry_price: l.entry_price };
-        if (l.kind !== "stock") Object.assign(out, { strike: l.strike, expiration: l.expiration });
-        return out;
-      }),
-      scenario,
-    };
+    return { legs: legsForApi(this.builder.legs), scenario };
   }
 
   async runAnalysis() {
-    const box = this.$("[data-opt-analysis]");
     const saved = this.source.kind === "saved";
-    this.$("[data-opt-back]").hidden = !saved;
-    const src = this.$("[data-opt-analysis-src]");
-    src.hidden = !saved;
-    src.textContent = saved ? "Saved" : "";
     const legs = this.builder.legs;
-    const hasOption = saved || legs.some((l) => l.kind !== "stock");
-    this.syncScenarioOut();
-    if (!hasOption) {
+    this.analysisPanel.showSource(saved);
+    this.scenario.sync();
+    if (!saved && !legs.some((l) => l.kind !== "stock")) {
       this.analysis = null;
-      box.dataset.state = "empty";
-      this.$("[data-opt-analysis-empty]").hidden = false;
-      this.$("[data-opt-analysis-empty]").textContent = legs.length
-        ? "Add an option leg: the analysis needs at least one."
-        : "Add legs to see the profit and loss at expiry and today, breakevens, probability of profit and Greeks.";
-      this.$("[data-opt-analysis-body]").hidden = true;
-      this.$("[data-opt-analysis-title]").textContent = "Risk graph";
-      this.$("[data-opt-strategy-name]").hidden = true;
+      this.analysisPanel.empty(legs.length > 0);
       return;
     }
     const seq = ++this.analysisSeq;
-    const busy = this.$("[data-opt-analysis-busy]");
-    busy.hidden = false;
-    box.dataset.state = box.dataset.state === "ready" ? "ready" : "loading";
-    box.setAttribute("aria-busy", "true");
+    this.analysisPanel.busy();
     let a;
     try {
       a = await apiJson("/api/options/analyze", { method: "POST", json: this.requestBody(), toastOnError: false });
     } catch (error) {
-      if (seq !== this.analysisSeq) return;
-      busy.hidden = true;
-      box.removeAttribute("aria-busy");
-      box.dataset.state = "error";
-      this.$("[data-opt-analysis-empty]").hidden = false;
-      this.$("[data-opt-analysis-empty]").textContent = error.message;
-      this.$("[data-opt-analysis-body]").hidden = true;
+      if (seq === this.analysisSeq) this.analysisPanel.failed(error.message);
       return;
     }
-    if (seq !== this.analysisSeq) return;
-    busy.hidden = true;
-    box.removeAttribute("aria-busy");
+    if (seq !== this.analysisSeq) return; // a newer run is on its way
     this.analysis = a;
-    this.renderAnalysis(a);
-    this.syncScenarioOut(); // a saved position's first expiry is known now
-  }
-
-  renderAnalysis(a) {
-    const box = this.$("[data-opt-analysis]");
-    this.$("[data-opt-analysis-empty]").hidden = true;
-    this.$("[data-opt-analysis-body]").hidden = false;
-    const title = this.source.kind === "saved" ? this.source.title || a.strategy.label : a.strategy.label;
-    this.$("[data-opt-analysis-title]").textContent = `${a.symbol} ${title}`;
-    const name = this.$("[data-opt-strategy-name]");
-    name.hidden = this.source.kind === "saved" || a.strategy.name === "custom";
-    name.textContent = a.strategy.name.replace(/_/g, " ");
-    renderStats(box, a);
-    renderGreeks(this.$("[data-opt-greeks]"), a);
-    const view = viewWindow(a);
-    let marked = [];
-    if (this.graph) {
-      const valuation = this.valuationDate();
-      marked = this.graph.update(a, {
-        window: view,
-        todayLabel: valuation ? `On ${shortDate(valuation)}` : "Today",
-        strengthOf: (l) => this.strength.get(l.label) ?? (l.label.startsWith("Confluence") ? 90 : 50),
-      });
-      const be = a.expiry.breakevens.map((b) => num(b)).join(" and ");
-      this.$("[data-opt-risk]").setAttribute("aria-label",
-        `Risk graph of ${a.symbol} ${a.strategy.label}: breakevens ${be || "none"}; ${marked.length} key levels marked`);
-    }
-    renderLevels(this.$("[data-opt-levels-box]"), a, view[0], view[1], marked);
-    renderWarnings(this.$("[data-opt-warnings]"), a.warnings);
-    Object.assign(box.dataset, { state: "ready", strategy: a.strategy.name, levelMarks: String(marked.length) });
+    const valuation = this.scenario.valuationDate();
+    this.analysisPanel.render(a, {
+      title: saved ? this.source.title || a.strategy.label : a.strategy.label,
+      saved,
+      graph: this.graph,
+      todayLabel: valuation ? `On ${shortDate(valuation)}` : "Today",
+      strengthOf: (l) => this.strength.get(l.label) ?? (l.label.startsWith("Confluence") ? 90 : 50),
+    });
+    this.scenario.sync(); // a saved position's first expiry is known now
   }
 
   // ---------- live refresh ----------
@@ -618,7 +464,6 @@ class OptionsTab {
 // ---------- start ----------
 
 const instances = new WeakMap();
-let pending = null;
 
 function current() {
   const root = document.querySelector("[data-opt-tab]");
@@ -626,42 +471,15 @@ function current() {
 }
 
 function initAll() {
-  if (window.__aicoachPendingOptions) {
-    pending = window.__aicoachPendingOptions;
-    window.__aicoachPendingOptions = null;
-  }
   for (const root of document.querySelectorAll("[data-opt-tab]")) {
     if (instances.has(root)) continue;
     const tab = new OptionsTab(root);
     instances.set(root, tab);
     tab.ready = tab.start();
-    tab.ready.then(() => {
-      if (pending) {
-        const detail = pending;
-        pending = null;
-        tab.open(detail);
-      }
-    });
   }
-}
-
-/** Show the Options tab on what `detail` names (works before the tab was ever opened). */
-export function openOptions(detail = {}) {
-  // Same as app.js activateTab("options"): importing app.js here would run its set-up twice.
-  const tab = document.querySelector('[data-tabs] [role="tab"][data-tab="options"]');
-  if (tab && tab.getAttribute("aria-selected") !== "true") tab.click();
-  const instance = current();
-  if (instance) instance.open(detail);
-  else pending = detail;
-}
-
-if (!window.__aicoachOptionsEvents) {
-  window.__aicoachOptionsEvents = true;
-  window.addEventListener("aicoach:open-options", (event) => {
-    event.preventDefault();
-    openOptions(event.detail || {});
-  });
 }
 
 document.addEventListener("htmx:load", initAll);
 initAll();
+// After initAll: a detail opened before this tab first loaded is delivered right here.
+workspace.on("options", (detail) => current()?.open(detail || {}));

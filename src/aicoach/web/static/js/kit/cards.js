@@ -1,38 +1,20 @@
-// Building blocks for card modules: an escaping `html` tagged template, citation chips,
-// sparklines and number formatting. A card module builds its markup ONLY with these, so every
-// value that came from the server is escaped exactly once.
+// The card kit: building blocks for chat card modules (citation chips, sparklines, labelled
+// figures). A card module builds its markup ONLY with these, kit/html.js's `html` and
+// kit/format.js, so every value that came from the server is escaped exactly once.
+//
+// A card module (e.g. levels/cards/key_levels.js) default-exports:
+//   label                 "Key levels" (shown in the card header)
+//   title(data)           "SPY" — what the card is about
+//   render(data)          markup for the body (kit/html.js `html`), from the card's data only
+//   open(data)            {tab, detail}: a click hands the detail to that center tab through
+//                         kit/workspace.js; `tab` must be the one the type's CardSpec names
+//                         (the server's card map decides; a CardSpec without a tab: no click)
+//   mounted(body) (opt.)  called after each render with the body element (scroll positions etc.)
+//   refresh (optional)    {everyMs, async load(data, {apiJson, citations}) → {data, citations?}}:
+//                         re-fetch while visible
 
-import { escapeHtml } from "../chat/markdown.js";
-import { citationText, citationTooltip } from "../chat/format.js";
-
-export * from "../chat/format.js";
-
-/** Trusted markup (built by `html` or by our own code, never from data). */
-export class Raw {
-  constructor(text) {
-    this.text = String(text);
-  }
-  toString() {
-    return this.text;
-  }
-}
-export const raw = (text) => new Raw(text);
-
-function part(value) {
-  if (value === null || value === undefined || value === false) return "";
-  if (value instanceof Raw) return value.text;
-  if (Array.isArray(value)) return value.map(part).join("");
-  return escapeHtml(String(value));
-}
-
-/** html`<b>${userText}</b>` → Raw with every interpolated value escaped (arrays joined, Raw kept). */
-export function html(strings, ...values) {
-  let out = strings[0];
-  values.forEach((value, i) => {
-    out += part(value) + strings[i + 1];
-  });
-  return new Raw(out);
-}
+import { citationText, citationTooltip } from "./citations.js";
+import { html } from "./html.js";
 
 let tipSeq = 0;
 
@@ -77,4 +59,13 @@ export function sparkline(values, { width = 120, height = 28, label = "Trend" } 
 /** A labelled figure: <div class="cstat"><span>label</span><b class="num">value</b></div>. */
 export function stat(label, value, tone = "") {
   return html`<div class="cstat"><span class="cstat-label">${label}</span><b class="num ${tone}">${value}</b></div>`;
+}
+
+/** The underlying a position card is about: its symbol, else the first ticker-looking word of
+ *  its title or leg labels ("SPY 2026-01-16 600 C" → "SPY"), else "". */
+export function positionSymbol(d) {
+  if (d.symbol) return String(d.symbol).toUpperCase();
+  const text = [d.title, ...(d.legs || []).map((l) => l.label)].join(" ");
+  const m = /\b([A-Z]{1,5}(?:\.[A-Z])?)\b/.exec(text);
+  return m ? m[1] : "";
 }

@@ -1,19 +1,19 @@
 // Page-wide behaviours, wired by data-* attributes (loaded on every page as type=module):
 //   theme toggle      [data-theme-toggle]; saved in localStorage "aicoach-theme"; fires
 //                     window "themechange" {detail: {theme}} so charts can re-colour
-//   toasts            window "toast" {detail: {message, kind}} → #toasts; HTMX HX-Trigger
+//   toasts            kit/toasts.js: window "toast" {detail: {message, kind}} → #toasts; HTMX HX-Trigger
 //                     {"toast": {...}} arrives the same way; error responses toast their message
 //   CSRF              X-CSRF-Token on every same-origin HTMX request
 //   drawer            [data-drawer-toggle] opens the sidebar on narrow screens
-//   tabs              [data-tabs] role=tablist; panels lazy-load data-tab-url on first show;
+//   tabs              kit/tabs.js: [data-tabs] role=tablist; panels lazy-load data-tab-url on first show;
 //                     the active tab lives in the URL hash (#tab=chart); the panel gets
 //                     "aicoach:tab-shown" {detail: {id}} each time it is shown (resize charts then)
 //   composer          textarea[data-enter-submits]: Enter sends, Shift+Enter is a new line
 //   resizer           [data-resizer] drags/arrows the chat panel width (saved in localStorage)
 
 import { csrfToken, isSameOrigin, parseErrorBody, statusMessage, toast } from "./api.js";
-
-export { toast };
+import { initTablist } from "./tabs.js";
+import { initToasts } from "./toasts.js";
 
 const THEME_KEY = "aicoach-theme";
 const CHAT_WIDTH_KEY = "aicoach-chat-width";
@@ -52,90 +52,6 @@ function syncThemeButtons() {
   for (const button of document.querySelectorAll("[data-theme-toggle]")) {
     button.setAttribute("aria-label", `Switch to ${next} theme`);
   }
-}
-
-// ---------- Toasts ----------
-
-const ICONS = {
-  success: '<circle cx="12" cy="12" r="9"/><path d="M8 12.5l2.5 2.5L16 9.5"/>',
-  error: '<circle cx="12" cy="12" r="9"/><path d="M12 7.5v5.5M12 16.5h.01"/>',
-  warning: '<path d="M12 3l10 18H2z"/><path d="M12 10v4M12 17.5h.01"/>',
-  info: '<circle cx="12" cy="12" r="9"/><path d="M12 11v5M12 8h.01"/>',
-};
-const CLOSE_ICON = '<path d="M6 6l12 12M18 6L6 18"/>';
-const TOAST_MS = { error: 9000, warning: 7000, success: 4000, info: 5000 };
-const MAX_TOASTS = 5;
-
-function svg(paths) {
-  return `<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">${paths}</svg>`;
-}
-
-function toastKind(el) {
-  const match = /toast-(success|error|warning|info)/.exec(el.className);
-  return match ? match[1] : "info";
-}
-
-/** Create a toast element (same markup as templates/_toast.html); text goes in as text. */
-export function showToast(message, kind = "info") {
-  const container = document.getElementById("toasts");
-  if (!container || !message) return null;
-  if (!(kind in ICONS)) kind = "info";
-  const text = String(message);
-  for (const existing of container.querySelectorAll("[data-toast]")) {
-    if (existing.querySelector(".toast-message")?.textContent === text) {
-      scheduleDismiss(existing, true);
-      return existing; // same message again: refresh it instead of stacking duplicates
-    }
-  }
-  const el = document.createElement("div");
-  el.className = `toast toast-${kind}`;
-  el.setAttribute("role", kind === "error" ? "alert" : "status");
-  el.dataset.toast = "";
-  el.innerHTML =
-    svg(ICONS[kind]) +
-    '<div class="toast-message"></div>' +
-    `<button class="toast-close" type="button" aria-label="Dismiss" data-toast-close>${svg(CLOSE_ICON)}</button>`;
-  el.querySelector(".toast-message").textContent = text;
-  container.append(el);
-  return el;
-}
-
-function dismiss(el) {
-  if (el.classList.contains("is-leaving")) return;
-  clearTimeout(el._toastTimer);
-  el.classList.add("is-leaving");
-  setTimeout(() => el.remove(), 160);
-}
-
-function scheduleDismiss(el, restart = false) {
-  if (el._toastTimer && !restart) return;
-  clearTimeout(el._toastTimer);
-  el._toastTimer = setTimeout(() => {
-    // Never pull a toast out from under the pointer or keyboard focus.
-    if (el.matches(":hover, :focus-within")) scheduleDismiss(el, true);
-    else dismiss(el);
-  }, TOAST_MS[toastKind(el)]);
-}
-
-function initToasts() {
-  const container = document.getElementById("toasts");
-  if (!container) return;
-  const adopt = () => {
-    const toasts = container.querySelectorAll("[data-toast]:not(.is-leaving)");
-    for (const el of toasts) scheduleDismiss(el);
-    for (let i = 0; i < toasts.length - MAX_TOASTS; i++) dismiss(toasts[i]);
-  };
-  // Toasts arrive from showToast(), server-rendered flashes and HTMX out-of-band swaps alike.
-  new MutationObserver(adopt).observe(container, { childList: true, subtree: true });
-  adopt();
-  container.addEventListener("click", (event) => {
-    const button = event.target.closest("[data-toast-close]");
-    if (button) dismiss(button.closest("[data-toast]"));
-  });
-  window.addEventListener("toast", (event) => {
-    const detail = event.detail || {};
-    showToast(detail.message ?? detail.value, detail.kind);
-  });
 }
 
 // ---------- HTMX: CSRF and error toasts ----------
@@ -190,103 +106,6 @@ function initDrawer() {
   });
   const wide = window.matchMedia("(min-width: 961px)");
   wide.addEventListener("change", () => wide.matches && setOpen(false, { restoreFocus: false }));
-}
-
-// ---------- Tabs ----------
-
-function hashParams() {
-  return new URLSearchParams(window.location.hash.replace(/^#/, ""));
-}
-
-function loadPanel(panel) {
-  const url = panel.dataset.tabUrl;
-  if (!url || panel.dataset.state === "loaded" || panel.dataset.state === "loading") return;
-  if (!window.htmx) return;
-  panel.dataset.state = "loading";
-  const done = (event) => {
-    if (event.detail.elt !== panel) return;
-    panel.removeEventListener("htmx:afterRequest", done);
-    if (event.detail.successful) {
-      panel.dataset.state = "loaded";
-      return;
-    }
-    panel.dataset.state = "error";
-    const status = event.detail.xhr ? event.detail.xhr.status : 0;
-    panel.innerHTML =
-      '<div class="empty" role="alert"><p class="empty-title">This tab could not be loaded</p>' +
-      '<p class="small"></p><button class="btn btn-sm" type="button" data-tab-retry>Try again</button></div>';
-    panel.querySelector(".small").textContent =
-      event.detail.xhr ? parseErrorBody(event.detail.xhr.responseText, status).message : statusMessage(0);
-    panel.querySelector("[data-tab-retry]").addEventListener("click", () => {
-      delete panel.dataset.state;
-      panel.innerHTML = '<div class="tabpanel-loading" aria-busy="true"><div class="skeleton"></div><div class="skeleton"></div></div>';
-      loadPanel(panel);
-    });
-  };
-  panel.addEventListener("htmx:afterRequest", done);
-  window.htmx.ajax("GET", url, { source: panel, target: panel, swap: "innerHTML" });
-}
-
-function initTablist(tablist) {
-  const tabs = Array.from(tablist.querySelectorAll('[role="tab"]'));
-  if (!tabs.length) return;
-  const panelOf = (tab) => document.getElementById(tab.getAttribute("aria-controls"));
-
-  const activate = (tab, { focus = false, updateHash = true } = {}) => {
-    for (const other of tabs) {
-      const selected = other === tab;
-      other.setAttribute("aria-selected", String(selected));
-      other.tabIndex = selected ? 0 : -1;
-      const panel = panelOf(other);
-      if (panel) panel.hidden = !selected;
-    }
-    if (focus) tab.focus();
-    tab.scrollIntoView({ block: "nearest", inline: "nearest" });
-    const panel = panelOf(tab);
-    if (panel) {
-      loadPanel(panel);
-      panel.dispatchEvent(new CustomEvent("aicoach:tab-shown", { bubbles: true, detail: { id: tab.dataset.tab } }));
-    }
-    if (updateHash) {
-      const params = hashParams();
-      params.set("tab", tab.dataset.tab);
-      history.replaceState(history.state, "", "#" + params.toString());
-    }
-  };
-
-  tablist.addEventListener("click", (event) => {
-    const tab = event.target.closest('[role="tab"]');
-    if (tab && tabs.includes(tab)) activate(tab);
-  });
-  tablist.addEventListener("keydown", (event) => {
-    const index = tabs.indexOf(document.activeElement);
-    if (index < 0) return;
-    const moves = {
-      ArrowRight: index + 1,
-      ArrowLeft: index - 1,
-      Home: 0,
-      End: tabs.length - 1,
-    };
-    if (!(event.key in moves)) return;
-    event.preventDefault();
-    const next = tabs[(moves[event.key] + tabs.length) % tabs.length];
-    activate(next, { focus: true });
-  });
-
-  const fromHash = () => tabs.find((t) => t.dataset.tab === hashParams().get("tab"));
-  window.addEventListener("hashchange", () => {
-    const tab = fromHash();
-    if (tab && tab.getAttribute("aria-selected") !== "true") activate(tab, { updateHash: false });
-  });
-  const initial = fromHash() || tabs.find((t) => t.getAttribute("aria-selected") === "true") || tabs[0];
-  activate(initial, { updateHash: Boolean(fromHash()) });
-}
-
-/** Programmatically open a tab by id (e.g. the chat's "show on chart" link). */
-export function activateTab(id) {
-  const tab = document.querySelector(`[data-tabs] [role="tab"][data-tab="${CSS.escape(id)}"]`);
-  if (tab) tab.click();
-  return Boolean(tab);
 }
 
 // ---------- Chat composer ----------

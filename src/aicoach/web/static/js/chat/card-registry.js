@@ -1,60 +1,69 @@
-// Card registry: one module per card type, named after the type. Adding a card type is one new
-// file `<type>.js` plus its name in CARD_TYPES below.
-//
-// A card module's default export:
-//   label                 "Key levels" (shown in the card header)
-//   title(data)           "SPY" — what the card is about
-//   render(data)          Raw markup for the body, built with kit.html (escapes every value);
-//                         built from the card's structured `data` only, never from prose
-//   open(data)            {event, detail}: what a click opens in the center panel
-//   mounted(body) (opt.)  called after each render with the body element (scroll positions etc.)
-//   refresh (optional)    {everyMs, async load(data, {apiJson, citations}) → {data, citations?}}:
-//                         re-fetch while visible
+// The chat's card registry: which module renders each card type, and mounting cards into the
+// chat. The map {type: {module, tab}} comes from the server (<script type="application/json"
+// id="card-map">, built by aicoach.web.frontend from each slice's CardSpec), so adding a card
+// type is one module in its slice plus one CardSpec: nothing to list here. Card modules follow
+// the contract in kit/cards.js.
 //
 // mountCard(container, card) renders {card_id, type, data, citations} into container and
 // starts refreshing it whenever it is on screen (IntersectionObserver + a timer; paused while
-// the page is hidden; stopped once the card leaves the document).
+// the page is hidden; stopped once the card leaves the document). A click on a card hands what
+// its open(data) returns to the workspace bus (kit/workspace.js).
 
-import { apiJson } from "../api.js";
-import { citationRow, html, timeET } from "./kit.js";
+import { apiJson } from "../kit/api.js";
+import { citationRow } from "../kit/cards.js";
+import { timeET } from "../kit/format.js";
+import { html } from "../kit/html.js";
+import { workspace } from "../kit/workspace.js";
 
-export const CARD_TYPES = ["key_levels", "quote", "position_summary", "pnl_tracker", "options_chain", "risk_graph"];
+let cardMap = null;
 
-/** Tab to show when no listener is there yet (a tab's module loads with the tab). */
-const FALLBACK_TAB = { "aicoach:open-chart": "chart", "aicoach:open-options": "options" };
+/** {type: {module: "/static/js/…/x.js", tab}} as the server rendered it ({} without one). */
+export function cardMapOf(doc = document) {
+  if (cardMap) return cardMap;
+  const el = doc.getElementById("card-map");
+  if (!el) return {}; // not cached: a test page may add the map later
+  try {
+    cardMap = JSON.parse(el.textContent || "{}") || {};
+  } catch {
+    cardMap = {};
+  }
+  return cardMap;
+}
+
+/** The card types this page can render. */
+export const cardTypes = () => Object.keys(cardMapOf());
+
+function specOf(type) {
+  const map = cardMapOf();
+  return Object.hasOwn(map, type) ? map[type] : null;
+}
 
 const modules = new Map();
 
-/** The card module for `type`, or null for a type this build does not know. */
+/** The card module for `type`, or null for a type this page does not know. */
 export async function loadCardModule(type) {
-  if (!CARD_TYPES.includes(type)) return null;
-  if (!modules.has(type)) modules.set(type, import(`./${type}.js`).then((m) => m.default));
+  const spec = specOf(type);
+  if (!spec) return null;
+  if (!modules.has(type)) modules.set(type, import(spec.module).then((m) => m.default));
   return modules.get(type);
 }
 
 /** Load every card module up front so cards render without a flash when the stream reaches them. */
 export function preloadCards() {
-  return Promise.all(CARD_TYPES.map(loadCardModule));
+  return Promise.all(cardTypes().map(loadCardModule));
 }
 
-function openDetail(mod, data) {
-  const target = mod.open?.(data);
-  if (!target) return;
-  const claimed = !window.dispatchEvent(new CustomEvent(target.event, { detail: target.detail, cancelable: true }));
-  // The Chart tab's module flags itself once listening; before its tab has loaded nobody hears
-  // the event, so put the symbol where the tab reads it on load (the hash) and open the tab.
-  const listening = claimed || (target.event === "aicoach:open-chart" && window.__aicoachChartEvents);
-  const tab = FALLBACK_TAB[target.event];
-  if (listening || !tab) return;
-  if (target.event === "aicoach:open-chart" && target.detail?.symbol) {
-    const params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
-    params.set("tab", tab);
-    params.set("sym", String(target.detail.symbol).toUpperCase());
-    history.replaceState(history.state, "", "#" + params.toString());
-  }
-  // The Options tab reads a pending request when its module starts (legs and ids don't fit a hash).
-  if (target.event === "aicoach:open-options") window.__aicoachPendingOptions = target.detail;
-  document.querySelector(`[data-tabs] [role="tab"][data-tab="${tab}"]`)?.click();
+/**
+ * Where a click on the card goes: {tab, detail}, or null when it opens nothing. The server's map
+ * decides the tab (an empty tab: the card opens nothing); the module's open(data) gives the
+ * detail, and names its tab too so a mismatch with the server shows up (unit-tested).
+ */
+function targetOf(type, mod, data) {
+  const tab = specOf(type)?.tab;
+  const target = tab ? mod.open?.(data) : null;
+  if (!target) return null;
+  if (target.tab && target.tab !== tab) console.warn(`card ${type} opens "${target.tab}", the server says "${tab}"`);
+  return { tab, detail: target.detail ?? {} };
 }
 
 function paint(el, mod, state) {
@@ -143,7 +152,7 @@ function watch(el, state) {
       { threshold: 0.2 },
     );
     document.addEventListener("visibilitychange", () => {
-      for (const [el, s] of live) schedule(el, s);
+      for (const [card, s] of live) schedule(card, s);
     });
   }
   live.set(el, state);
@@ -176,7 +185,7 @@ export async function mountCard(container, card) {
   }
   const data = card.data || {};
   const title = mod.title(data);
-  const target = mod.open?.(data);
+  const target = targetOf(card.type, mod, data);
   el.innerHTML = String(html`<div class="ccard-head">
       <span class="ccard-kind">${mod.label}</span>
       <button class="ccard-open" type="button" ${target ? "" : "disabled"}
@@ -204,7 +213,8 @@ export async function mountCard(container, card) {
     el.addEventListener("click", (event) => {
       if (event.target.closest(".cite, a, input, select, textarea")) return;
       if (window.getSelection()?.toString()) return; // selecting numbers to copy is not a click
-      openDetail(mod, state.data);
+      const now = targetOf(card.type, mod, state.data);
+      if (now) workspace.open(now.tab, now.detail);
     });
   }
   container.append(el);

@@ -1,5 +1,6 @@
 // Pure helpers for the Chart tab (no DOM, no fetch): New York chart time, session VWAP with
-// σ bands, extended-hours shading, level titles/styles and number formatting.
+// σ bands, extended-hours shading, level titles and line styles. Numbers become text through
+// kit/format.js; only the chart's own wall-clock time representation is formatted here.
 //
 // Chart time. lightweight-charts lays out ticks in UTC. Intraday bars are shifted by the New York
 // UTC offset at their instant ("wall-clock seconds"), so ticks, day breaks and the crosshair read
@@ -150,31 +151,13 @@ export function levelColorVar(group, kind) {
   return `--level-${group}`;
 }
 
-// ---------- formatting ----------
-
-export function fmtPrice(x, digits = Math.abs(x) < 1 ? 4 : 2) {
-  if (x === null || x === undefined || !Number.isFinite(x)) return "—";
-  return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-/** A signed change with 2 decimals: "+1.25", "−0.23%". */
-export function fmtSigned(x, suffix = "") {
-  if (x === null || x === undefined || !Number.isFinite(x)) return "—";
-  return (x > 0 ? "+" : x < 0 ? "−" : "") + fmtPrice(Math.abs(x), 2) + suffix;
-}
-
-export function fmtVolume(v) {
-  if (!Number.isFinite(v)) return "—";
-  const units = [[1e9, "B"], [1e6, "M"], [1e3, "K"]];
-  for (const [n, u] of units) if (Math.abs(v) >= n) return (v / n).toFixed(v / n >= 100 ? 0 : 1) + u;
-  return String(Math.round(v));
-}
+// ---------- chart time as text ----------
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const pad = (n) => String(n).padStart(2, "0");
 
-/** A chart time (seconds, already wall-clock for intraday) as text. */
-export function fmtChartTime(t, intraday) {
+/** A chart time (seconds, already wall-clock for intraday) as text: "Nov 26 15:42 ET". */
+export function chartTimeText(t, intraday) {
   const d = new Date(t * 1000);
   const day = `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
   if (!intraday) return `${day}, ${d.getUTCFullYear()}`;
@@ -188,10 +171,4 @@ export function tickLabel(t, type) {
   if (type === 1) return MONTHS[d.getUTCMonth()];
   if (type === 2) return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
   return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
-}
-
-/** ISO date (YYYY-MM-DD) of a Date in New York. */
-export function nyDate(date) {
-  const p = Object.fromEntries(NY_PARTS.formatToParts(date).map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day}`;
 }

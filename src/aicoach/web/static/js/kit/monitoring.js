@@ -6,32 +6,32 @@
 (function () {
   "use strict";
 
-  var FILTERED = "[Filtered]";
+  const FILTERED = "[Filtered]";
   // Same idea as the server's scrub.py: names whose values never leave the browser.
-  var SENSITIVE = /pass(word|wd|phrase)?|secret|token|api[_-]?key|authorization|cookie|session|csrf|xsrf|credential|signature/i;
-  var PAIR = /([\w.-]*(?:password|passwd|secret|token|api[_-]?key|session|csrf|xsrf|authorization)[\w.-]*["']?\s*[=:]\s*["']?)([^\s&;,"'<>]+)/gi;
-  var BEARER = /\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
-  var API_TOKEN = /aic_[A-Za-z0-9_-]{32,}/g;
+  const SENSITIVE = /pass(word|wd|phrase)?|secret|token|api[_-]?key|authorization|cookie|session|csrf|xsrf|credential|signature/i;
+  const PAIR = /([\w.-]*(?:password|passwd|secret|token|api[_-]?key|session|csrf|xsrf|authorization)[\w.-]*["']?\s*[=:]\s*["']?)([^\s&;,"'<>]+)/gi;
+  const BEARER = /\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
+  const API_TOKEN = /aic_[A-Za-z0-9_-]{32,}/g;
 
   // Values on the page that are secret whatever their label: typed passwords, the CSRF token.
   function pageSecrets() {
-    var found = [];
+    const found = [];
     document.querySelectorAll('input[type="password"]').forEach(function (input) {
       if (input.value && input.value.length >= 6) found.push(input.value);
     });
     document.querySelectorAll('meta[name="csrf-token"], input[name="csrf_token"]').forEach(
       function (node) {
-        var value = node.getAttribute("content") || node.getAttribute("value");
+        const value = node.getAttribute("content") || node.getAttribute("value");
         if (value && value.length >= 6) found.push(value);
       }
     );
     return found;
   }
 
-  var secrets = [];
+  let secrets = [];
 
   function scrubString(text) {
-    for (var i = 0; i < secrets.length; i++) text = text.split(secrets[i]).join(FILTERED);
+    for (let i = 0; i < secrets.length; i++) text = text.split(secrets[i]).join(FILTERED);
     return text
       .replace(BEARER, function (_m, scheme, space) { return scheme + space + FILTERED; })
       .replace(API_TOKEN, FILTERED)
@@ -42,12 +42,12 @@
     if (depth > 20 || value === null || value === undefined) return value;
     if (typeof value === "string") return scrubString(value);
     if (Array.isArray(value)) {
-      for (var i = 0; i < value.length; i++) value[i] = scrub(value[i], depth + 1);
+      for (let i = 0; i < value.length; i++) value[i] = scrub(value[i], depth + 1);
       return value;
     }
     if (typeof value === "object") {
       Object.keys(value).forEach(function (key) {
-        var v = value[key];
+        const v = value[key];
         if (SENSITIVE.test(key) && v !== null && typeof v !== "number" && typeof v !== "boolean") {
           value[key] = FILTERED;
         } else {
@@ -59,7 +59,7 @@
   }
 
   function readConfig() {
-    var node = document.getElementById("sentry-config");
+    const node = document.getElementById("sentry-config");
     if (!node) return null;
     try {
       return JSON.parse(node.textContent || "null");
@@ -69,17 +69,17 @@
   }
 
   function meta(name) {
-    var node = document.querySelector('meta[name="' + name + '"]');
-    var value = node && node.getAttribute("content");
+    const node = document.querySelector('meta[name="' + name + '"]');
+    const value = node && node.getAttribute("content");
     return value ? value : null;
   }
 
-  var config = readConfig();
-  var Sentry = window.Sentry;
+  const config = readConfig();
+  const Sentry = window.Sentry;
   if (!config || !config.dsn || !Sentry || typeof Sentry.init !== "function") return;
 
-  var integrations = [];
-  var replayOn = config.replaysSessionSampleRate > 0 || config.replaysOnErrorSampleRate > 0;
+  const integrations = [];
+  const replayOn = config.replaysSessionSampleRate > 0 || config.replaysOnErrorSampleRate > 0;
   if (replayOn && typeof Sentry.replayIntegration === "function") {
     // Masking stays at the SDK default (all text and inputs masked).
     integrations.push(Sentry.replayIntegration({ maskAllText: true, blockAllMedia: true }));
@@ -99,11 +99,11 @@
     beforeBreadcrumb: function (crumb) { secrets = pageSecrets(); return scrub(crumb, 0); },
   });
 
-  var userId = meta("aicoach-user-id");
+  const userId = meta("aicoach-user-id");
   if (userId) {
     Sentry.setUser({ id: String(userId) });
     Sentry.setTag("user_id", String(userId));
   }
-  var requestId = meta("aicoach-request-id");
+  const requestId = meta("aicoach-request-id");
   if (requestId) Sentry.setTag("request_id", requestId);
 })();

@@ -1,15 +1,11 @@
 // options_chain card: {symbol, expiration, underlying_price, rows:[{strike, call:{bid,ask,iv,delta},
-// put:{...}}]}. iv is a fraction (0.18 = 18%; shown in each row's tooltip). In-the-money sides
-// are shaded; the at-the-money
-// strike is marked. Click opens the Options tab on this chain. Refreshes the same strikes from
-// GET /api/options/{symbol}/chain?expiration=&strike_min=&strike_max= (quotes move; strikes don't).
+// put:{...}}]}. iv is a fraction (0.18 = 18 %, shown in each row's tooltip). In-the-money sides
+// are shaded; the at-the-money strike is marked. A click opens the Options tab on this chain.
+// Refreshes the same strikes from GET /api/options/{symbol}/chain?expiration=&strike_min=
+// &strike_max= (quotes move; strikes don't).
 
-import { html, isFiniteNumber, money, num } from "./kit.js";
-
-function ivText(iv) {
-  if (!isFiniteNumber(iv)) return "—";
-  return num(iv <= 3 ? iv * 100 : iv, 1);
-}
+import { html } from "../../kit/html.js";
+import { isFiniteNumber, money, num, pctFromFraction } from "../../kit/format.js";
 
 function side(q, itm, cls, order) {
   const c = q || {};
@@ -23,7 +19,7 @@ function side(q, itm, cls, order) {
 
 /** Row tooltip: both IVs (the narrow card has no room for IV columns). */
 function ivTitle(r) {
-  return `Strike ${num(r.strike)} · call IV ${ivText(r.call?.iv)}% · put IV ${ivText(r.put?.iv)}%`;
+  return `Strike ${num(r.strike)} · call IV ${pctFromFraction(r.call?.iv, 1)} · put IV ${pctFromFraction(r.put?.iv, 1)}`;
 }
 
 export default {
@@ -62,7 +58,7 @@ export default {
     if (wrap && row) wrap.scrollTop = Math.max(0, row.offsetTop - wrap.clientHeight / 2 + row.offsetHeight);
   },
   open: (d) => ({
-    event: "aicoach:open-options",
+    tab: "options",
     detail: { symbol: d.symbol, position_ids: [], legs: [], expiration: d.expiration || null },
   }),
   refresh: {

@@ -1,17 +1,19 @@
-// quote card: {symbol, last, change, change_percent, bid, ask, source, as_of}. Refreshes from
-// GET /api/market/{symbol}/quote; click opens the chart.
+// quote card: {symbol, last, change, change_percent, bid, ask, source, as_of}: dollars, and
+// change_percent already in percent (-0.49 = −0.49 %). Refreshes from
+// GET /api/market/{symbol}/quote; a click opens the Chart tab on the symbol.
 
-import { direction, html, isFiniteNumber, money, num, pct, signed } from "./kit.js";
+import { html } from "../../kit/html.js";
+import { isFiniteNumber, money, num, signedNum, signedPct, tone } from "../../kit/format.js";
 
 export default {
   label: "Quote",
   title: (d) => String(d.symbol || "").toUpperCase(),
   render(d) {
-    const tone = direction(d.change);
+    const change = tone(d.change);
     const spread = isFiniteNumber(d.bid) && isFiniteNumber(d.ask) ? d.ask - d.bid : null;
     return html`<div class="q-main">
         <span class="cprice num">${money(d.last)}</span>
-        <span class="num chg ${tone}">${signed(d.change)} (${pct(d.change_percent, { sign: true })})</span>
+        <span class="num chg ${change}">${signedNum(d.change)} (${signedPct(d.change_percent)})</span>
       </div>
       <div class="cstats">
         <div class="cstat"><span class="cstat-label">Bid</span><b class="num">${num(d.bid)}</b></div>
@@ -19,7 +21,7 @@ export default {
         <div class="cstat"><span class="cstat-label">Spread</span><b class="num">${num(spread)}</b></div>
       </div>`;
   },
-  open: (d) => ({ event: "aicoach:open-chart", detail: { symbol: d.symbol } }),
+  open: (d) => ({ tab: "chart", detail: { symbol: d.symbol } }),
   refresh: {
     everyMs: 15_000,
     async load(d, { apiJson }) {

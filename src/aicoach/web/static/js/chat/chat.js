@@ -1,4 +1,4 @@
-// The coach chat (ES module, loaded by templates/chat/page.html). Wires the panel
+// The coach chat (the entry module, loaded by templates/chat/page.html). Wires the panel
 // ([data-chat-panel]) and the conversations sidebar ([data-chat-sidebar]).
 //
 // Sending: POST /api/chat/sessions/{id}/messages {content, client_message_id} answers
@@ -10,13 +10,14 @@
 // so a reload reopens it; older messages load when scrolling up; a search hit scrolls to its
 // message and flashes it.
 
-import { apiFetch, apiJson, csrfToken, parseErrorBody, statusMessage, toast } from "./api.js";
-import { preloadCards, releaseCards } from "./cards/index.js";
-import { dateTimeET, uuid } from "./chat/format.js";
-import { markdownToText } from "./chat/markdown.js";
-import { createSidebar, listOf } from "./chat/sidebar.js";
-import { readSSE } from "./chat/sse.js";
-import { AssistantTurn, storedAssistant, userBubble } from "./chat/view.js";
+import { apiFetch, apiJson, csrfToken, parseErrorBody, statusMessage, toast } from "../kit/api.js";
+import { dateTimeET } from "../kit/format.js";
+import { uuid } from "../kit/uuid.js";
+import { preloadCards, releaseCards } from "./card-registry.js";
+import { markdownToText } from "./markdown.js";
+import { createSidebar, listOf } from "./sidebar.js";
+import { readSSE } from "./sse.js";
+import { AssistantTurn, storedAssistant, userBubble } from "./view.js";
 
 const PAGE_SIZE = 50;
 const MAX_CHARS = 8000;

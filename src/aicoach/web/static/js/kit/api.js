@@ -1,6 +1,6 @@
 // JSON API helpers shared by every page module: CSRF header, error → toast, typed errors.
 //
-//   import { apiFetch, apiJson, toast } from "/static/js/api.js";
+//   import { apiFetch, apiJson, toast } from "../kit/api.js";
 //   const res = await apiFetch("/api/positions", { method: "POST", json: { symbol: "SPY" } });
 //   const data = await apiJson("/api/quotes/SPY");          // parsed JSON, or null for 204
 //

@@ -1,10 +1,11 @@
 // risk_graph card: {title, prices:[...], expiry_pnl:[...], today_pnl:[...], breakevens:[...], spot,
 // symbol?, position_ids?, legs?, expiration?}. P&L in dollars at each underlying price; drawn as
 // a small inline SVG (profit area green, loss red, today's curve dashed, spot and breakevens
-// marked). Click opens the Options tab.
+// marked). A click opens the Options tab (on its positions when the card names them).
 
-import { html, isFiniteNumber, money, num } from "./kit.js";
-import { symbolOf } from "./position_summary.js";
+import { positionSymbol } from "../../kit/cards.js";
+import { html } from "../../kit/html.js";
+import { isFiniteNumber, money, num } from "../../kit/format.js";
 
 const W = 320;
 const H = 130;
@@ -47,7 +48,7 @@ export function chart(d) {
   const marks = (d.breakevens || []).filter((b) => isFiniteNumber(b) && b >= x0 && b <= x1);
   const spot = isFiniteNumber(d.spot) && d.spot >= x0 && d.spot <= x1 ? d.spot : null;
   const id = ++seq;
-  const label = `Profit and loss from ${num(x0)} to ${num(x1)}; at expiry between ${money(Math.min(...finite(exp)), { digits: 0 })} and ${money(Math.max(...finite(exp)), { digits: 0 })}`;
+  const label = `Profit and loss from ${num(x0)} to ${num(x1)}; at expiry between ${money(Math.min(...finite(exp)), 0)} and ${money(Math.max(...finite(exp)), 0)}`;
   return html`<svg class="rg" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="${label}">
     <defs><clipPath id="rg-up-${id}"><rect x="0" y="0" width="${W}" height="${zero.toFixed(1)}"/></clipPath>
       <clipPath id="rg-dn-${id}"><rect x="0" y="${zero.toFixed(1)}" width="${W}" height="${(H - zero).toFixed(1)}"/></clipPath></defs>
@@ -66,7 +67,7 @@ export function chart(d) {
 
 export default {
   label: "Risk graph",
-  title: (d) => d.title || symbolOf(d) || "Position",
+  title: (d) => d.title || positionSymbol(d) || "Position",
   render(d) {
     const be = (d.breakevens || []).filter(isFiniteNumber);
     return html`${chart(d)}
@@ -78,7 +79,12 @@ export default {
       </div>`;
   },
   open: (d) => ({
-    event: "aicoach:open-options",
-    detail: { symbol: symbolOf(d), position_ids: d.position_ids || [], legs: d.legs || [], expiration: d.expiration || null },
+    tab: "options",
+    detail: {
+      symbol: positionSymbol(d),
+      position_ids: d.position_ids || [],
+      legs: (d.legs || []).filter((l) => l.kind), // buildable legs only, not display labels
+      expiration: d.expiration || null,
+    },
   }),
 };

@@ -1,9 +1,11 @@
 // key_levels card: {symbol, price, nearest_support:{label,price,distance_dollars,distance_percent},
 // nearest_resistance:{...}, atr_daily, top_levels:[{label,kind,price,distance_dollars,strength}],
-// source, as_of}. Distances are level − price (dollars; percent of price). Refreshes from
-// GET /api/levels/{symbol}; click opens the chart.
+// source, as_of}. Distances are level − price: distance_dollars in dollars, distance_percent
+// already in percent of price (1.04 = 1.04 %). Refreshes from GET /api/levels/{symbol}; a click
+// opens the Chart tab on the symbol.
 
-import { direction, html, isFiniteNumber, money, num, pct, signed } from "./kit.js";
+import { html } from "../../kit/html.js";
+import { isFiniteNumber, money, num, signedNum, signedPct, tone } from "../../kit/format.js";
 
 function near(side, level, price) {
   if (!level) return html`<div class="kl-near kl-${side}"><span class="kl-side">${side}</span><b>—</b></div>`;
@@ -13,7 +15,7 @@ function near(side, level, price) {
     <span class="kl-side">${side === "support" ? "Support" : "Resistance"}</span>
     <b class="num">${num(level.price)}</b>
     <span class="kl-label truncate" title="${level.label}">${level.label}</span>
-    <span class="num small ${direction(dollars)}">${signed(dollars)} · ${pct(percent, { sign: true })}</span>
+    <span class="num small ${tone(dollars)}">${signedNum(dollars)} · ${signedPct(percent)}</span>
   </div>`;
 }
 
@@ -42,7 +44,7 @@ function levelRows(data) {
       return html`<tr class="kl-row kl-kind-${String(lv.kind || "").replace(/[^a-z_]/g, "")}">
         <td class="truncate" title="${lv.label}">${lv.label}</td>
         <td class="num">${num(lv.price)}</td>
-        <td class="num ${direction(d)}">${signed(d)}</td>
+        <td class="num ${tone(d)}">${signedNum(d)}</td>
         <td class="num">${strength === null ? "—" : html`<span class="strength" style="--s:${strength}%">${strength}</span>`}</td>
       </tr>`;
     })}</tbody></table>`;
@@ -78,7 +80,7 @@ export default {
       )}</div>
       ${levelRows(d)}`;
   },
-  open: (d) => ({ event: "aicoach:open-chart", detail: { symbol: d.symbol } }),
+  open: (d) => ({ tab: "chart", detail: { symbol: d.symbol } }),
   refresh: {
     everyMs: 15_000,
     async load(d, { apiJson, citations: previous }) {
