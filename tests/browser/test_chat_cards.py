@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from tests.browser.test_chat import api, ask, sign_up, wait_answered
+from tests.browser.test_chat import api, ask, wait_answered
 from tests.chat.chat_helpers import ScriptedLLM, answer, calls, use_llm
+from tests.factories import sign_up_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +76,7 @@ async def test_each_card_type_opens_its_tab_with_its_data(
 ) -> None:
     page = cpage
     _, application = scripted
-    await sign_up(page, "cards-user@example.com")
+    await sign_up_in_browser(page, "cards-user@example.com")
     exp, position_id = await saved_spy_call(page)
     use_llm(
         application,
