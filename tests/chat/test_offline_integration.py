@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from aicoach.chat.offline.coach import OfflineCoach
 from aicoach.chat.offline.grounding import ungrounded
+from aicoach.chat.runtime import build_skills
 from aicoach.kit.clock import system_clock
 from aicoach.llm.messages import ChatMessage, LLMEvent, Role, ToolSpec
 from tests.chat.chat_helpers import first, names, new_chat, send, text_of, use_llm
@@ -58,7 +59,7 @@ class Recording:
 
 @pytest.fixture
 def coach(app: FastAPI) -> Recording:
-    rec = Recording(OfflineCoach(system_clock, app.state.aicoach.market.calendar))
+    rec = Recording(OfflineCoach(build_skills(), system_clock, app.state.aicoach.market.calendar))
     use_llm(app, rec)
     return rec
 

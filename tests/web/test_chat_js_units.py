@@ -237,8 +237,8 @@ async def test_formatters(js: Any) -> None:
                         f.money(null)],
                 signed: [f.signed(1.2), f.signed(-3), f.signed(0)],
                 pct: f.pct(-0.1234, { sign: true }),
-                phrase: [f.toolPhrase('get_key_levels', { symbol: 'spy' }),
-                         f.toolPhrase('get_market_status'), f.toolPhrase('new_tool_x')],
+                phrase: [f.toolPhrase('get_key_levels', 'Looking up SPY key levels'),
+                         f.toolPhrase('get_market_status', ''), f.toolPhrase('new_tool_x')],
                 uuid: [f.uuid(), fallback],
                 groups: [f.dayGroup('2026-11-26T15:00:00Z', new Date('2026-11-26T20:00:00Z')),
                          f.dayGroup('2026-11-26T03:00:00Z', new Date('2026-11-26T20:00:00Z')),
@@ -259,9 +259,9 @@ async def test_formatters(js: Any) -> None:
     assert out["money"] == ["$1,234.50", "−$12.00", "+$3.00", "—"]
     assert out["signed"] == ["+1.20", "−3.00", "0.00"]
     assert out["pct"] == "−0.12%"
-    assert out["phrase"] == [
+    assert out["phrase"] == [  # the server's phrase, else the tool's name
         "Looking up SPY key levels",
-        "Checking the market clock",
+        "Running get market status",
         "Running new tool x",
     ]
     uuid_re = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"

@@ -27,12 +27,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from aicoach.chat.models import ChatMessageRow, MessageRole, MessageStatus
 from aicoach.chat.prompt import system_prompt
 from aicoach.chat.repository import ChatRepository
 from aicoach.chat.title import model_title
-from aicoach.chat.tools.registry import Citation, ToolContext, ToolRegistry, ToolResult
 from aicoach.chat.turns import Turn, TurnManager
+from aicoach.coach.tools import Citation, ToolContext, ToolError, ToolRegistry, ToolResult
 from aicoach.db import transaction
 from aicoach.kit.orm import utcnow
 from aicoach.llm.errors import (
@@ -56,16 +58,18 @@ from aicoach.web.state import AppState
 
 log = logging.getLogger(__name__)
 
-_LIMIT_REACHED = {
-    "error": "Tool-call limit reached for this answer. Answer now with the results you have."
-}
+_LIMIT_REACHED = "Tool-call limit reached for this answer. Answer now with the results you have."
 
 
 @dataclass
 class ChatRuntime:
-    """What the chat needs at run time, built once in the lifespan (``chat.runtime``)."""
+    """What the chat needs at run time, built once in the lifespan (``chat.runtime``).
+
+    ``deps`` is what the tools see as ``ctx.deps`` (the app's services; each slice's tools
+    declare the part they use as a ``Protocol``)."""
 
     state: AppState
+    deps: Any
     llm: LLM
     tools: ToolRegistry
     turns: TurnManager
@@ -234,14 +238,25 @@ class TurnRunner:
         """Run the round's calls one after another (they share one database session)."""
         state = self.rt.state
         async with transaction(state.sessions) as session:
-            ctx = ToolContext(user_id=turn.user_id, session=session, state=state, now=utcnow())
+            ctx = ToolContext(
+                user_id=turn.user_id, session=session, now=utcnow(), deps=self.rt.deps
+            )
             for call in calls:
+                phrase = self.rt.tools.phrase(call.name, call.arguments)
                 turn.emit(
                     "tool_started",
-                    {"call_id": call.id, "name": call.name, "arguments": call.arguments},
+                    {
+                        "call_id": call.id,
+                        "name": call.name,
+                        "arguments": call.arguments,
+                        "phrase": phrase,
+                    },
                 )
+                result: ToolResult[BaseModel]
                 if over_limit:
-                    result = ToolResult(dict(_LIMIT_REACHED), summary="Tool-call limit reached")
+                    result = ToolResult(
+                        ToolError(error=_LIMIT_REACHED), summary="Tool-call limit reached"
+                    )
                 else:
                     result = await self.rt.tools.call(call.name, call.arguments, ctx)
                 cited = answer.cite(result.citations)
@@ -250,6 +265,7 @@ class TurnRunner:
                         "call_id": call.id,
                         "name": call.name,
                         "arguments": call.arguments,
+                        "phrase": phrase,
                         "ok": result.ok,
                         "summary": result.summary,
                         "citations": cited,
@@ -269,12 +285,12 @@ class TurnRunner:
                     body = {
                         "card_id": f"{answer.message_id}-{len(answer.cards) + 1}",
                         "type": card.type,
-                        "data": card.data,
+                        "data": card.payload(),
                         "citations": cited,
                     }
                     answer.cards.append(body)
                     turn.emit("card", body)
-                payload = dict(result.data)
+                payload = result.payload()
                 if result.citations:
                     payload["_citations"] = cited
                 messages.append(ChatMessage.tool_result(call.id, _json(payload), name=call.name))
@@ -370,7 +386,10 @@ def replay_events(
         return events
     events.append(("assistant_start", {"message_id": reply.id, "model_label": reply.model_label}))
     for call in reply.tool_calls or []:
-        events.append(("tool_started", {k: call.get(k) for k in ("call_id", "name", "arguments")}))
+        started = {k: call.get(k) for k in ("call_id", "name", "arguments")}
+        if call.get("phrase"):  # answers stored before tools declared phrases have none
+            started["phrase"] = call["phrase"]
+        events.append(("tool_started", started))
         events.append(
             (
                 "tool_finished",
