@@ -13,9 +13,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from aicoach.chat.models import ChatSession, ChatUsage
+from aicoach.chat.replay import turn_for
 from aicoach.chat.repository import ChatRepository
 from aicoach.chat.runtime import runtime_of
-from aicoach.chat.service import TurnRunner, turn_for
+from aicoach.chat.service import TurnRunner
 from aicoach.db import transaction
 from aicoach.kit.orm import utcnow
 from aicoach.llm.errors import LLMAuthError, LLMStreamInterruptedError, LLMUnavailableError
