@@ -222,6 +222,19 @@ def test_symbols(text: str, symbols: list[str]) -> None:
     assert find_symbols(text) == symbols
 
 
+@pytest.mark.parametrize(
+    ("prompt", "skill"),
+    [
+        ("what's the realized volatility of spy", "chain"),  # a volatility, not a journal
+        ("tell me when the market opens", "market_status"),  # a question, not an alert
+        ("what's my p&l this week", "positions"),  # the open positions' P&L exists
+        ("explain the screener", "not_yet"),
+    ],
+)
+def test_not_yet_claims_only_missing_features(prompt: str, skill: str) -> None:
+    assert winner(prompt).skill.name == skill
+
+
 def test_typos_do_not_invent_intents() -> None:
     assert winner("levles on aapl").skill.name == "key_levels"
     chain = winner("end of month qqq chain")

@@ -127,7 +127,8 @@ NOT_YET: Final = (
     Missing(
         "journal",
         r"\b(?:win\s*rate|winrate|hit\s+rate|journal|journaling|trade\s+(?:history|log)|"
-        r"past\s+trades|closed\s+trades|realized|realised|track\s+record|"
+        r"past\s+trades|closed\s+trades|reali[sz]ed\s+(?:p&l|pnl|gains?|losses?|profits?)|"
+        r"track\s+record|"
         r"(?:how|what)\s+did\s+(?:my|i|we)|did\s+i\s+(?:make|lose|do))\b",
         "I can't review past trades yet: there's no trade journal or trade history in AI Coach. "
         "I can analyse the positions you have open now — ask \u201canalyze my positions\u201d.",
