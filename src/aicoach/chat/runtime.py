@@ -27,18 +27,22 @@ from aicoach.kit.clock import system_clock
 from aicoach.levels import skills as levels_skills
 from aicoach.levels import tools as levels_tools
 from aicoach.levels.service import LevelsService
+from aicoach.levels.tools import LevelsToolDeps
 from aicoach.llm.ports import LLM
 from aicoach.llm.registry import build_llm
 from aicoach.marketdata import skills as market_skills
 from aicoach.marketdata import tools as market_tools
 from aicoach.marketdata.service import MarketDataService
+from aicoach.marketdata.tools import MarketToolDeps
 from aicoach.options import skills as options_skills
 from aicoach.options import tools as options_tools
 from aicoach.options.chain import ChainService
 from aicoach.options.deps import get_chain_service
 from aicoach.options.service import AnalysisService
+from aicoach.options.tools import OptionsToolDeps
 from aicoach.positions import skills as positions_skills
 from aicoach.positions import tools as positions_tools
+from aicoach.positions.tools import PositionsToolDeps
 from aicoach.web.state import AppState
 
 RUNTIME_KEY = "chat"
@@ -75,6 +79,14 @@ class StateDeps:
         )
         return cls(state.settings, state.market, state.levels, chains, analysis,
                    state.sessions, state.engine)  # fmt: skip
+
+
+def _serves_every_slice(
+    deps: StateDeps,
+) -> tuple[LevelsToolDeps, MarketToolDeps, OptionsToolDeps, PositionsToolDeps]:
+    """Never called: mypy checks here that the deps satisfy each slice's tool protocol (tools
+    are registered untyped, so nothing else would catch a missing service)."""
+    return deps, deps, deps, deps
 
 
 def build_tools(settings: Settings) -> ToolRegistry:
