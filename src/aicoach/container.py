@@ -25,20 +25,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from aicoach.accounts.service import LoginThrottler
 from aicoach.chat import runtime as chat_runtime
 from aicoach.chat.service import ChatRuntime
+from aicoach.coach.skills import Skill
 from aicoach.config import Settings
 from aicoach.db import create_engine, session_factory
 from aicoach.jobs.queue import JobQueue, JobSpec, build_queue
 from aicoach.kit.clock import Clock, system_clock
 from aicoach.levels.service import LevelsService
+from aicoach.levels.tools import LevelsToolDeps
 from aicoach.llm.ports import LLM
 from aicoach.llm.registry import build_llm
 from aicoach.marketdata.registry import build_market_data
 from aicoach.marketdata.service import MarketDataService
+from aicoach.marketdata.tools import MarketToolDeps
 from aicoach.options.chain import ChainService
 from aicoach.options.ports import SavedLegs
 from aicoach.options.service import AnalysisService
+from aicoach.options.tools import OptionsToolDeps
 from aicoach.plugin import CardSpec, Manifest, Tab
 from aicoach.positions.service import PositionLegs
+from aicoach.positions.tools import PositionsToolDeps
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +66,7 @@ class Registries:
     scripts: tuple[str, ...]
     jobs: tuple[JobSpec, ...]
     tools: tuple[Any, ...]
-    skills: tuple[Any, ...]
+    skills: tuple[Skill[Any, Any], ...]
 
     @classmethod
     def of(cls, slices: Sequence[Manifest]) -> Registries:
@@ -148,6 +153,19 @@ def build_container(
         registries=registries,
     )
     container.chat = chat_runtime.build_chat(
-        container, llm=container.llm, tools=registries.tools, clock=container.clock
+        container,
+        llm=container.llm,
+        tools=registries.tools,
+        skills=registries.skills,
+        clock=container.clock,
     )
     return container
+
+
+def _serves_every_slice(
+    c: Container,
+) -> tuple[LevelsToolDeps, MarketToolDeps, OptionsToolDeps, PositionsToolDeps]:
+    """Never called: mypy checks here that the container satisfies each slice's tool protocol
+    (tools are registered from the manifests untyped, so nothing else would catch a missing
+    service)."""
+    return c, c, c, c

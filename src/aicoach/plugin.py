@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
+    from aicoach.coach.skills import Skill
     from aicoach.container import Container
 
 #: A long-lived part of a slice (a runtime, a monitor): entered at start-up, left at shut-down.
@@ -69,7 +70,7 @@ class Manifest:
     scripts: Sequence[str] = ()
     jobs: Sequence[Any] = ()
     tools: Sequence[Callable[..., Any]] = ()
-    skills: Sequence[Any] = ()
+    skills: Sequence[Skill[Any, Any]] = ()
     commands: Sequence[Any] = ()
     models: Sequence[str] = ()
     lifespan: Sequence[Lifespan] = field(default=())

@@ -1,5 +1,6 @@
-"""The coach's tools without any LLM: each returns data, citations and cards from the real
-services on the simulated market; identity comes from the context, failures become messages."""
+"""The coach's tools without any LLM: each returns its typed result, citations and cards from
+the real services on the simulated market; identity comes from the context, failures become
+messages. ``result.payload()`` is the JSON the model reads."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import Annotated, Any
 
 import pytest
 from fastapi import FastAPI
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from aicoach.chat.tools.registry import SOURCES, ToolContext, ToolRegistry, ToolResult
+from aicoach.coach.tools import SOURCES, ToolContext, ToolRegistry, ToolResult, tool
 from aicoach.db import transaction
 from aicoach.errors import ValidationFailedError
 from tests.factories import create_iron_condor
@@ -27,22 +28,25 @@ def ctx_for(app: FastAPI) -> Any:
     from contextlib import asynccontextmanager
 
     state = app.state.container
+    deps = state
 
     @asynccontextmanager
-    async def make(user_id: int) -> AsyncIterator[ToolContext]:
+    async def make(user_id: int) -> AsyncIterator[ToolContext[Any]]:
         async with transaction(state.sessions) as session:
-            yield ToolContext(user_id, session, state, datetime.now(UTC))
+            yield ToolContext(user_id, session, datetime.now(UTC), deps)
 
     return make
 
 
-async def call(app: FastAPI, ctx_for: Any, uid: int, name: str, /, **args: Any) -> ToolResult:
+async def call(
+    app: FastAPI, ctx_for: Any, uid: int, name: str, /, **args: Any
+) -> ToolResult[BaseModel]:
     async with ctx_for(uid) as ctx:
         return await app.state.container.chat.tools.call(name, args, ctx)
 
 
-def check_citations(result: ToolResult, label_part: str) -> None:
-    assert result.ok, result.data
+def check_citations(result: ToolResult[BaseModel], label_part: str) -> None:
+    assert result.ok, result.error
     assert result.citations, "every successful tool result is cited"
     for c in result.citations:
         assert c.source in SOURCES
@@ -68,21 +72,22 @@ async def test_every_contract_tool_is_registered(app: FastAPI) -> None:
 async def test_get_quote(app: FastAPI, ctx_for: Any, alice: UserClient) -> None:
     result = await call(app, ctx_for, alice.user_id, "get_quote", symbol=" spy ")
     check_citations(result, "SPY quote")
+    data = result.payload()
     api = (await alice.get("/api/market/SPY/quote")).json()
-    assert result.data["symbol"] == "SPY"
-    assert result.data["last"] == pytest.approx(api["last"], abs=0.005)
+    assert data["symbol"] == "SPY"
+    assert data["last"] == pytest.approx(api["last"], abs=0.005)
     assert result.cards[0].type == "quote"
-    assert result.cards[0].data["last"] == result.data["last"]
+    assert result.cards[0].payload()["last"] == data["last"]
     assert result.citations[0].source == "simulated"
 
 
 async def test_get_key_levels(app: FastAPI, ctx_for: Any, alice: UserClient) -> None:
     result = await call(app, ctx_for, alice.user_id, "get_key_levels", symbol="QQQ")
     check_citations(result, "QQQ key levels")
-    data = result.data
+    data = result.payload()
     card = result.cards[0]
     assert card.type == "key_levels"
-    assert set(card.data) >= {"symbol", "price", "nearest_support", "nearest_resistance",
+    assert set(card.payload()) >= {"symbol", "price", "nearest_support", "nearest_resistance",
                               "atr_daily", "top_levels", "source", "as_of"}  # fmt: skip
     assert data["nearest_support"]["price"] < data["price"] < data["nearest_resistance"]["price"]
     assert data["top_levels"] and all(
@@ -101,7 +106,7 @@ async def test_get_chart_data(app: FastAPI, ctx_for: Any, alice: UserClient) -> 
         lookback_days=90,
     )  # fmt: skip
     check_citations(result, "SPY 1d bars")
-    data = result.data
+    data = result.payload()
     assert 50 <= data["bar_count"] <= 70  # ~63 sessions in 90 calendar days
     bars = data["bars"]
     assert len(bars) == min(60, data["bar_count"])
@@ -114,26 +119,26 @@ async def test_get_market_status(app: FastAPI, ctx_for: Any, alice: UserClient) 
     result = await call(app, ctx_for, alice.user_id, "get_market_status")
     check_citations(result, "Market status")
     api = (await alice.get("/api/market/status")).json()
-    assert result.data["phase"] == api["phase"]
+    assert result.payload()["phase"] == api["phase"]
 
 
 async def test_options_tools(app: FastAPI, ctx_for: Any, alice: UserClient) -> None:
     exps = await call(app, ctx_for, alice.user_id, "get_expirations", symbol="SPY")
     check_citations(exps, "SPY expirations")
-    first = exps.data["expirations"][5]["expiration"]
+    first = exps.payload()["expirations"][5]["expiration"]
     chain = await call(
         app, ctx_for, alice.user_id, "get_options_chain", symbol="SPY", expiration=first,
         strikes_around_atm=3,
     )  # fmt: skip
     check_citations(chain, "chain")
-    rows = chain.data["rows"]
+    rows = chain.payload()["rows"]
     assert len(rows) == 7
-    spot = chain.data["underlying_price"]
+    spot = chain.payload()["underlying_price"]
     nearest = min(rows, key=lambda r: abs(r["strike"] - spot))
     assert nearest is rows[3]
     assert 0 < nearest["call"]["delta"] < 1 and -1 < nearest["put"]["delta"] < 0
     assert chain.cards[0].type == "options_chain"
-    assert set(chain.cards[0].data["rows"][0]["call"]) == {"bid", "ask", "iv", "delta"}
+    assert set(chain.cards[0].payload()["rows"][0]["call"]) == {"bid", "ask", "iv", "delta"}
 
 
 async def test_position_tools_use_the_callers_identity(
@@ -144,30 +149,31 @@ async def test_position_tools_use_the_callers_identity(
 
     mine = await call(app, ctx_for, alice.user_id, "get_positions")
     check_citations(mine, "Your positions")
-    assert [s["strategy_id"] for s in mine.data["strategies"]] == [saved["id"]]
-    assert mine.data["total_pnl"] is not None
+    assert [s["strategy_id"] for s in mine.payload()["strategies"]] == [saved["id"]]
+    assert mine.payload()["total_pnl"] is not None
     assert mine.cards[0].type == "pnl_tracker"
     assert any(c.source == "your data" for c in mine.citations)
 
     theirs = await call(app, ctx_for, bob.user_id, "get_positions")
-    assert theirs.data["strategies"] == []
+    assert theirs.payload()["strategies"] == []
 
     analysis = await call(app, ctx_for, alice.user_id, "analyze_position", position_ids=ids)
     check_citations(analysis, "SPY")
     api = (await alice.post("/api/options/analyze", json={"position_ids": ids})).json()
-    assert analysis.data["max_loss"] == pytest.approx(api["expiry"]["max_loss"], abs=0.01)
-    assert analysis.data["breakevens"] == pytest.approx(api["expiry"]["breakevens"], abs=0.01)
+    data = analysis.payload()
+    assert data["max_loss"] == pytest.approx(api["expiry"]["max_loss"], abs=0.01)
+    assert data["breakevens"] == pytest.approx(api["expiry"]["breakevens"], abs=0.01)
     assert [c.type for c in analysis.cards] == ["position_summary", "risk_graph"]
-    assert not analysis.data["max_loss_unlimited"]
+    assert not data["max_loss_unlimited"]
 
     # Bob cannot analyse Alice's legs by guessing their ids: the tool answers, it does not leak.
     stolen = await call(app, ctx_for, bob.user_id, "analyze_position", position_ids=ids)
-    assert not stolen.ok and "no position" in stolen.data["error"]
+    assert not stolen.ok and "no position" in (stolen.error or "")
 
     greeks = await call(app, ctx_for, alice.user_id, "get_portfolio_greeks")
     check_citations(greeks, "Your positions")
     api_greeks = (await alice.get("/api/portfolio/greeks")).json()
-    assert greeks.data["beta_weighted_delta"] == pytest.approx(
+    assert greeks.payload()["beta_weighted_delta"] == pytest.approx(
         api_greeks["beta_weighted_delta"], abs=1e-3
     )
 
@@ -176,47 +182,57 @@ async def test_hypothetical_legs(app: FastAPI, ctx_for: Any, alice: UserClient) 
     legs = await iron_condor_legs(alice)
     hypo = [{**leg, "entry_price": float(leg["entry_price"])} for leg in legs]
     result = await call(app, ctx_for, alice.user_id, "analyze_position", legs=hypo)
-    assert result.ok, result.data
-    assert result.data["strategy"].lower().startswith("iron condor")
+    assert result.ok, result.error
+    assert result.payload()["strategy"].lower().startswith("iron condor")
     both = await call(app, ctx_for, alice.user_id, "analyze_position", legs=hypo, position_ids=[1])
-    assert not both.ok and "exactly one" in both.data["error"]
+    assert not both.ok and "exactly one" in (both.error or "")
 
 
 async def test_failures_become_messages(app: FastAPI, ctx_for: Any, alice: UserClient) -> None:
     unknown = await call(app, ctx_for, alice.user_id, "launch_rockets")
-    assert not unknown.ok and "Unknown tool" in unknown.data["error"]
+    assert not unknown.ok and "Unknown tool" in (unknown.error or "")
     missing = await call(app, ctx_for, alice.user_id, "get_quote")
-    assert not missing.ok and "symbol" in missing.data["error"]
+    assert not missing.ok and "symbol" in (missing.error or "")
     extra = await call(app, ctx_for, alice.user_id, "get_quote", symbol="SPY", user_id=2)
-    assert not extra.ok and "user_id" in extra.data["error"]
+    assert not extra.ok and "user_id" in (extra.error or "")
     bad = await call(app, ctx_for, alice.user_id, "get_quote", symbol="$$$")
-    assert not bad.ok and "not a valid ticker" in bad.data["error"]
-    assert bad.summary == bad.data["error"]
+    assert not bad.ok and "not a valid ticker" in (bad.error or "")
+    assert bad.summary == bad.error
     tf = await call(app, ctx_for, alice.user_id, "get_chart_data", symbol="SPY", timeframe="7s")
-    assert not tf.ok and "timeframe" in tf.data["error"]
+    assert not tf.ok and "timeframe" in (tf.error or "")
+
+
+class Said(BaseModel):
+    said: str
+    who: int
+
+
+class Nothing(BaseModel):
+    pass
 
 
 async def test_registry_rules(app: FastAPI, ctx_for: Any) -> None:
     registry = ToolRegistry(timeout_seconds=0.05)
 
+    @tool(phrase="Saying {word!u} {times} times")
     async def echo(
-        ctx: ToolContext, word: Annotated[str, Field(description="A word.")], times: int = 1
-    ) -> ToolResult:
+        ctx: ToolContext[Any], word: Annotated[str, Field(description="A word.")], times: int = 1
+    ) -> ToolResult[Said]:
         """Repeat a word."""
-        return ToolResult({"said": " ".join([word] * times), "who": ctx.user_id})
+        return ToolResult(Said(said=" ".join([word] * times), who=ctx.user_id))
 
-    async def slow(ctx: ToolContext) -> ToolResult:
+    async def slow(ctx: ToolContext[Any]) -> ToolResult[Nothing]:
         """Never answers in time."""
         import asyncio
 
         await asyncio.Event().wait()  # never set: only the registry's timeout ends this call
-        return ToolResult({})
+        return ToolResult(Nothing())
 
-    async def crash(ctx: ToolContext) -> ToolResult:
+    async def crash(ctx: ToolContext[Any]) -> ToolResult[Nothing]:
         """Fails."""
         raise RuntimeError("boom")
 
-    async def refuses(ctx: ToolContext) -> ToolResult:
+    async def refuses(ctx: ToolContext[Any]) -> ToolResult[Nothing]:
         """Refuses."""
         raise ValidationFailedError("Not like that.")
 
@@ -225,17 +241,32 @@ async def test_registry_rules(app: FastAPI, ctx_for: Any) -> None:
     spec = registry.specs()[0]
     assert spec.parameters["properties"]["word"]["description"] == "A word."
     assert spec.parameters["required"] == ["word"]
+    assert next(iter(registry)).result_model is Said
     with pytest.raises(ValueError, match="twice"):
         registry.register(echo)
 
-    async def nodoc(ctx: ToolContext) -> ToolResult:
-        return ToolResult({})
+    async def nodoc(ctx: ToolContext[Any]) -> ToolResult[Nothing]:
+        return ToolResult(Nothing())
+
+    async def untyped(ctx: ToolContext[Any]) -> ToolResult:  # type: ignore[type-arg]
+        """Returns who knows what."""
+        return ToolResult(Nothing())
 
     with pytest.raises(TypeError, match="docstring"):
         registry.register(nodoc)
+    with pytest.raises(TypeError, match="return annotation"):
+        registry.register(untyped)
+
+    # The progress phrase: the tool's template over the raw arguments; never an error.
+    assert registry.phrase("echo", {"word": " hi ", "times": 2}) == "Saying HI 2 times"
+    assert registry.phrase("echo", {}) == "Saying times"
+    assert registry.phrase("slow", {}) == "Running slow"
+    assert registry.phrase("no_such_tool", {}) == "Running no such tool"
     async with ctx_for(42) as ctx:
         said = await registry.call("echo", {"word": "hi", "times": 2}, ctx)
-        assert said.data == {"said": "hi hi", "who": 42}
-        assert "took longer" in (await registry.call("slow", {}, ctx)).data["error"]
-        assert "unexpectedly" in (await registry.call("crash", {}, ctx)).data["error"]
-        assert (await registry.call("refuses", {}, ctx)).data["error"] == "Not like that."
+        assert said.data == Said(said="hi hi", who=42)
+        assert said.payload() == {"said": "hi hi", "who": 42}
+        assert "took longer" in ((await registry.call("slow", {}, ctx)).error or "")
+        assert "unexpectedly" in ((await registry.call("crash", {}, ctx)).error or "")
+        refused = await registry.call("refuses", {}, ctx)
+        assert refused.payload() == {"error": "Not like that."}

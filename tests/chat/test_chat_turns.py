@@ -13,8 +13,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from aicoach.chat.models import ChatSession, ChatUsage
+from aicoach.chat.replay import turn_for
 from aicoach.chat.repository import ChatRepository
-from aicoach.chat.service import TurnRunner, turn_for
+from aicoach.chat.service import TurnRunner
 from aicoach.db import transaction
 from aicoach.kit.orm import utcnow
 from aicoach.llm.errors import LLMAuthError, LLMStreamInterruptedError, LLMUnavailableError
@@ -58,6 +59,8 @@ async def test_question_tool_answer_stored_and_reloaded(app: FastAPI, alice: Use
     ]  # fmt: skip
     quote = tool_payload(llm.seen[1][0], "get_quote")
     assert text_of(events) == f"Checking.\n\nSPY last traded at ${quote['last']}"
+    # The chip's progress phrase is the tool's own declaration, filled from the arguments.
+    assert first(events, "tool_started")["phrase"] == "Getting the SPY quote"
     finished = first(events, "tool_finished")
     assert finished["ok"] and finished["citations"][0]["label"] == "SPY quote"
     card = first(events, "card")
@@ -82,6 +85,7 @@ async def test_question_tool_answer_stored_and_reloaded(app: FastAPI, alice: Use
     assert reply["content"] == text_of(events) and reply["status"] == "complete"
     assert reply["cards"] == [card] and reply["citations"] == done["citations"]
     assert reply["tool_calls"][0]["name"] == "get_quote" and reply["tool_calls"][0]["ok"]
+    assert reply["tool_calls"][0]["phrase"] == "Getting the SPY quote"
     assert reply["usage"]["cost_usd"] == pytest.approx(0.00045)
     assert reply["id"] == first(events, "assistant_start")["message_id"]
     listed = (await alice.get("/api/chat/sessions")).json()
@@ -301,6 +305,7 @@ async def test_replay_after_linger_comes_from_the_database(app: FastAPI, alice: 
     _, replay, _ = await send(alice, chat["id"], "q", cid)
     assert names(replay) == [*[n for n in names(live) if n != "delta"][:-1], "delta", "done"]
     assert first(replay, "card") == first(live, "card")
+    assert first(replay, "tool_started") == first(live, "tool_started")  # phrase included
     assert first(replay, "done")["citations"] == first(live, "done")["citations"]
 
 

@@ -9,10 +9,11 @@ import json
 import pytest
 
 from aicoach.chat.offline import glossary
-from aicoach.chat.offline.compose import CAPABILITIES, LEVELS_NOTE, LIMITS
-from aicoach.chat.offline.compose_options import ADVICE_NOTE, UNAVAILABLE
+from aicoach.chat.offline.answers import ADVICE_NOTE, LIMITS, UNAVAILABLE
 from aicoach.chat.offline.grounding import collect_evidence, has_digits, ungrounded
-from tests.chat.test_offline_turns import ask
+from aicoach.chat.offline.skills import NOT_YET
+from aicoach.levels.skills import LEVELS_NOTE
+from tests.chat.test_offline_turns import CAPABILITIES, SKILLS, ask
 
 RESULT = {
     "symbol": "SPY",
@@ -86,8 +87,10 @@ def test_plain_text_results_are_evidence_too() -> None:
 def test_glossary_and_fixed_texts_have_no_digits() -> None:
     for entry in glossary.ENTRIES.values():
         assert not has_digits(entry.title + entry.body), entry.title
-    for fixed in (CAPABILITIES, LIMITS, LEVELS_NOTE, ADVICE_NOTE, UNAVAILABLE):
-        assert not has_digits(fixed)
+    fixed = [CAPABILITIES, LIMITS, LEVELS_NOTE, ADVICE_NOTE, UNAVAILABLE]
+    fixed += [s.capability for s in SKILLS.skills] + [m.answer for m in NOT_YET]
+    for text in fixed:
+        assert not has_digits(text), text
 
 
 def test_every_glossary_alias_finds_its_entry() -> None:

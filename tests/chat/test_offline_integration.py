@@ -18,6 +18,7 @@ from aicoach.kit.clock import system_clock
 from aicoach.llm.messages import ChatMessage, LLMEvent, Role, ToolSpec
 from tests.chat.chat_helpers import first, names, new_chat, send, text_of, use_llm
 from tests.factories import create_iron_condor
+from tests.helpers.coach import skill_registry
 from tests.helpers.users import UserClient
 
 
@@ -58,7 +59,9 @@ class Recording:
 
 @pytest.fixture
 def coach(app: FastAPI) -> Recording:
-    rec = Recording(OfflineCoach(system_clock, app.state.container.market.calendar))
+    rec = Recording(
+        OfflineCoach(skill_registry(), system_clock, app.state.container.market.calendar)
+    )
     use_llm(app, rec)
     return rec
 

@@ -1,16 +1,20 @@
 """Trader prompts (typos, lower case, company names, relative dates, inline legs, what-ifs) →
 the exact tool calls the offline coach makes over the whole turn, on canned tool results at
-Wed 2026-11-25 15:00 ET. Every answer is also run through the grounding checker (``ask``)."""
+Wed 2026-11-25 15:00 ET, and which skill wins each. Every answer is also run through the
+grounding checker (``ask``). ``NOT_YET`` are requests for features that do not exist yet: they
+must not be routed to a tool that would answer something else."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
-from aicoach.chat.offline.intents import IntentKind, parse_intent
+from aicoach.chat.offline.request import Request, read_request
 from aicoach.chat.offline.symbols import find_symbols
-from tests.chat.test_offline_turns import ask
+from aicoach.coach.skills import Match
+from tests.chat.test_offline_turns import CAL, NOW, SKILLS, ask
 
 Calls = list[tuple[str, dict[str, Any]]]
 POS = ("get_positions", {})
@@ -119,6 +123,25 @@ CASES: list[tuple[str, Calls]] = [
 ]  # fmt: skip
 
 
+NOT_YET: list[tuple[str, str]] = [
+    ("how did my trades do last month", "journal"),
+    ("what's my win rate on iron condors", "journal"),
+    ("show my trade history", "journal"),
+    ("scan for high iv stocks", "scanner"),
+    ("which stocks have the highest iv", "scanner"),
+    ("alert me when spy hits 600", "alerts"),
+    ("notify me if qqq drops below 600", "alerts"),
+    ("upload a screenshot of my broker", "screenshots"),
+    ("connect openai", "ai_provider"),
+]
+#: The places an answer may send the trader to (the app has these and no others yet).
+TABS = {"Chart", "Options"}
+
+
+def winner(text: str) -> Match[Request]:
+    return SKILLS.match(read_request(text, NOW, CAL))
+
+
 def test_there_are_enough_cases() -> None:
     assert len(CASES) >= 45
 
@@ -127,6 +150,27 @@ def test_there_are_enough_cases() -> None:
 async def test_prompt_to_tool_calls(prompt: str, expected: Calls) -> None:
     run = await ask(prompt)
     assert run.calls == expected
+
+
+@pytest.mark.parametrize("prompt", [c[0] for c in CASES])
+def test_no_case_is_decided_by_the_tie_break(prompt: str) -> None:
+    ranked = SKILLS.ranked(read_request(prompt, NOW, CAL))
+    if len(ranked) > 1:
+        assert ranked[0].score > ranked[1].score, [(m.skill.name, m.score) for m in ranked]
+
+
+@pytest.mark.parametrize(("prompt", "missing"), NOT_YET, ids=[c[0] for c in NOT_YET])
+async def test_features_that_do_not_exist_yet_get_a_short_not_yet(
+    prompt: str, missing: str
+) -> None:
+    match = winner(prompt)
+    assert (match.skill.name, match.params.name) == ("not_yet", missing)
+    run = await ask(prompt)
+    assert run.calls == [], "no tool answers a question it was not built for"
+    assert run.answer.startswith("I can't"), run.answer
+    assert len(run.answer.splitlines()) <= 2 and "Here is what I can do" not in run.answer
+    assert set(re.findall(r"\b([A-Z]\w+) tab\b", run.answer)) <= TABS
+    assert "setting" not in run.answer.lower()
 
 
 async def test_inline_condor_legs_and_signs() -> None:
@@ -178,7 +222,21 @@ def test_symbols(text: str, symbols: list[str]) -> None:
     assert find_symbols(text) == symbols
 
 
+@pytest.mark.parametrize(
+    ("prompt", "skill"),
+    [
+        ("what's the realized volatility of spy", "chain"),  # a volatility, not a journal
+        ("tell me when the market opens", "market_status"),  # a question, not an alert
+        ("what's my p&l this week", "positions"),  # the open positions' P&L exists
+        ("explain the screener", "not_yet"),
+    ],
+)
+def test_not_yet_claims_only_missing_features(prompt: str, skill: str) -> None:
+    assert winner(prompt).skill.name == skill
+
+
 def test_typos_do_not_invent_intents() -> None:
-    assert parse_intent("levles on aapl").kind is IntentKind.LEVELS
-    assert parse_intent("end of month qqq chain").date is not None
-    assert parse_intent("may i ask something").kind is IntentKind.UNKNOWN
+    assert winner("levles on aapl").skill.name == "key_levels"
+    chain = winner("end of month qqq chain")
+    assert chain.skill.name == "chain" and chain.params.date is not None
+    assert winner("may i ask something").skill.name == "unknown"

@@ -1,6 +1,7 @@
-"""Whole offline-coach turns against canned tool results shaped like the real tools'
-(``aicoach.chat.tools.market`` / ``options``): the tool calls it makes, step by step, and the
-answer it streams — every number of which the grounding checker finds in the results.
+"""Whole offline-coach turns against canned tool results shaped like the real tools' (each
+validates against the tool's result model: ``test_tool_schemas``): the tool calls it makes,
+step by step, and the answer it streams — every number of which the grounding checker finds
+in the results.
 
 ``CannedTools`` and ``drive`` are shared with ``test_offline_parsing``.
 """
@@ -15,10 +16,9 @@ from typing import Any
 
 import pytest
 
-from aicoach.chat.offline.coach import OfflineCoach, chunks
-from aicoach.chat.offline.compose import CAPABILITIES, LIMITS
+from aicoach.chat.offline.answers import LIMITS, capabilities_text
+from aicoach.chat.offline.coach import MAX_ROUNDS, OfflineCoach, chunks
 from aicoach.chat.offline.grounding import has_digits, ungrounded
-from aicoach.chat.offline.planner import MAX_ROUNDS
 from aicoach.llm.messages import (
     ChatMessage,
     Finished,
@@ -33,6 +33,7 @@ from aicoach.llm.messages import (
 from aicoach.llm.ports import LLM
 from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.simulation.options_surface import listed_expirations
+from tests.helpers.coach import skill_registry
 
 CAL = MarketCalendar()
 #: Wednesday 2026-11-25 15:00 New York, the day before Thanksgiving (Friday is an early close).
@@ -43,6 +44,8 @@ TOOL_NAMES = (
 )  # fmt: skip
 SPECS = [ToolSpec(n, f"{n} tool") for n in TOOL_NAMES]
 AS_OF = "2026-11-25T20:00:00+00:00"
+SKILLS = skill_registry()
+CAPABILITIES = capabilities_text(SKILLS.capabilities())
 SPOT = {"SPY": 685.12, "QQQ": 615.4, "AAPL": 271.35, "TSLA": 450.12, "NVDA": 187.3, "IWM": 248.6,
         "MSFT": 483.2}  # fmt: skip
 
@@ -223,8 +226,10 @@ PORTFOLIO: dict[str, Any] = {
     "spy_price": 685.12, "delta_dollars": 2067.38, "gamma_dollars_per_pct": -4700.4,
     "theta_dollars_per_day": 13.36, "vega_dollars_per_vol_point": -56.96,
     "beta_weighted_delta": 4.1104, "beta_weighted_delta_dollars": 2816.12, "unweighted": [],
-    "phrases": {"delta": "acts like 4 SPY shares long across the book",
-                "theta": "earning $13 a day from theta"},
+    "phrases": {"beta_weighted_delta": "moves like 4 SPY shares long: about $28 made per 1% "
+                                       "rise in SPY",
+                "theta": "earning $13 a day from theta",
+                "vega": "loses $57 for each 1-point rise in implied volatility across the book"},
     "warnings": [], "as_of": AS_OF,
 }  # fmt: skip
 
@@ -301,7 +306,7 @@ async def drive(
 
 
 def coach_at(now: datetime = NOW) -> OfflineCoach:
-    return OfflineCoach(lambda: now, CAL)
+    return OfflineCoach(SKILLS, lambda: now, CAL)
 
 
 async def ask(text: str, history: list[ChatMessage] | None = None, **kw: Any) -> Run:
@@ -602,8 +607,8 @@ async def test_no_matching_position_is_said() -> None:
 
 
 async def test_no_positions_at_all() -> None:
-    tools = CannedTools(overrides={"get_positions": lambda _: {"strategies": [],
-                                                               "warnings": []}})  # fmt: skip
+    empty = {"strategies": [], "total_pnl": None, "warnings": []}
+    tools = CannedTools(overrides={"get_positions": lambda _: empty})
     run = await ask("analyze my positions", tools=tools)
     assert "no saved positions" in run.answer and not has_digits(run.answer)
 

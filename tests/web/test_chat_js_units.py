@@ -238,8 +238,8 @@ async def test_citations_tool_phrases_and_ids(js: Any) -> None:
                 winter: c.citationText(winter), summer: c.citationText(summer),
                 tip: c.citationTooltip(winter, 'get_key_levels'),
                 same: c.citationKey(winter) === c.citationKey({ ...winter }),
-                phrase: [toolPhrase('get_key_levels', { symbol: 'spy' }),
-                         toolPhrase('get_market_status'), toolPhrase('new_tool_x')],
+                phrase: [toolPhrase('get_key_levels', 'Looking up SPY key levels'),
+                         toolPhrase('get_market_status', ''), toolPhrase('new_tool_x')],
                 uuid: [uuid(), fallback],
                 groups: [dayGroup('2026-11-26T15:00:00Z', new Date('2026-11-26T20:00:00Z')),
                          dayGroup('2026-11-26T03:00:00Z', new Date('2026-11-26T20:00:00Z')),
@@ -258,9 +258,9 @@ async def test_citations_tool_phrases_and_ids(js: Any) -> None:
         "Market: regular",
     ]
     assert out["same"] is True
-    assert out["phrase"] == [
+    assert out["phrase"] == [  # the server's phrase, else the tool's name
         "Looking up SPY key levels",
-        "Checking the market clock",
+        "Running get market status",
         "Running new tool x",
     ]
     uuid_re = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from aicoach.charts import commands, pages
+from aicoach.charts import commands, pages, skills
 from aicoach.plugin import Manifest
 
 MANIFEST = Manifest(
-    name="charts", routers=(pages.router,), tabs=(pages.TAB,), commands=(commands.register,)
+    name="charts",
+    routers=(pages.router,),
+    tabs=(pages.TAB,),
+    skills=skills.SKILLS,
+    commands=(commands.register,),
 )

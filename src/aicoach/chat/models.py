@@ -9,9 +9,10 @@ session, so re-posting the same message never stores it twice.
 
 JSON columns hold what the UI renders and what grounds each number:
 
-- ``cards``: ``[{card_id, type, data, citations}]`` (shapes in ``chat.tools.registry``);
+- ``cards``: ``[{card_id, type, data, citations}]`` (models in each slice's ``tools.py``);
 - ``citations``: ``[{source, as_of, market_session, label}]``, deduplicated, in order of use;
-- ``tool_calls``: ``[{call_id, name, arguments, ok, summary, citations}]``.
+- ``tool_calls``: ``[{call_id, name, arguments, phrase, ok, summary, citations}]`` (``phrase``
+  from the tool's declaration; absent on answers stored before it existed).
 
 Full-text search is a SQLite FTS5 external-content table (``chat_messages_fts``, kept in step
 by triggers) or, on PostgreSQL, a GIN index on ``to_tsvector('english', content)``; both are

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from aicoach.chat import pages, routes
+from aicoach.chat.offline import skills
 from aicoach.plugin import Manifest
 
 MANIFEST = Manifest(
-    name="chat", routers=(routes.router, pages.router), models=("aicoach.chat.models",)
+    name="chat",
+    routers=(routes.router, pages.router),
+    skills=skills.SKILLS,  # explanations, help, advice, "not yet"; the fallback is the runtime's
+    models=("aicoach.chat.models",),
 )

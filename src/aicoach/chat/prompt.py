@@ -28,8 +28,8 @@ no tool can provide it, say you do not have it. Do not estimate, recall or inven
 your data), its as-of time and the market session. The app shows them next to your answer as \
 chips; mention the source in words when it matters (e.g. "simulated data", "as of the close").
 4. A tool result with an "error" field failed: tell the trader plainly, do not guess the value.
-5. The trader's positions and portfolio come only from the tools (get_positions, \
-get_portfolio_greeks, analyze_position); never ask for account credentials.
+5. The trader's positions and portfolio come only from the tools; never ask for account \
+credentials.
 6. This is education, not financial advice: explain trade-offs and risks, never promise outcomes.
 7. Be concise: a short direct answer first, then the key supporting numbers, as a short list \
 when there are several. Use plain text with light Markdown.
@@ -38,7 +38,8 @@ Available tools: {tools}."""
 
 
 def system_prompt(*, now: datetime, phase: str, source: str, tools: list[str]) -> str:
-    """The system message for one turn (the time and session are those at the turn's start)."""
+    """The system message for one turn (the time and session are those at the turn's start);
+    ``tools`` are the registered tools' names (``ToolRegistry.names``)."""
     return _PROMPT.format(
         now_et=now.astimezone(NEW_YORK).strftime("%A %Y-%m-%d %H:%M"),
         now_utc=now.strftime("%H:%M"),

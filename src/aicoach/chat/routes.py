@@ -18,6 +18,7 @@ from aicoach.accounts.deps import CurrentUser
 from aicoach.chat.deps import ChatDep
 from aicoach.chat.errors import ChatBusyError, ChatRateLimitedError
 from aicoach.chat.models import ChatMessageRow, ChatSession, MessageRole, MessageStatus
+from aicoach.chat.replay import replay_events, turn_for
 from aicoach.chat.repository import ChatRepository
 from aicoach.chat.schemas import (
     MessageCreate,
@@ -30,7 +31,7 @@ from aicoach.chat.schemas import (
     StopRead,
 )
 from aicoach.chat.search import search_messages
-from aicoach.chat.service import ChatRuntime, TurnRunner, replay_events, turn_for
+from aicoach.chat.service import ChatRuntime, TurnRunner
 from aicoach.chat.stream import HEADERS, MEDIA_TYPE, encode
 from aicoach.chat.title import heuristic_title
 from aicoach.chat.turns import Turn

@@ -27,14 +27,15 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aicoach.chat.models import ChatMessageRow, MessageRole, MessageStatus
 from aicoach.chat.prompt import system_prompt
 from aicoach.chat.repository import ChatRepository
 from aicoach.chat.title import model_title
-from aicoach.chat.tools.registry import Citation, ToolContext, ToolRegistry, ToolResult
 from aicoach.chat.turns import Turn, TurnManager
+from aicoach.coach.tools import Citation, ToolContext, ToolError, ToolRegistry, ToolResult
 from aicoach.config import Settings
 from aicoach.db import transaction
 from aicoach.kit.orm import utcnow
@@ -59,9 +60,7 @@ from aicoach.observability.sentry import capture_exception
 
 log = logging.getLogger(__name__)
 
-_LIMIT_REACHED = {
-    "error": "Tool-call limit reached for this answer. Answer now with the results you have."
-}
+_LIMIT_REACHED = "Tool-call limit reached for this answer. Answer now with the results you have."
 
 
 class ChatParts(Protocol):
@@ -78,7 +77,11 @@ class ChatParts(Protocol):
 
 @dataclass
 class ChatRuntime:
-    """What the chat needs at run time, built once by the composition root (``chat.runtime``)."""
+    """What the chat needs at run time, built once by the composition root (``chat.runtime``).
+
+    ``deps`` is the app's container: the chat reads its :class:`ChatParts`, and the tools see
+    the same object as ``ctx.deps`` (each slice's tools declare the part they use as a
+    ``Protocol``)."""
 
     deps: ChatParts
     llm: LLM
@@ -253,14 +256,23 @@ class TurnRunner:
         """Run the round's calls one after another (they share one database session)."""
         deps = self.rt.deps
         async with transaction(deps.sessions) as session:
-            ctx = ToolContext(user_id=turn.user_id, session=session, deps=deps, now=utcnow())
+            ctx = ToolContext(user_id=turn.user_id, session=session, now=utcnow(), deps=deps)
             for call in calls:
+                phrase = self.rt.tools.phrase(call.name, call.arguments)
                 turn.emit(
                     "tool_started",
-                    {"call_id": call.id, "name": call.name, "arguments": call.arguments},
+                    {
+                        "call_id": call.id,
+                        "name": call.name,
+                        "arguments": call.arguments,
+                        "phrase": phrase,
+                    },
                 )
+                result: ToolResult[BaseModel]
                 if over_limit:
-                    result = ToolResult(dict(_LIMIT_REACHED), summary="Tool-call limit reached")
+                    result = ToolResult(
+                        ToolError(error=_LIMIT_REACHED), summary="Tool-call limit reached"
+                    )
                 else:
                     result = await self.rt.tools.call(call.name, call.arguments, ctx)
                 cited = answer.cite(result.citations)
@@ -269,6 +281,7 @@ class TurnRunner:
                         "call_id": call.id,
                         "name": call.name,
                         "arguments": call.arguments,
+                        "phrase": phrase,
                         "ok": result.ok,
                         "summary": result.summary,
                         "citations": cited,
@@ -288,12 +301,12 @@ class TurnRunner:
                     body = {
                         "card_id": f"{answer.message_id}-{len(answer.cards) + 1}",
                         "type": card.type,
-                        "data": card.data,
+                        "data": card.payload(),
                         "citations": cited,
                     }
                     answer.cards.append(body)
                     turn.emit("card", body)
-                payload = dict(result.data)
+                payload = result.payload()
                 if result.citations:
                     payload["_citations"] = cited
                 messages.append(ChatMessage.tool_result(call.id, _json(payload), name=call.name))
@@ -378,97 +391,3 @@ class TurnRunner:
                 return
             chat.title = title
         turn.emit("title", {"session_id": turn.session_id, "title": title})
-
-
-def replay_events(
-    user: ChatMessageRow, reply: ChatMessageRow | None
-) -> list[tuple[str, dict[str, Any]]]:
-    """A stored turn as stream events (see ``chat.stream``): what a re-post gets once done."""
-    events: list[tuple[str, dict[str, Any]]] = [("user_message", user_message_event(user))]
-    if reply is None:
-        return events
-    events.append(("assistant_start", {"message_id": reply.id, "model_label": reply.model_label}))
-    for call in reply.tool_calls or []:
-        events.append(("tool_started", {k: call.get(k) for k in ("call_id", "name", "arguments")}))
-        events.append(
-            (
-                "tool_finished",
-                {k: call.get(k) for k in ("call_id", "name", "ok", "summary", "citations")},
-            )
-        )
-    for card in reply.cards or []:
-        events.append(("card", card))
-    if reply.content:
-        events.append(("delta", {"text": reply.content}))
-    usage = {
-        "input_tokens": reply.input_tokens,
-        "output_tokens": reply.output_tokens,
-        "cost_usd": round(float(reply.cost_usd or 0.0), 6),
-    }
-    if reply.status is MessageStatus.ERROR:
-        err = reply.error or {}
-        events.append(
-            (
-                "error",
-                {
-                    "message_id": reply.id,
-                    "code": err.get("code", "error"),
-                    "message": err.get("message", "The answer failed."),
-                    "retryable": bool(err.get("retryable", True)),
-                    "status": reply.status.value,
-                },
-            )
-        )
-    elif reply.status is MessageStatus.STREAMING:
-        # Being written by another process (or it died): report what is stored so far.
-        events.append(
-            (
-                "error",
-                {
-                    "message_id": reply.id,
-                    "code": "answer_unavailable",
-                    "message": "This answer is still being written elsewhere or was interrupted;"
-                    " reload the chat in a moment.",
-                    "retryable": True,
-                    "status": reply.status.value,
-                },
-            )
-        )
-    else:
-        events.append(
-            (
-                "done",
-                {
-                    "message_id": reply.id,
-                    "finish_reason": reply.finish_reason or "stop",
-                    "status": reply.status.value,
-                    "usage": usage,
-                    "citations": list(reply.citations or []),
-                },
-            )
-        )
-    return events
-
-
-def user_message_event(row: ChatMessageRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "session_id": row.session_id,
-        "content": row.content,
-        "created_at": row.created_at.isoformat(),
-        "client_message_id": row.client_message_id,
-    }
-
-
-def turn_for(user: ChatMessageRow, reply: ChatMessageRow, label: str) -> Turn:
-    """A new ``Turn`` whose log starts with ``user_message`` and ``assistant_start``."""
-    turn = Turn(
-        session_id=user.session_id,
-        user_id=user.user_id,
-        client_message_id=user.client_message_id or "",
-        user_message_id=user.id,
-        message_id=reply.id,
-    )
-    turn.emit("user_message", user_message_event(user))
-    turn.emit("assistant_start", {"message_id": reply.id, "model_label": label})
-    return turn

@@ -8,7 +8,7 @@ comments (sent after 15 s of silence) and carry nothing. Events, in order::
     user_message      {id, session_id, content, created_at, client_message_id}
     assistant_start   {message_id, model_label}
     ( delta           {text}                              the next piece of the answer
-    | tool_started    {call_id, name, arguments}
+    | tool_started    {call_id, name, arguments, phrase}  phrase: "Looking up SPY key levels"
     | tool_finished   {call_id, name, ok, summary, citations: [Citation]}
     | card            {card_id, type, data, citations: [Citation]}
     )*

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from aicoach.chat.tools.market import get_key_levels
-from aicoach.levels import routes
+from aicoach.levels import routes, skills, tools
 from aicoach.plugin import CardSpec, Manifest
 
 MANIFEST = Manifest(
     name="levels",
     routers=(routes.router,),
-    tools=(get_key_levels,),
+    tools=tools.TOOLS,
+    skills=skills.SKILLS,
     cards=(CardSpec("key_levels", "levels/cards/key_levels.js", tab="chart"),),
 )

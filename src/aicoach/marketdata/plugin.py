@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from aicoach.chat.tools.market import get_chart_data, get_market_status, get_quote
-from aicoach.marketdata import routes
+from aicoach.marketdata import routes, tools
 from aicoach.plugin import CardSpec, Manifest
 
 MANIFEST = Manifest(
     name="marketdata",
     routers=(routes.router,),
-    tools=(get_quote, get_chart_data, get_market_status),
+    tools=tools.TOOLS,  # their skills are the Chart tab's (charts/skills.py)
     cards=(CardSpec("quote", "marketdata/cards/quote.js", tab="chart"),),
 )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from aicoach.chat.tools.options import analyze_position, get_expirations, get_options_chain
-from aicoach.options import commands, pages, routes
+from aicoach.options import commands, pages, routes, skills, tools
 from aicoach.plugin import CardSpec, Manifest
 
 MANIFEST = Manifest(
     name="options",
     routers=(routes.router, pages.router),
     tabs=(pages.TAB,),
-    tools=(get_expirations, get_options_chain, analyze_position),
+    tools=tools.TOOLS,
+    skills=skills.SKILLS,
     cards=(
         CardSpec("options_chain", "options/cards/options_chain.js", tab="options"),
         CardSpec("risk_graph", "options/cards/risk_graph.js", tab="options"),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from aicoach.chat.tools.options import get_portfolio_greeks, get_positions
 from aicoach.plugin import CardSpec, Manifest
-from aicoach.positions import routes
+from aicoach.positions import routes, skills, tools
 
 MANIFEST = Manifest(
     name="positions",
     routers=(routes.router,),
-    tools=(get_positions, get_portfolio_greeks),
+    tools=tools.TOOLS,
+    skills=skills.SKILLS,
     cards=(
         CardSpec("position_summary", "positions/cards/position_summary.js", tab="options"),
         CardSpec("pnl_tracker", "positions/cards/pnl_tracker.js", tab="options"),

@@ -82,7 +82,7 @@ class PositionLegs:
         rows = await PositionRepository(session).positions_by_ids(user_id, ids)
         missing = sorted(set(ids) - {p.id for p in rows})
         if missing:
-            raise NotFoundError(f"No position {', '.join(map(str, missing))}.")
+            raise NotFoundError(f"You have no position {', '.join(map(str, missing))}.")
         return [leg_spec(p, f"position {p.id}") for p in rows]
 
 

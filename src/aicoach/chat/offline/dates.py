@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import calendar as pycal
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -144,56 +144,72 @@ def parse_date_spec(text: str) -> DateSpec | None:
     return None if best is None else best[1]
 
 
+Groups = tuple[str | None, ...]
+
+
+def _weekday(words: str, g: Groups) -> DateSpec | None:
+    wd = str(g[1])
+    index = WEEKDAYS.index(wd) if wd in WEEKDAYS else _WEEKDAY_ABBR[wd]
+    if index > 4:
+        return None  # no weekend expirations; "saturday" is not an options date
+    if wd in _WEEKDAY_ABBR and g[0] is None:
+        return None  # a bare "wed"/"mon" is too ambiguous without "this"/"next"
+    return DateSpec(DateKind.WEEKDAY, words, n=index, next_week=g[0] == "next")
+
+
+def _in_n(words: str, g: Groups) -> DateSpec:
+    n, unit = _num(str(g[0])), g[1]
+    if unit == "month":
+        return DateSpec(DateKind.IN_MONTHS, words, n=n)
+    return DateSpec(DateKind.IN_DAYS, words, n=n * (7 if unit == "week" else 1))
+
+
+def _slash(words: str, g: Groups) -> DateSpec | None:
+    y = g[2]
+    year = None if y is None else int(y) + (2000 if len(y) == 2 else 0)
+    return _explicit(words, int(str(g[0])), int(str(g[1])), year)
+
+
+def _month_alone(words: str, g: Groups) -> DateSpec | None:
+    if g[0] in ("may", "mar", "march"):
+        return None  # common English words: only with an options word ("may calls")
+    return DateSpec(DateKind.MONTHLY, words, month=MONTHS[str(g[0])])
+
+
+def _month(g: str | None) -> int | None:
+    return None if g is None else MONTHS[g]
+
+
+def _int(g: str | None) -> int | None:
+    return None if g is None else int(g)
+
+
+#: Pattern name → the ``DateSpec`` its match means (``None``: not a date after all).
+_READERS: Final[dict[str, Callable[[str, Groups], DateSpec | None]]] = {
+    "iso": lambda w, g: _explicit(w, int(str(g[1])), int(str(g[2])), int(str(g[0]))),
+    "slash": _slash,
+    "month_day": lambda w, g: _explicit(w, MONTHS[str(g[0])], int(str(g[1])), _int(g[2])),
+    "day_month": lambda w, g: _explicit(w, MONTHS[str(g[1])], int(str(g[0])), None),
+    "zero_dte": lambda w, g: DateSpec(DateKind.TODAY, w),
+    "one_dte": lambda w, g: DateSpec(DateKind.TOMORROW, w),
+    "n_dte": lambda w, g: DateSpec(DateKind.IN_DAYS, w, n=int(str(g[0]))),
+    "in_n": _in_n,
+    "in_a": _in_n,
+    "leaps": lambda w, g: DateSpec(DateKind.LEAPS, w, month=_month(g[0])),
+    "eom": lambda w, g: DateSpec(DateKind.END_OF_MONTH, w),
+    "eow": lambda w, g: DateSpec(DateKind.THIS_WEEK, w, n=0),
+    "next_week": lambda w, g: DateSpec(DateKind.THIS_WEEK, w, n=1),
+    "weekday": _weekday,
+    "next_month": lambda w, g: DateSpec(DateKind.MONTHLY, w, n=1),
+    "monthly_of": lambda w, g: DateSpec(DateKind.MONTHLY, w, month=_month(g[0])),
+    "month_ctx": lambda w, g: DateSpec(DateKind.MONTHLY, w, month=_month(g[0])),
+    "monthly": lambda w, g: DateSpec(DateKind.MONTHLY, w),
+    "month_alone": _month_alone,
+}
+
+
 def _spec(name: str, m: re.Match[str]) -> DateSpec | None:
-    words = m.group(0).strip()
-    g = m.groups()
-    if name == "iso":
-        return _explicit(words, int(g[1]), int(g[2]), int(g[0]))
-    if name == "slash":
-        year = None if g[2] is None else int(g[2]) + (2000 if len(g[2]) == 2 else 0)
-        return _explicit(words, int(g[0]), int(g[1]), year)
-    if name == "month_day":
-        return _explicit(words, MONTHS[g[0]], int(g[1]), None if g[2] is None else int(g[2]))
-    if name == "day_month":
-        return _explicit(words, MONTHS[g[1]], int(g[0]), None)
-    if name == "zero_dte":
-        return DateSpec(DateKind.TODAY, words)
-    if name == "one_dte":
-        return DateSpec(DateKind.TOMORROW, words)
-    if name == "n_dte":
-        return DateSpec(DateKind.IN_DAYS, words, n=int(g[0]))
-    if name in ("in_n", "in_a"):
-        n, unit = _num(g[0]), g[1]
-        if unit == "month":
-            return DateSpec(DateKind.IN_MONTHS, words, n=n)
-        return DateSpec(DateKind.IN_DAYS, words, n=n * (7 if unit == "week" else 1))
-    if name == "leaps":
-        return DateSpec(DateKind.LEAPS, words, month=None if g[0] is None else MONTHS[g[0]])
-    if name == "eom":
-        return DateSpec(DateKind.END_OF_MONTH, words)
-    if name == "eow":
-        return DateSpec(DateKind.THIS_WEEK, words, n=0)
-    if name == "next_week":
-        return DateSpec(DateKind.THIS_WEEK, words, n=1)
-    if name == "weekday":
-        wd = g[1]
-        index = WEEKDAYS.index(wd) if wd in WEEKDAYS else _WEEKDAY_ABBR[wd]
-        if index > 4:
-            return None  # no weekend expirations; "saturday" is not an options date
-        if wd in _WEEKDAY_ABBR and g[0] is None:
-            return None  # a bare "wed"/"mon" is too ambiguous without "this"/"next"
-        return DateSpec(DateKind.WEEKDAY, words, n=index, next_week=g[0] == "next")
-    if name == "next_month":
-        return DateSpec(DateKind.MONTHLY, words, n=1)
-    if name in ("monthly_of", "month_ctx"):
-        return DateSpec(DateKind.MONTHLY, words, month=MONTHS[g[0]])
-    if name == "monthly":
-        return DateSpec(DateKind.MONTHLY, words)
-    if name == "month_alone":
-        if g[0] in ("may", "mar", "march"):
-            return None  # common English words: only with an options word ("may calls")
-        return DateSpec(DateKind.MONTHLY, words, month=MONTHS[g[0]])
-    return None
+    return _READERS[name](m.group(0).strip(), m.groups())
 
 
 def _explicit(words: str, month: int, day: int, year: int | None) -> DateSpec | None:
@@ -228,61 +244,85 @@ def _month_after(today: date, month: int) -> tuple[int, int]:
     return (today.year if month >= today.month else today.year + 1), month
 
 
+def _weekday_target(spec: DateSpec, now: datetime, calendar: MarketCalendar) -> date:
+    today = today_et(now)
+    monday = today - timedelta(days=today.weekday())
+    if spec.next_week:
+        return monday + timedelta(days=7 + spec.n)
+    d = monday + timedelta(days=spec.n)
+    if d < today or (d == today and d != _trading_today(now, calendar)):
+        d += timedelta(days=7)
+    return d
+
+
+def _week_target(spec: DateSpec, now: datetime, calendar: MarketCalendar) -> date:
+    start = _trading_today(now, calendar) + timedelta(days=7 * spec.n)
+    if spec.n:
+        start -= timedelta(days=start.weekday())
+    exp = calendar.weekly_expiration(start)
+    if exp is None or exp < start:
+        exp = calendar.weekly_expirations(start + timedelta(days=7 - start.weekday()), 1)[0]
+    return exp
+
+
+def _monthly_target(spec: DateSpec, now: datetime, calendar: MarketCalendar) -> date:
+    today = today_et(now)
+    if spec.month is not None:
+        year, month = _month_after(today, spec.month)
+        exp = calendar.monthly_expiration(year, month)
+        if exp < _trading_today(now, calendar):
+            exp = calendar.monthly_expiration(year + 1, month)
+        return exp
+    if spec.n:
+        ahead = _add_months(today.replace(day=1), spec.n)
+        return calendar.monthly_expiration(ahead.year, ahead.month)
+    return calendar.monthly_expirations(_trading_today(now, calendar), 1)[0]
+
+
+def _explicit_target(spec: DateSpec, now: datetime, calendar: MarketCalendar) -> date:
+    assert spec.month is not None
+    assert spec.day is not None
+    today = today_et(now)
+    year = spec.year if spec.year is not None else today.year
+    try:
+        d = date(year, spec.month, spec.day)
+        if spec.year is None and d < today:
+            d = date(year + 1, spec.month, spec.day)
+    except ValueError:  # Feb 30 and friends: the month's last day is what they meant
+        d = date(year, spec.month, pycal.monthrange(year, spec.month)[1])
+    return d
+
+
+def _end_of_month(spec: DateSpec, now: datetime, calendar: MarketCalendar) -> date:
+    today = today_et(now)
+    last = date(today.year, today.month, pycal.monthrange(today.year, today.month)[1])
+    return calendar.session_on_or_before(last).date
+
+
+Target = Callable[[DateSpec, datetime, MarketCalendar], date]
+#: Date kind → (its target date, how to choose an expiration around it).
+_TARGETS: Final[dict[DateKind, tuple[Target, Pick]]] = {
+    DateKind.TODAY: (lambda s, now, cal: _trading_today(now, cal), Pick.ON_OR_AFTER),
+    DateKind.TOMORROW: (
+        lambda s, now, cal: cal.next_session(_trading_today(now, cal)).date,
+        Pick.ON_OR_AFTER,
+    ),
+    DateKind.WEEKDAY: (_weekday_target, Pick.NEAREST),
+    DateKind.THIS_WEEK: (_week_target, Pick.NEAREST),
+    DateKind.IN_DAYS: (lambda s, now, cal: today_et(now) + timedelta(days=s.n), Pick.NEAREST),
+    DateKind.IN_MONTHS: (lambda s, now, cal: _add_months(today_et(now), s.n), Pick.NEAREST),
+    DateKind.END_OF_MONTH: (_end_of_month, Pick.ON_OR_BEFORE),
+    DateKind.MONTHLY: (_monthly_target, Pick.NEAREST),
+    DateKind.EXPLICIT: (_explicit_target, Pick.NEAREST),
+    DateKind.LEAPS: (lambda s, now, cal: today_et(now) + timedelta(days=365), Pick.ON_OR_AFTER),
+}
+
+
 def target_date(spec: DateSpec, now: datetime, calendar: MarketCalendar) -> tuple[date, Pick]:
     """The calendar date ``spec`` means at ``now`` and how to choose an expiration around it.
     ``LEAPS`` has no single target (see ``resolve_expiration``); it returns a year out."""
-    today = today_et(now)
-    kind = spec.kind
-    if kind is DateKind.TODAY:
-        return _trading_today(now, calendar), Pick.ON_OR_AFTER
-    if kind is DateKind.TOMORROW:
-        return calendar.next_session(_trading_today(now, calendar)).date, Pick.ON_OR_AFTER
-    if kind is DateKind.WEEKDAY:
-        monday = today - timedelta(days=today.weekday())
-        if spec.next_week:
-            return monday + timedelta(days=7 + spec.n), Pick.NEAREST
-        d = monday + timedelta(days=spec.n)
-        if d < today or (d == today and d != _trading_today(now, calendar)):
-            d += timedelta(days=7)
-        return d, Pick.NEAREST
-    if kind is DateKind.THIS_WEEK:
-        start = _trading_today(now, calendar) + timedelta(days=7 * spec.n)
-        if spec.n:
-            start -= timedelta(days=start.weekday())
-        exp = calendar.weekly_expiration(start)
-        if exp is None or exp < start:
-            exp = calendar.weekly_expirations(start + timedelta(days=7 - start.weekday()), 1)[0]
-        return exp, Pick.NEAREST
-    if kind is DateKind.IN_DAYS:
-        return today + timedelta(days=spec.n), Pick.NEAREST
-    if kind is DateKind.IN_MONTHS:
-        return _add_months(today, spec.n), Pick.NEAREST
-    if kind is DateKind.END_OF_MONTH:
-        last = date(today.year, today.month, pycal.monthrange(today.year, today.month)[1])
-        return calendar.session_on_or_before(last).date, Pick.ON_OR_BEFORE
-    if kind is DateKind.MONTHLY:
-        if spec.month is not None:
-            year, month = _month_after(today, spec.month)
-            exp = calendar.monthly_expiration(year, month)
-            if exp < _trading_today(now, calendar):
-                exp = calendar.monthly_expiration(year + 1, month)
-            return exp, Pick.NEAREST
-        if spec.n:
-            ahead = _add_months(today.replace(day=1), spec.n)
-            return calendar.monthly_expiration(ahead.year, ahead.month), Pick.NEAREST
-        return calendar.monthly_expirations(_trading_today(now, calendar), 1)[0], Pick.NEAREST
-    if kind is DateKind.EXPLICIT:
-        assert spec.month is not None
-        assert spec.day is not None
-        year = spec.year if spec.year is not None else today.year
-        try:
-            d = date(year, spec.month, spec.day)
-            if spec.year is None and d < today:
-                d = date(year + 1, spec.month, spec.day)
-        except ValueError:  # Feb 30 and friends: the month's last day is what they meant
-            d = date(year, spec.month, pycal.monthrange(year, spec.month)[1])
-        return d, Pick.NEAREST
-    return today + timedelta(days=365), Pick.ON_OR_AFTER  # LEAPS
+    target, pick = _TARGETS[spec.kind]
+    return target(spec, now, calendar), pick
 
 
 def pick_expiration(expirations: Sequence[date], target: date, pick: Pick) -> date | None:

@@ -10,56 +10,15 @@ printed number to the tool value it was rounded from:
 * share counts and Greeks: one decimal; option deltas: two decimals;
 * dates: "Fri Dec 4" (plus the year when it is not the current one); times: "4:00 pm ET".
 
-Every reader returns ``None`` for a missing, non-numeric or non-finite value, so composers can
-skip a sentence instead of printing "None".
+The values come typed from the tools' result models; a composer skips the sentence of a
+missing value (``None``) instead of printing "None".
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
 
 from aicoach.marketdata.calendar import ET
-
-
-def num(data: Mapping[str, Any] | None, *keys: str) -> float | None:
-    """The first key of ``data`` holding a finite number."""
-    if not isinstance(data, Mapping):
-        return None
-    for key in keys:
-        v = data.get(key)
-        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
-            return float(v)
-    return None
-
-
-def text(data: Mapping[str, Any] | None, *keys: str) -> str | None:
-    if not isinstance(data, Mapping):
-        return None
-    for key in keys:
-        v = data.get(key)
-        if isinstance(v, str) and v.strip():
-            return v.strip()
-    return None
-
-
-def sub(data: Mapping[str, Any] | None, key: str) -> Mapping[str, Any] | None:
-    if not isinstance(data, Mapping):
-        return None
-    v = data.get(key)
-    return v if isinstance(v, Mapping) else None
-
-
-def items(data: Mapping[str, Any] | None, *keys: str) -> list[Any]:
-    if not isinstance(data, Mapping):
-        return []
-    for key in keys:
-        v = data.get(key)
-        if isinstance(v, list):
-            return v
-    return []
 
 
 def money(v: float) -> str:
@@ -95,27 +54,6 @@ def shares(v: float) -> str:
 def strike(v: float) -> str:
     """``580`` for whole strikes, ``582.5`` otherwise."""
     return f"{v:.0f}" if float(v).is_integer() else f"{v:.2f}".rstrip("0").rstrip(".")
-
-
-def parse_date(value: Any) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(ET).date()
-    except ValueError:
-        return None
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str) or len(value) <= 10:
-        return None
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return at if at.tzinfo is not None else None
 
 
 def day(d: date, *, this_year: int | None = None) -> str:

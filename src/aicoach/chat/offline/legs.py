@@ -112,7 +112,14 @@ def _structure(
             return None
         sign = -1 if short else 1
         return [LegDraft("put", ks[0], sign), LegDraft("call", ks[1], sign)]
-    # verticals
+    return _vertical(s, ks, short, bull_bear, right_hint)
+
+
+def _vertical(
+    s: str, ks: list[float], short: bool, bull_bear: str | None, right_hint: Right | None
+) -> list[LegDraft] | None:
+    """A two-strike vertical spread: the name's right and bull/bear, else the trader's side
+    (credit when sold) decide the legs."""
     if len(ks) != 2:
         return None
     right: Right | None = "call" if "call" in s else "put" if "put" in s else right_hint

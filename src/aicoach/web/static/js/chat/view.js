@@ -126,14 +126,14 @@ export class AssistantTurn {
     this.flush();
   }
 
-  toolStarted({ call_id, name, arguments: args }) {
+  toolStarted({ call_id, name, arguments: args, phrase }) {
     const chip = document.createElement("div");
     chip.className = "tool-chip is-running";
     chip.dataset.callId = call_id;
     chip.dataset.tool = name;
     chip.innerHTML = `<span class="spinner" aria-hidden="true"></span><span class="tool-text"></span>`;
-    chip.querySelector(".tool-text").textContent = `${toolPhrase(name, args)}…`;
-    this.tools.set(call_id, { chip, name, args });
+    chip.querySelector(".tool-text").textContent = `${toolPhrase(name, phrase)}…`;
+    this.tools.set(call_id, { chip, name, args, phrase });
     this.el.querySelector(".msg-tools").append(chip);
     this.el.dispatchEvent(new CustomEvent("chat:grew", { bubbles: true }));
   }
@@ -147,7 +147,7 @@ export class AssistantTurn {
     const { chip } = entry;
     chip.classList.remove("is-running");
     chip.classList.add(ok === false ? "is-failed" : "is-done");
-    const text = summary || toolPhrase(name, entry.args);
+    const text = summary || toolPhrase(name, entry.phrase);
     chip.innerHTML = `${icon(ok === false ? "warn" : "check")}<span class="tool-text"></span>`;
     chip.querySelector(".tool-text").textContent = text;
     chip.title = `${name}${ok === false ? " (failed)" : ""}`;

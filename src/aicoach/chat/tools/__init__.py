@@ -1,1 +1,0 @@
-"""The coach's tools: the registry and the market, levels, options and positions tools."""
