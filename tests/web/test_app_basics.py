@@ -38,14 +38,14 @@ async def test_wrong_types_name_the_field(alice: UserClient) -> None:
     response = await alice.post("/api/tokens", json={"name": "x", "expires_in_days": "soon"})
     assert response.status_code == 422
     error = response.json()["error"]
-    assert (
-        "expires_in_days" in error["message"] and error["details"][0]["field"] == "expires_in_days"
-    )
+    assert error["message"] == "Expires in days must be a whole number."
+    assert error["details"][0]["field"] == "expires_in_days"
 
 
 async def test_unknown_fields_are_refused(alice: UserClient) -> None:
     response = await alice.post("/api/tokens", json={"name": "x", "user_id": 1})
-    assert response.status_code == 422 and "user_id" in response.json()["error"]["message"]
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == "User id is not a field this accepts."
 
 
 async def test_oversized_bodies_get_413(alice: UserClient) -> None:
