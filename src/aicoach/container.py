@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -66,6 +67,8 @@ class Registries:
     scripts: tuple[str, ...]
     jobs: tuple[JobSpec, ...]
     tools: tuple[Any, ...]
+    #: Slices that carry their own browser files: name → folder (served at /static/js/<name>/).
+    assets: dict[str, Path]
     skills: tuple[Skill[Any, Any], ...]
 
     @classmethod
@@ -84,6 +87,7 @@ class Registries:
             jobs=tuple(j for m in slices for j in m.jobs),
             tools=tuple(t for m in slices for t in m.tools),
             skills=tuple(s for m in slices for s in m.skills),
+            assets={m.name: m.assets for m in slices if m.assets is not None},
         )
 
 

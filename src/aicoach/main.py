@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from aicoach import __version__
 from aicoach.accounts.plugin import MANIFEST as ACCOUNTS
@@ -35,8 +34,9 @@ from aicoach.positions.plugin import MANIFEST as POSITIONS
 from aicoach.watchlist.plugin import MANIFEST as WATCHLIST
 from aicoach.web import docs, handlers, health
 from aicoach.web.csrf import csrf_protect
+from aicoach.web.frontend import StaticTree, TreeStaticFiles
 from aicoach.web.middleware import BodyLimitMiddleware, CSRFCookieMiddleware
-from aicoach.web.templating import STATIC_DIR, build_templates
+from aicoach.web.templating import build_templates
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +98,11 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.templates = build_templates(settings, cards=Registries.of(slices).cards)
+    registries = Registries.of(slices)
+    static = StaticTree.with_slices(registries.assets)
+    app.state.templates = build_templates(settings, cards=registries.cards, tree=static)
     handlers.install(app)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", TreeStaticFiles(static), name="static")
     csrf = [Depends(csrf_protect)]
     app.include_router(health.router)
     app.include_router(docs.router)

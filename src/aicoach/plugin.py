@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -60,7 +61,10 @@ class Manifest:
       coach's skills for them;
     * ``commands`` — Typer apps or functions added to the ``aicoach`` CLI;
     * ``models`` — modules whose ORM models belong to the schema (imported for Alembic/tests);
-    * ``lifespan`` — long-lived parts, entered in start-up order and left in reverse.
+    * ``lifespan`` — long-lived parts, entered in start-up order and left in reverse;
+    * ``assets`` — a folder of the slice's own browser files, served at ``/static/js/<name>/``
+      (the built-in slices keep theirs in ``web/static/js/<name>/``; a plug-in slice can carry
+      its modules with it).
     """
 
     name: str
@@ -74,3 +78,4 @@ class Manifest:
     commands: Sequence[Any] = ()
     models: Sequence[str] = ()
     lifespan: Sequence[Lifespan] = field(default=())
+    assets: Path | None = None

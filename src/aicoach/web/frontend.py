@@ -11,20 +11,56 @@
   slices' :class:`aicoach.plugin.CardSpec` declarations, so the JS lists no card types.
 
 Both are computed once, at start-up. Web infrastructure: this module imports no feature slice.
+
+The files under ``/static`` are a :class:`StaticTree`: the app's own ``web/static`` plus, for a
+slice that ships its browser modules in its own folder (``Manifest.assets``), that folder laid
+over ``js/<slice>/`` — so a plug-in slice is one folder, JS included.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from starlette.staticfiles import StaticFiles
 
 from aicoach.plugin import CardSpec
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_URL = "/static"
 JS_DIR = "js"
+
+
+@dataclass(frozen=True, slots=True)
+class StaticTree:
+    """What ``/static/<path>`` serves: ``overlays`` (``(prefix, folder)`` pairs such as
+    ``("js/toy", <slice>/assets)``) first, then ``base``."""
+
+    base: Path = STATIC_DIR
+    overlays: tuple[tuple[str, Path], ...] = ()
+
+    @classmethod
+    def with_slices(cls, assets: Mapping[str, Path], base: Path = STATIC_DIR) -> StaticTree:
+        """The app's tree with each slice's asset folder at ``js/<slice name>/``."""
+        return cls(base, tuple((f"{JS_DIR}/{name}", folder) for name, folder in assets.items()))
+
+    def locate(self, path: str) -> Path:
+        """The file behind ``/static/<path>`` (it may not exist)."""
+        for prefix, folder in self.overlays:
+            if path.startswith(prefix + "/"):
+                return folder / path[len(prefix) + 1 :]
+        return self.base / path
+
+    def modules(self) -> Iterator[str]:
+        """Every ES module's path under ``/static``, sorted, overlays included."""
+        paths = {f.relative_to(self.base).as_posix() for f in (self.base / JS_DIR).rglob("*.js")}
+        for prefix, folder in self.overlays:
+            paths |= {f"{prefix}/{f.relative_to(folder).as_posix()}" for f in folder.rglob("*.js")}
+        yield from sorted(paths)
 
 
 @cache
@@ -35,36 +71,53 @@ def content_version(file: Path) -> str:
     return hashlib.sha256(file.read_bytes()).hexdigest()[:10]
 
 
-def static_url(path: str, static_dir: Path = STATIC_DIR) -> str:
+def static_url(path: str, tree: StaticTree | Path = StaticTree()) -> str:
     """``/static/<path>?v=<content hash>``, the cache-busted URL of a static file."""
-    return f"{STATIC_URL}/{path}?v={content_version(static_dir / path)}"
+    tree = tree if isinstance(tree, StaticTree) else StaticTree(tree)
+    return f"{STATIC_URL}/{path}?v={content_version(tree.locate(path))}"
 
 
 @cache
-def build_import_map(static_dir: Path = STATIC_DIR) -> Mapping[str, Mapping[str, str]]:
-    """``{"imports": {bare module URL: hashed URL}}`` for every ``.js`` file under ``js/``."""
-    root = static_dir / JS_DIR
-    imports: dict[str, str] = {}
-    for file in sorted(root.rglob("*.js")):
-        path = file.relative_to(static_dir).as_posix()
-        imports[f"{STATIC_URL}/{path}"] = static_url(path, static_dir)
-    return {"imports": imports}
+def build_import_map(tree: StaticTree | Path = StaticTree()) -> Mapping[str, Mapping[str, str]]:
+    """``{"imports": {bare module URL: hashed URL}}`` for every ``.js`` module of the tree."""
+    tree = tree if isinstance(tree, StaticTree) else StaticTree(tree)
+    return {"imports": {f"{STATIC_URL}/{p}": static_url(p, tree) for p in tree.modules()}}
 
 
 def build_card_map(
-    cards: Sequence[CardSpec], static_dir: Path = STATIC_DIR
+    cards: Sequence[CardSpec], tree: StaticTree | Path = StaticTree()
 ) -> dict[str, dict[str, str]]:
     """``{type: {"module": module URL, "tab": tab id or ""}}``.
 
-    Raises ``ValueError`` for a type declared twice or a module that is not in ``static/js``:
-    a typo in a slice's CardSpec fails at start-up, not as a blank card in a trader's chat.
+    Raises ``ValueError`` for a type declared twice or a module the tree does not have: a typo
+    in a slice's CardSpec fails at start-up, not as a blank card in a trader's chat.
     """
+    tree = tree if isinstance(tree, StaticTree) else StaticTree(tree)
     card_map: dict[str, dict[str, str]] = {}
     for spec in cards:
         if spec.type in card_map:
             raise ValueError(f"card type {spec.type!r} is declared twice")
         path = f"{JS_DIR}/{spec.module}"
-        if not (static_dir / path).is_file():
+        if not tree.locate(path).is_file():
             raise ValueError(f"card {spec.type!r}: no module static/{path}")
         card_map[spec.type] = {"module": f"{STATIC_URL}/{path}", "tab": spec.tab}
     return card_map
+
+
+class TreeStaticFiles(StaticFiles):
+    """Starlette's static files over a :class:`StaticTree`: an overlay's path is answered from its
+    folder only (never outside it), anything else from the base directory."""
+
+    def __init__(self, tree: StaticTree) -> None:
+        super().__init__(directory=tree.base)
+        self.tree = tree
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        for prefix, folder in self.tree.overlays:
+            if path.startswith(prefix + "/"):
+                root = folder.resolve()
+                full = (root / path[len(prefix) + 1 :]).resolve()
+                if full.is_relative_to(root) and full.is_file():
+                    return str(full), full.stat()
+                return "", None
+        return super().lookup_path(path)
