@@ -33,25 +33,38 @@ def _executions(n: int, seed: int = 3) -> list[AccountExecution]:
     rows, t = [], T0
     for i in range(n):
         t += timedelta(seconds=rnd.choice([1, 20, 90, 600, 3600]))
-        e = Execution(executed_at=t, instrument=rnd.choice(pool),
-                      quantity=Decimal(rnd.choice([-3, -2, -1, 1, 2, 3])),
-                      price=Decimal(rnd.randint(1, 2000)) / 100, commission=Decimal("0.65"),
-                      effect=Effect.UNKNOWN, row=i + 1)  # fmt: skip
+        e = Execution(
+            executed_at=t,
+            instrument=rnd.choice(pool),
+            quantity=Decimal(rnd.choice([-3, -2, -1, 1, 2, 3])),
+            price=Decimal(rnd.randint(1, 2000)) / 100,
+            commission=Decimal("0.65"),
+            effect=Effect.UNKNOWN,
+            row=i + 1,
+        )
         rows.append(AccountExecution(rnd.choice("AB"), e))
     return rows
 
 
 def run(report: Report) -> None:
     arrays = random_journal(N_TRADES, seed=7)
-    filtered = TradeFilter(start=date(2023, 3, 1), strategies=frozenset({"bull_put_spread",
-                           "iron_condor"}), long_premium=False)  # fmt: skip
+    filtered = TradeFilter(
+        start=date(2023, 3, 1),
+        strategies=frozenset({"bull_put_spread", "iron_condor"}),
+        long_premium=False,
+    )
     for f in (None, filtered):
         check(dashboard(arrays, f), ref.dashboard(arrays, f))  # same numbers first
         ours = best_seconds(lambda f=f: dashboard(arrays, f).to_dict(), repeat=7)
         slow = best_seconds(lambda f=f: ref.dashboard(arrays, f), repeat=2)
         label = "all" if f is None else "filtered"
-        report.ratio(f"journal.dashboard {N_TRADES:,} trades ({label})", ours, slow,
-                     "python-loops", "ours < 100 ms")  # fmt: skip
+        report.ratio(
+            f"journal.dashboard {N_TRADES:,} trades ({label})",
+            ours,
+            slow,
+            "python-loops",
+            "ours < 100 ms",
+        )
     rows = _executions(N_EXECUTIONS)
     build_s = best_seconds(lambda: build_trades(rows), repeat=2)
     book = build_trades(rows)

@@ -26,13 +26,25 @@ def at(minutes: float = 0, *, days: int = 0) -> datetime:
 
 
 def put(strike: float | str, exp: date = APR, und: str = "SPY") -> Instrument:
-    return Instrument(AssetKind.OPTION, und, expiration=exp, strike=D(str(strike)),
-                      right=OptionRight.PUT, multiplier=100)  # fmt: skip
+    return Instrument(
+        AssetKind.OPTION,
+        und,
+        expiration=exp,
+        strike=D(str(strike)),
+        right=OptionRight.PUT,
+        multiplier=100,
+    )
 
 
 def call(strike: float | str, exp: date = APR, und: str = "SPY") -> Instrument:
-    return Instrument(AssetKind.OPTION, und, expiration=exp, strike=D(str(strike)),
-                      right=OptionRight.CALL, multiplier=100)  # fmt: skip
+    return Instrument(
+        AssetKind.OPTION,
+        und,
+        expiration=exp,
+        strike=D(str(strike)),
+        right=OptionRight.CALL,
+        multiplier=100,
+    )
 
 
 def stock(und: str = "SPY") -> Instrument:
@@ -52,9 +64,18 @@ def ex(
     order: str | None = None,
     row: int = 0,
 ) -> Execution:
-    return Execution(executed_at=when, instrument=ins, quantity=D(str(qty)), price=D(price),
-                     commission=D(comm), fees=D(fees), effect=effect, kind=kind,
-                     order_id=order, row=row)  # fmt: skip
+    return Execution(
+        executed_at=when,
+        instrument=ins,
+        quantity=D(str(qty)),
+        price=D(price),
+        commission=D(comm),
+        fees=D(fees),
+        effect=effect,
+        kind=kind,
+        order_id=order,
+        row=row,
+    )
 
 
 def acct(*rows: Execution, account: str = "A1") -> list[AccountExecution]:

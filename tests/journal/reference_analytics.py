@@ -12,31 +12,54 @@ from aicoach.journal.analytics.arrays import EPOCH, TradeArrays
 from aicoach.journal.analytics.filters import TradeFilter
 
 Row = dict[str, object]
-DTE = [(0, 1, "0 DTE"), (1, 8, "1–7 DTE"), (8, 22, "8–21 DTE"), (22, 46, "22–45 DTE"),
-       (46, 91, "46–90 DTE"), (91, math.inf, "91+ DTE")]  # fmt: skip
-IVR = [(0, 30, "IVR < 30"), (30, 50, "IVR 30–50"), (50, 70, "IVR 50–70"),
-       (70, 100.000001, "IVR ≥ 70")]  # fmt: skip
-DELTA = [(0, 0.16, "|Δ| < 0.16"), (0.16, 0.30, "|Δ| 0.16–0.30"), (0.30, 0.50, "|Δ| 0.30–0.50"),
-         (0.50, 1.000001, "|Δ| ≥ 0.50")]  # fmt: skip
+DTE = [
+    (0, 1, "0 DTE"),
+    (1, 8, "1–7 DTE"),
+    (8, 22, "8–21 DTE"),
+    (22, 46, "22–45 DTE"),
+    (46, 91, "46–90 DTE"),
+    (91, math.inf, "91+ DTE"),
+]
+IVR = [
+    (0, 30, "IVR < 30"),
+    (30, 50, "IVR 30–50"),
+    (50, 70, "IVR 50–70"),
+    (70, 100.000001, "IVR ≥ 70"),
+]
+DELTA = [
+    (0, 0.16, "|Δ| < 0.16"),
+    (0.16, 0.30, "|Δ| 0.16–0.30"),
+    (0.30, 0.50, "|Δ| 0.30–0.50"),
+    (0.50, 1.000001, "|Δ| ≥ 0.50"),
+]
 
 
 def rows(a: TradeArrays) -> list[Row]:
     out = []
     for i in range(a.n):
         lvl = int(a.level[i])
-        out.append({
-            "i": i, "account": a.account_names[int(a.account[i])],
-            "symbol": a.symbol_names[int(a.symbol[i])],
-            "strategy": a.strategy_names[int(a.strategy[i])],
-            "level": a.level_names[lvl] if lvl >= 0 else "unknown",
-            "tags": [a.tag_names[j] for j in range(len(a.tag_names)) if a.tags[i, j]],
-            "direction": int(a.direction[i]), "closed": bool(a.closed[i]),
-            "net": float(a.net_pnl[i]), "r": float(a.r[i]),
-            "opened": float(a.opened_s[i]), "closed_s": float(a.closed_s[i]),
-            "hour": int(a.entry_hour[i]), "weekday": int(a.entry_weekday[i]),
-            "close_day": int(a.close_day[i]), "dte": float(a.dte[i]),
-            "ivr": float(a.iv_rank[i]), "delta": float(a.delta[i]),
-        })  # fmt: skip
+        out.append(
+            {
+                "i": i,
+                "account": a.account_names[int(a.account[i])],
+                "symbol": a.symbol_names[int(a.symbol[i])],
+                "strategy": a.strategy_names[int(a.strategy[i])],
+                "level": a.level_names[lvl] if lvl >= 0 else "unknown",
+                "tags": [a.tag_names[j] for j in range(len(a.tag_names)) if a.tags[i, j]],
+                "direction": int(a.direction[i]),
+                "closed": bool(a.closed[i]),
+                "net": float(a.net_pnl[i]),
+                "r": float(a.r[i]),
+                "opened": float(a.opened_s[i]),
+                "closed_s": float(a.closed_s[i]),
+                "hour": int(a.entry_hour[i]),
+                "weekday": int(a.entry_weekday[i]),
+                "close_day": int(a.close_day[i]),
+                "dte": float(a.dte[i]),
+                "ivr": float(a.iv_rank[i]),
+                "delta": float(a.delta[i]),
+            }
+        )
     return out
 
 
@@ -55,16 +78,19 @@ def keep(rs: list[Row], f: TradeFilter | None) -> list[Row]:
                 continue
             if f.end is not None and day > (f.end - EPOCH).days:
                 continue
-            checks = [(f.accounts, "account"), (f.symbols, "symbol"),
-                      (f.strategies, "strategy"), (f.levels, "level")]  # fmt: skip
+            checks = [
+                (f.accounts, "account"),
+                (f.symbols, "symbol"),
+                (f.strategies, "strategy"),
+                (f.levels, "level"),
+            ]
             if any(want is not None and t[k] not in want for want, k in checks):
                 continue
             if f.tags is not None and not any(tag in f.tags for tag in t["tags"]):
                 continue
             if f.long_premium is not None and t["direction"] != (1 if f.long_premium else -1):
                 continue
-            ranges = [(f.dte, t["dte"]), (f.iv_rank, t["ivr"]),
-                      (f.abs_delta, abs(t["delta"]))]  # fmt: skip
+            ranges = [(f.dte, t["dte"]), (f.iv_rank, t["ivr"]), (f.abs_delta, abs(t["delta"]))]
             if any(rg is not None and not _inside(v, *rg) for rg, v in ranges):
                 continue
         out.append(t)
@@ -105,12 +131,16 @@ def _label(v: float, table: list[tuple[float, float, str]]) -> str:
 
 def breakdowns(rs: list[Row]) -> dict[str, dict[str, dict[str, object]]]:
     keyers = {
-        "account": lambda t: [t["account"]], "symbol": lambda t: [t["symbol"]],
-        "strategy": lambda t: [t["strategy"]], "tag": lambda t: t["tags"],
+        "account": lambda t: [t["account"]],
+        "symbol": lambda t: [t["symbol"]],
+        "strategy": lambda t: [t["strategy"]],
+        "tag": lambda t: t["tags"],
         "premium": lambda t: [{-1: "short premium", 0: "even", 1: "long premium"}[t["direction"]]],
-        "dte": lambda t: [_label(t["dte"], DTE)], "iv_rank": lambda t: [_label(t["ivr"], IVR)],
-        "delta": lambda t: [_label(abs(t["delta"]), DELTA)], "level": lambda t: [t["level"]],
-    }  # fmt: skip
+        "dte": lambda t: [_label(t["dte"], DTE)],
+        "iv_rank": lambda t: [_label(t["ivr"], IVR)],
+        "delta": lambda t: [_label(abs(t["delta"]), DELTA)],
+        "level": lambda t: [t["level"]],
+    }
     out: dict[str, dict[str, dict[str, object]]] = {}
     for dim, keyer in keyers.items():
         groups: dict[str, list[Row]] = {}
@@ -146,8 +176,10 @@ def sharpe_sortino(day_pnl: list[float]) -> tuple[float | None, float | None]:
     mean = statistics.fmean(day_pnl)
     sd = statistics.stdev(day_pnl)
     down = math.sqrt(sum(min(d, 0.0) ** 2 for d in day_pnl) / len(day_pnl))
-    return (mean / sd * math.sqrt(252) if sd else None,
-            mean / down * math.sqrt(252) if down else None)  # fmt: skip
+    return (
+        mean / sd * math.sqrt(252) if sd else None,
+        mean / down * math.sqrt(252) if down else None,
+    )
 
 
 def bin_counts(values: list[float], edges: tuple[float, ...]) -> list[int]:
@@ -187,12 +219,18 @@ def dashboard(a: TradeArrays, f: TradeFilter | None = None) -> dict[str, object]
     sharpe, sortino = sharpe_sortino([p for p, _ in days.values()])
     holding = [t["closed_s"] - t["opened"] for t in rs]
     return {
-        "summary": group(rs), "equity": equity, "max_drawdown": dd, "daily": days,
-        "sharpe": sharpe, "sortino": sortino,
+        "summary": group(rs),
+        "equity": equity,
+        "max_drawdown": dd,
+        "daily": days,
+        "sharpe": sharpe,
+        "sortino": sortino,
         "r_counts": bin_counts([t["r"] for t in rs], R_EDGES),
         "holding_counts": bin_counts(holding, HOLDING_EDGES),
-        "medians": medians(rs), "heatmap": heatmap(rs), "breakdowns": breakdowns(rs),
-    }  # fmt: skip
+        "medians": medians(rs),
+        "heatmap": heatmap(rs),
+        "breakdowns": breakdowns(rs),
+    }
 
 
 def day(d: date) -> int:

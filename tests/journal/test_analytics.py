@@ -137,8 +137,9 @@ def test_drawdown_by_hand() -> None:
     a = random_journal(5, 1)
     pnl = np.array([100.0, -30.0, 50.0, -200.0, 40.0])
     closed = np.array([1.0, 2.0, 3.0, 4.0, 5.0]) * 86400 + a.opened_s.max()
-    b = TradeArrays(**{**_fields(a), "net_pnl": pnl, "closed_s": closed,
-                       "closed": np.ones(5, dtype=bool)})  # fmt: skip
+    b = TradeArrays(
+        **{**_fields(a), "net_pnl": pnl, "closed_s": closed, "closed": np.ones(5, dtype=bool)}
+    )
     d = dashboard(b)
     # equity 100, 70, 120, −80, −40: peak 120 → trough −80 = 200
     assert d.equity.equity.tolist() == [100.0, 70.0, 120.0, -80.0, -40.0]

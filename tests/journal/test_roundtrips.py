@@ -89,9 +89,11 @@ def test_iron_condor_closed_in_two_orders() -> None:
         unrealized(t, {call(520).key: D("0.50")})
 
     # Close the calls later: buy 520C 2.00, sell 535C 0.50 → debit 150.
-    rows = [*_condor_rows(),
-            ex(call(520), 1, "2.00", at(days=9), comm="0.65", effect=C, order="c2"),
-            ex(call(535), -1, "0.50", at(days=9), comm="0.65", effect=C, order="c2")]  # fmt: skip
+    rows = [
+        *_condor_rows(),
+        ex(call(520), 1, "2.00", at(days=9), comm="0.65", effect=C, order="c2"),
+        ex(call(535), -1, "0.50", at(days=9), comm="0.65", effect=C, order="c2"),
+    ]
     (t,) = build_trades(acct(*rows)).trades  # type: ignore[arg-type]
     # gross 150 − 30 − 150 = −30; costs 8 × 0.65 = 5.20; net −35.20; R = −35.20/1350
     assert t.status is TradeStatus.CLOSED and t.closed_at == at(days=9)
@@ -262,8 +264,13 @@ def test_roll_without_order_ids_within_the_roll_window() -> None:
     assert camp.net == D("440")  # 300 − 100 + 240
     assert camp.breakeven.price == D("435.6000")  # 440 − 4.40
     # too far apart: not a roll
-    late = build_trades(acct(ex(put(450), -1, "3", at(0)), ex(put(450), 1, "1", at(days=7)),
-                             ex(put(440, MAY), -1, "2.4", at(days=7, minutes=6))))  # fmt: skip
+    late = build_trades(
+        acct(
+            ex(put(450), -1, "3", at(0)),
+            ex(put(450), 1, "1", at(days=7)),
+            ex(put(440, MAY), -1, "2.4", at(days=7, minutes=6)),
+        )
+    )
     assert len(late.campaigns) == 2
 
 
@@ -312,14 +319,16 @@ def test_unmatched_close_is_a_warning_with_the_row() -> None:
     assert w.code is WarningCode.UNMATCHED_CLOSE and w.execution == row
     assert w.quantity == D(1) and w.cash == D("-100.65") == book.unmatched_cash
     # a close larger than the position: the rest is unmatched, not a flip
-    book = build_trades(acct(ex(put(400), -1, "2", at(0), effect=OPEN),
-                             ex(put(400), 3, "1", at(1), effect=C)))  # fmt: skip
+    book = build_trades(
+        acct(ex(put(400), -1, "2", at(0), effect=OPEN), ex(put(400), 3, "1", at(1), effect=C))
+    )
     assert book.trades[0].is_closed and book.warnings[0].quantity == D(2)
 
 
 def test_open_against_the_position_is_read_by_the_position() -> None:
-    book = build_trades(acct(ex(stock(), 10, "5", at(0), effect=OPEN),
-                             ex(stock(), -10, "6", at(1), effect=OPEN)))  # fmt: skip
+    book = build_trades(
+        acct(ex(stock(), 10, "5", at(0), effect=OPEN), ex(stock(), -10, "6", at(1), effect=OPEN))
+    )
     assert book.trades[0].realized_gross == D("10")
     assert [w.code for w in book.warnings] == [WarningCode.OPEN_AGAINST_POSITION]
 
@@ -364,8 +373,9 @@ def test_other_names(legs: list[tuple[object, int]], name: N) -> None:
 
 
 def test_calendar_risk_is_its_debit() -> None:
-    rows = acct(ex(call(600), -1, "2.00", at(0), order="x"),
-                ex(call(600, MAY), 1, "3.10", at(0), order="x"))  # fmt: skip
+    rows = acct(
+        ex(call(600), -1, "2.00", at(0), order="x"), ex(call(600, MAY), 1, "3.10", at(0), order="x")
+    )
     assert build_trades(rows).trades[0].planned_risk == D("110.00")
 
 
@@ -389,7 +399,9 @@ def test_accounts_do_not_share_lots() -> None:
 
 
 def test_r_multiple_uses_net_after_costs() -> None:
-    rows = acct(ex(call(600), 1, "1.00", at(0), comm="1", order="a"),
-                ex(call(600), -1, "3.00", at(9), comm="1", order="b"))  # fmt: skip
+    rows = acct(
+        ex(call(600), 1, "1.00", at(0), comm="1", order="a"),
+        ex(call(600), -1, "3.00", at(9), comm="1", order="b"),
+    )
     (t,) = build_trades(rows).trades
     assert t.planned_risk == D("100.00") and t.r_multiple == Decimal("1.9800")

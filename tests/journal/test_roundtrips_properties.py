@@ -47,10 +47,18 @@ def _decode(i: int, code: int) -> AccountExecution:
     if ins.is_option and take(10) == 0:
         kind, price = REMOVALS[take(3)], Decimal(0)
     effect, order = EFFECTS[take(5)], ORDERS[take(5)]
-    e = Execution(executed_at=T0 + timedelta(seconds=gap * i), instrument=ins,
-                  quantity=Decimal(qty), price=price, commission=Decimal(take(300)) / 100,
-                  fees=Decimal(take(50)) / 100, effect=effect, kind=kind,
-                  order_id=f"u{i}" if order == "u" else order, row=i + 1)  # fmt: skip
+    e = Execution(
+        executed_at=T0 + timedelta(seconds=gap * i),
+        instrument=ins,
+        quantity=Decimal(qty),
+        price=price,
+        commission=Decimal(take(300)) / 100,
+        fees=Decimal(take(50)) / 100,
+        effect=effect,
+        kind=kind,
+        order_id=f"u{i}" if order == "u" else order,
+        row=i + 1,
+    )
     return AccountExecution("AB"[take(2)], e)
 
 
@@ -69,10 +77,13 @@ def test_money_is_conserved(rows: list[AccountExecution]) -> None:
     assert realized + basis + book.unmatched_cash == cash
     costs = sum((a.execution.commission + a.execution.fees for a in rows), Decimal(0))
     unmatched_costs = sum(
-        (-w.quantity * w.execution.price * w.execution.instrument.multiplier - w.cash
-         for w in book.warnings if w.code.value == "unmatched_close" and w.execution),
+        (
+            -w.quantity * w.execution.price * w.execution.instrument.multiplier - w.cash
+            for w in book.warnings
+            if w.code.value == "unmatched_close" and w.execution
+        ),
         Decimal(0),
-    )  # fmt: skip
+    )
     assert sum((t.costs for t in book.trades), Decimal(0)) + unmatched_costs == costs
     for t in book.trades:
         assert t.net == t.realized_net + t.open_cash
@@ -87,8 +98,15 @@ def reference_fifo(rows: list[AccountExecution]) -> tuple[dict[object, Decimal],
     queues: dict[tuple[str, str], deque[tuple[int, Decimal, str]]] = defaultdict(deque)
     realized: dict[object, Decimal] = defaultdict(Decimal)  # (account, opening fp) → gross
     unmatched: dict[object, Decimal] = defaultdict(Decimal)
-    ordered = sorted(rows, key=lambda a: (a.execution.executed_at, a.account, a.execution.row,
-                                          a.execution.fingerprint))  # fmt: skip
+    ordered = sorted(
+        rows,
+        key=lambda a: (
+            a.execution.executed_at,
+            a.account,
+            a.execution.row,
+            a.execution.fingerprint,
+        ),
+    )
     for a in ordered:
         e = a.execution
         q = queues[a.account, e.instrument.key]

@@ -34,6 +34,9 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 EPOCH = date(1970, 1, 1)
+_INTS = ("account", "symbol", "strategy", "level", "direction", "entry_hour", "entry_weekday",
+         "entry_day", "close_day")  # fmt: skip
+_FLOATS = ("net_pnl", "r", "risk", "size", "opened_s", "closed_s", "dte", "iv_rank", "delta")
 _DIRECTION = {Direction.DEBIT: 1, Direction.CREDIT: -1, Direction.EVEN: 0}
 
 
@@ -81,33 +84,16 @@ class TradeArrays:
     holding_s: FloatArray = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "holding_s", self.closed_s - self.opened_s)
         n = len(self.ids)
-        for name in (
-            "account",
-            "symbol",
-            "strategy",
-            "level",
-            "direction",
-            "closed",
-            "net_pnl",
-            "r",
-            "risk",
-            "size",
-            "opened_s",
-            "closed_s",
-            "entry_hour",
-            "entry_weekday",
-            "entry_day",
-            "close_day",
-            "dte",
-            "iv_rank",
-            "delta",
-        ):
-            if getattr(self, name).shape != (n,):
-                raise ValueError(f"TradeArrays.{name} must have shape ({n},)")
-        if self.tags.shape != (n, len(self.tag_names)):
-            raise ValueError(f"TradeArrays.tags must have shape ({n}, {len(self.tag_names)})")
+        for names, dtype in ((_INTS, np.int64), (_FLOATS, np.float64), (("closed",), np.bool_)):
+            for name in names:
+                column = np.asarray(getattr(self, name), dtype=dtype)
+                if column.shape != (n,):
+                    raise ValueError(f"TradeArrays.{name} must have shape ({n},)")
+                object.__setattr__(self, name, column)
+        tags = np.asarray(self.tags, dtype=np.bool_).reshape(n, len(self.tag_names))
+        object.__setattr__(self, "tags", tags)
+        object.__setattr__(self, "holding_s", self.closed_s - self.opened_s)
 
     @property
     def n(self) -> int:
