@@ -298,6 +298,17 @@ def test_webull_fills_without_order_id_grouped_by_time_window() -> None:
     assert len(build_trades(rows, group_window=at(6) - at(0)).trades) == 1
 
 
+def test_a_close_ends_the_time_window_group() -> None:
+    rows = acct(
+        ex(call(600), 1, "5.00", at(0)),
+        ex(call(600), -1, "5.50", at(0.3)),  # a 20-second scalp
+        ex(call(605), 1, "3.00", at(0.6)),  # 40 s after the first fill: a new trade all the same
+    )
+    scalp, other = build_trades(rows).trades
+    assert scalp.is_closed and scalp.net == D("50")
+    assert other.legs[0].instrument == call(605) and other.status is TradeStatus.OPEN
+
+
 def test_unknown_effects_resolved_by_the_running_position() -> None:
     rows = acct(
         ex(stock(), 2, "100", at(0)),
@@ -405,3 +416,34 @@ def test_r_multiple_uses_net_after_costs() -> None:
     )
     (t,) = build_trades(rows).trades
     assert t.planned_risk == D("100.00") and t.r_multiple == Decimal("1.9800")
+
+
+def test_the_wheel_is_one_campaign() -> None:
+    aapl_put, aapl_call, shares = put(200, und="AAPL"), call(205, MAY, "AAPL"), stock("AAPL")
+    assigned = ExecutionKind.ASSIGNMENT
+    rows = acct(
+        ex(aapl_put, -1, "3.00", at(0), effect=OPEN, order="p"),
+        ex(aapl_put, 1, "0", at(days=30), effect=C, kind=assigned),
+        ex(shares, 100, "200", at(days=30), kind=assigned),
+        ex(aapl_call, -1, "2.00", at(days=31), effect=OPEN, order="c"),
+        ex(aapl_call, 1, "0", at(days=60), effect=C, kind=assigned),
+        ex(shares, -100, "205", at(days=60), kind=assigned),
+    )
+    book = build_trades(rows)
+    assert not book.warnings
+    put_trade, stock_trade, call_trade = book.trades
+    (camp,) = book.campaigns
+    assert camp.trade_ids == (put_trade.id, stock_trade.id, call_trade.id)
+    assert [(lk.from_trade, lk.to_trade) for lk in camp.links] == [
+        (put_trade.id, stock_trade.id),
+        (call_trade.id, stock_trade.id),
+    ]
+    assert (put_trade.net, stock_trade.net, call_trade.net) == (D(300), D(500), D(200))
+    assert camp.is_closed and camp.net == camp.realized_net == D(1000)
+    assert camp.breakeven.price is None and "closed" in (camp.breakeven.reason or "")
+
+
+def test_breakeven_is_unavailable_for_a_condor() -> None:
+    (camp,) = build_trades(acct(*_condor_rows()[:4])).campaigns  # type: ignore[arg-type]
+    assert camp.breakeven.price is None
+    assert "only defined for one option, a vertical or stock" in (camp.breakeven.reason or "")

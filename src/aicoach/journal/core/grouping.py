@@ -59,8 +59,11 @@ class TradeBuild:
     legs: dict[str, LegBuild] = field(default_factory=dict)
     order_ids: list[str] = field(default_factory=list)
 
-    def leg(self, instrument: Instrument) -> LegBuild:
-        return self.legs.setdefault(instrument.key, LegBuild(instrument))
+    def leg(self, key: str, instrument: Instrument) -> LegBuild:
+        found = self.legs.get(key)
+        if found is None:
+            found = self.legs[key] = LegBuild(instrument)
+        return found
 
     def note_order(self, order_id: str | None) -> None:
         if order_id is not None and order_id not in self.order_ids:
@@ -98,28 +101,32 @@ class Builder:
 
     def add(self, account: str, ex: Execution) -> None:
         ins = ex.instrument
-        pos = self.positions.setdefault((account, ins.key), Position.empty())
+        key = ins.key  # an OCC symbol is built on every access: once per row
+        pos = self.positions.setdefault((account, key), Position.empty())
         applied = pos.apply(ex)
         hit = self.touched.setdefault((account, ex.fingerprint), [])
         for owner, fill, match in applied.closes:
-            leg = self.trades[owner].leg(ins)
+            leg = self.trades[owner].leg(key, ins)
             _merge_close(leg.closing, fill)
             leg.matches.append(match)
             self.trades[owner].note_order(ex.order_id)
             hit.append(owner)
+            window = ("window", account, ins.underlying)
+            if self.groups.get(window) == owner:  # a trade that started closing opens no more
+                del self.groups[window]
         for note in applied.notes:
             if note in _NOTE_CODES:
                 self.warnings.append(BookWarning(_NOTE_CODES[note], _MESSAGES[note], account, ex))
         if applied.unmatched is not None:
             u = applied.unmatched
-            message = f"{u.quantity.normalize():f} {ins.key} closed with no open position to close"
+            message = f"{u.quantity.normalize():f} {key} closed with no open position to close"
             self.warnings.append(
                 BookWarning(WarningCode.UNMATCHED_CLOSE, message, account, ex, u.quantity, u.net)
             )
         if applied.opening is not None:
             owner = self._owner(account, ex)
             build = self.trades[owner]
-            build.leg(ins).opening.append(applied.opening)
+            build.leg(key, ins).opening.append(applied.opening)
             build.last_open_at = ex.executed_at
             build.note_order(ex.order_id)
             pos.open(owner, applied.opening, ins.multiplier)

@@ -162,17 +162,15 @@ _REMOVALS = (ExecutionKind.EXPIRATION, ExecutionKind.ASSIGNMENT, ExecutionKind.E
 
 @dataclass(slots=True)
 class Position:
-    """The FIFO queue of open lots of one instrument in one account (all on one side)."""
+    """The FIFO queue of open lots of one instrument in one account (all on one side);
+    ``quantity`` is their signed total, kept up to date by :meth:`apply` and :meth:`open`."""
 
     lots: deque[Lot]
+    quantity: Decimal = ZERO
 
     @classmethod
     def empty(cls) -> Position:
         return cls(deque())
-
-    @property
-    def quantity(self) -> Decimal:
-        return sum((lot.quantity for lot in self.lots), ZERO)
 
     def apply(self, ex: Execution) -> Applied:
         """Cut ``ex`` into pieces against this position (module docstring); update the lots.
@@ -212,6 +210,7 @@ class Position:
         for size, cost in zip(sizes, shares, strict=False):
             lot = self.lots[0]
             open_q, open_gross, open_costs = lot.take(size)
+            self.quantity -= open_q
             close_q = -open_q
             fill = self._fill(ex, close_q, -close_q * ex.price * mult, cost)
             match = Match(
@@ -243,6 +242,7 @@ class Position:
 
     def open(self, owner: str, fill: Fill, multiplier: int) -> None:
         """Queue ``fill`` as a new lot owned by trade ``owner``."""
+        self.quantity += fill.quantity
         self.lots.append(
             Lot(
                 owner,

@@ -7,9 +7,10 @@
    unmatched closes (:mod:`aicoach.journal.core.lots`). A closing fill belongs to the trade
    that owns the lot it closes.
 3. **Trades.** An opening fill joins the trade of its broker order id (per account and
-   underlying); without one, the open trade of the same account and underlying whose last
-   opening fill was at most ``group_window`` earlier (fills that open together), else it starts
-   a new trade. The stock opened by an assignment/exercise is a trade of its own.
+   underlying); without one, the trade of the same account and underlying whose last opening
+   fill was at most ``group_window`` earlier and that has not closed anything since (fills that
+   open together), else it starts a new trade. The stock opened by an assignment/exercise is a
+   trade of its own.
 4. **Names, risk.** The opening legs are named by ``options.core.strategies.recognize`` and given
    a planned risk (:mod:`aicoach.journal.core.structure`).
 5. **Campaigns.** Rolls and assignment/exercise links join trades into campaigns
@@ -225,12 +226,11 @@ def _assemble(b: Builder, named: dict[str, _Named], links: list[CampaignLink]) -
     groups = uf.groups()  # members in `order`, so each group's first member opened first
     campaign_of = {i: group[0] for group in groups for i in group}
     frozen = {i: _freeze(b.trades[i], named[i], campaign_of[i]) for i in order}
+    links_of: dict[str, list[CampaignLink]] = {}
+    for link in links:
+        links_of.setdefault(campaign_of[link.from_trade], []).append(link)
     campaigns = [
-        _campaign(
-            group[0],
-            [frozen[i] for i in group],
-            [lk for lk in links if campaign_of[lk.from_trade] == group[0]],
-        )
+        _campaign(group[0], [frozen[i] for i in group], links_of.get(group[0], []))
         for group in groups
     ]
     return TradeBook(tuple(frozen[i] for i in order), tuple(campaigns), tuple(b.warnings))
