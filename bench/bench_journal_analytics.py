@@ -5,7 +5,8 @@
    (vectorised numpy) against the slow obvious reference the tests check it with (one dict per
    trade, plain Python loops), both on the same seeded journal, unfiltered and with a filter.
    Both sides are first checked to agree. Goal: well under 100 ms for ours.
-2. ``build_trades`` on 20,000 executions (figure only): the Decimal round-trip builder.
+2. ``find_patterns`` on the same journal (figure only).
+3. ``build_trades`` on 20,000 executions (figure only): the Decimal round-trip builder.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from decimal import Decimal
 
 from aicoach.journal.analytics.dashboard import dashboard
 from aicoach.journal.analytics.filters import TradeFilter
+from aicoach.journal.analytics.patterns import find_patterns
 from aicoach.journal.core.executions import Effect, Execution
 from aicoach.journal.core.roundtrips import AccountExecution, build_trades
 from bench.harness import Report, best_seconds
@@ -65,6 +67,11 @@ def run(report: Report) -> None:
             "python-loops",
             "ours < 100 ms",
         )
+    patterns_s = best_seconds(lambda: find_patterns(arrays), repeat=5)
+    report.figure(
+        f"journal.find_patterns {N_TRADES:,} trades",
+        f"{patterns_s * 1e3:.1f} ms for {len(find_patterns(arrays))} findings",
+    )
     rows = _executions(N_EXECUTIONS)
     build_s = best_seconds(lambda: build_trades(rows), repeat=2)
     book = build_trades(rows)

@@ -20,7 +20,7 @@ Findings (closed trades the filter keeps, unless said otherwise):
 * ``trades_after_loss_day``: trades opened per active day after a losing vs a winning day (the
   previous day with closed trades); ``busy_days``: P&L per trade on days with at least twice the
   median number of entries (and ≥ 3) vs the other days;
-* ``iv_rank``: per strategy, the best and the worst IV-rank bucket at entry;
+* ``iv_rank``: per option strategy, the best and the worst IV-rank bucket at entry;
 * ``level``: level contexts at entry where at least 60 % of the trades lost (or won).
 """
 
@@ -49,6 +49,7 @@ IVR_PHRASES = (
     "with IV rank unknown",
 )
 Number = float | int | str
+_STOCK_ONLY = ("long_stock", "short_stock")
 
 
 class Tone(StrEnum):
@@ -287,6 +288,8 @@ def _iv_rank(a: TradeArrays, keep: BoolArray) -> list[Finding]:
     bucket = IV_RANK_BUCKETS.codes(a.iv_rank)
     unknown = len(IV_RANK_BUCKETS.labels) - 1
     for s, name in enumerate(a.strategy_names):
+        if name in _STOCK_ONLY:  # IV rank speaks to option premium
+            continue
         m = keep & (a.strategy == s) & (bucket != unknown)
         groups = _groups(bucket[m], IVR_PHRASES, a.net_pnl[m], a.r[m])
         if len(groups) < 2:
