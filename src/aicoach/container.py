@@ -144,7 +144,7 @@ def build_container(
         engine=engine,
         sessions=sessions,
         jobs=jobs,
-        outbox=Outbox(jobs.names),
+        outbox=Outbox(jobs.on_demand),
         market=market,
         levels=levels,
         chains=chains,

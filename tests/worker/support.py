@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aicoach.config import Settings
@@ -36,7 +36,19 @@ CRASH_IN_JOB = "AICOACH_TEST_CRASH_IN_JOB"
 async def record(ctx: JobContext, note: str) -> None:
     await ctx.session.execute(EFFECTS.insert().values(note=note, pid=os.getpid()))
     if os.environ.get(CRASH_IN_JOB) == note:
+        # The crash modelled is a long job's, after the relay committed its hand-off (the relay's
+        # own crash is another test): wait for that commit, then die before the job's.
+        await wait_until(_all_relayed(ctx), "the relay to commit", seconds=30)
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _all_relayed(ctx: JobContext) -> Condition:
+    async def check() -> bool:
+        async with ctx.container.sessions() as session:
+            due = OutboxMessage.relayed_at.is_(None)
+            return not await session.scalar(select(exists().where(due)))
+
+    return check
 
 
 async def fail(ctx: JobContext, note: str) -> None:

@@ -14,7 +14,7 @@ from aicoach.config import Settings
 from aicoach.container import Container, build_container
 from aicoach.db import transaction
 from aicoach.kit.orm import utcnow
-from aicoach.main import SLICES
+from aicoach.main import SLICES, container_of, create_app
 from aicoach.worker.consumer import Consumer, run_job
 from aicoach.worker.outbox import (
     JobRun,
@@ -70,6 +70,8 @@ async def test_enqueue_refuses_unknown_jobs_and_non_json_args(worker: Container)
     async with transaction(worker.sessions) as session:
         with pytest.raises(UnknownJobError):
             await worker.outbox.enqueue(session, "testjobs.nope")
+        with pytest.raises(UnknownJobError):  # scheduled: it runs on its tick
+            await worker.outbox.enqueue(session, "accounts.purge_sessions")
         with pytest.raises(TypeError):
             await worker.outbox.enqueue(session, "testjobs.record", object())
         with pytest.raises(ValueError, match="longer than"):
@@ -110,7 +112,7 @@ async def test_notify_wakes_a_relay_in_another_process(
     if not settings.effective_database_url.startswith("postgresql"):
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite relays are woken in-process")
     consumer = await _consumer(worker)
-    elsewhere = Outbox(worker.jobs.names)  # nobody subscribed: only NOTIFY can wake the relay
+    elsewhere = Outbox(worker.jobs.on_demand)  # nobody subscribed: only NOTIFY can wake the relay
     try:
         await wait_until(_listening(worker), "the relay to LISTEN", seconds=10)
         async with transaction(worker.sessions) as session:
@@ -247,3 +249,28 @@ async def test_a_failed_hand_off_leaves_the_row_due(
     assert await relay.relay_once() == 2
     assert worker.jobs.pending() == 2
     assert (await outbox_row(worker.engine, first)).last_error is None
+
+
+async def test_serve_consumes_in_process_on_the_apps_container(settings: Settings) -> None:
+    """``serve`` on SQLite: the lifespan starts the consumer on the app's loop and container; a
+    request's commit wakes its relay; shutting down waits for the consumer."""
+    app = create_app(
+        settings.model_copy(update={"run_jobs_in_process": True}),
+        slices=(*SLICES, support.MANIFEST),
+    )
+    async with app.router.lifespan_context(app):
+        container = container_of(app)
+        await support.create_effects(container.engine)
+        try:
+            async with transaction(container.sessions) as session:
+                key = await container.outbox.enqueue(session, "testjobs.record", "served")
+
+            async def ran() -> bool:
+                return await job_runs(container.engine, key) == 1
+
+            await wait_until(ran, "the in-process consumer to run the job", seconds=10)
+            assert await effects(container.engine, "served") == 1
+        finally:
+            container.jobs.huey.flush()
+            await support.drop_effects(container.engine)
+    assert not container.jobs.bound  # the consumer let go of the queue

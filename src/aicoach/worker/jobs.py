@@ -79,6 +79,16 @@ class JobQueue:
     def names(self) -> frozenset[str]:
         return frozenset(self.specs)
 
+    @property
+    def on_demand(self) -> frozenset[str]:
+        """The jobs the outbox may cause: the unscheduled ones (a periodic job runs on its tick)."""
+        return frozenset(name for name, spec in self.specs.items() if spec.schedule is None)
+
+    @property
+    def bound(self) -> bool:
+        """Whether a consumer of this process runs the jobs Huey's workers take."""
+        return self._runner is not None
+
     def bind(self, runner: JobRunner | None) -> None:
         """Have this process's Huey workers run jobs through ``runner`` (``None``: unbind)."""
         self._runner = runner
@@ -91,6 +101,8 @@ class JobQueue:
 
     def hand_off(self, name: str, key: str, args: Sequence[Any]) -> None:
         """Put one keyed job on Huey's queue (the relay's step; may deliver a key twice)."""
+        if name not in self.on_demand:
+            raise KeyError(f"no on-demand job {name!r}")
         wrapper = self.tasks[name]
         # The key doubles as Huey's task id, so Huey's log lines name the outbox row.
         self.huey.enqueue(wrapper.s(key, *args, id=key))
@@ -137,13 +149,20 @@ def _bind(queue: JobQueue, spec: JobSpec) -> TaskWrapper:
             # Periodic runs carry no key: a missed tick is made up by the next one.
             return queue.run(_name, None, (), not task.retries)
 
-        periodic.__name__ = spec.name.replace(".", "_")
+        _name_task(periodic, spec)
         return huey.periodic_task(spec.schedule, name=spec.name, context=True)(periodic)
 
     def call(key: str | None, *args: Any, task: Task, _name: str = spec.name) -> Any:
         return queue.run(_name, key, args, not task.retries)
 
-    call.__name__ = spec.name.replace(".", "_")
+    _name_task(call, spec)
     return huey.task(
         name=spec.name, retries=spec.retries, retry_delay=spec.retry_delay, context=True
     )(call)
+
+
+def _name_task(fn: Callable[..., Any], spec: JobSpec) -> None:
+    # Huey files a queued task under "<function's module>.<name>": pin the module, so a task
+    # queued before a release that moves this code still finds its job ("aicoach.<job name>").
+    fn.__module__ = "aicoach"
+    fn.__name__ = fn.__qualname__ = spec.name.replace(".", "_")

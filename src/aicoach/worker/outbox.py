@@ -4,7 +4,7 @@ The contract (what callers and jobs may rely on):
 
 1. ``await outbox.enqueue(session, "slice.verb", *args, key=...)`` inserts an ``outbox`` row in
    the caller's transaction: it commits with the change or not at all, so a rolled-back request
-   enqueues nothing. ``args`` must be JSON; an unknown job name fails at once, in the request.
+   enqueues nothing. ``args`` must be JSON, the name an on-demand job: else it fails at once.
 2. A relay (in every consumer) claims unrelayed rows — PostgreSQL ``FOR UPDATE SKIP LOCKED``,
    SQLite the claim ``UPDATE`` taking the single write lock — hands each to Huey with its key and
    marks it relayed in that same transaction. A crash before that commit leaves the row
@@ -343,7 +343,7 @@ class Relay:
         handed: list[int] = []
         unknown: list[int] = []
         for row in claimed:
-            if row.job not in self._queue.tasks:
+            if row.job not in self._queue.on_demand:
                 unknown.append(row.id)
                 continue
             try:
