@@ -98,7 +98,7 @@ class JobRun(Base):
 
 
 class UnknownJobError(KeyError):
-    """An outbox write named a job no slice declares."""
+    """An outbox write named no on-demand job (none declared, or a scheduled one)."""
 
 
 Listener = Callable[[], None]
@@ -122,9 +122,10 @@ class Outbox:
     ) -> str:
         """Write one row in ``session``'s transaction (never commits); returns its key.
 
-        ``key`` names the job's effect: the same key enqueued again is a no-op, so pass a
-        deterministic one (``"alerts.fire:<id>:<tick>"``) when a retried request or a second
-        monitor might enqueue it twice. Default: a fresh random key.
+        ``key`` names the job's effect: the same key enqueued again is a no-op (the first row
+        wins, whatever the later one's arguments), so pass a deterministic one
+        (``"alerts.fire:<id>:<tick>"``) when a retried request or a second monitor might
+        enqueue it twice. Default: a fresh random key.
         """
         if name not in self.job_names:
             raise UnknownJobError(name)
@@ -283,8 +284,11 @@ class Relay:
                         next_sweep = time.monotonic() + sweep_every
                         lost = await self.sweep()
                     failures = 0
-                except Exception:
-                    log.exception("outbox relay pass failed")
+                except Exception as exc:
+                    if failures == 0:
+                        log.exception("outbox relay pass failed; retrying with backoff")
+                    else:  # one traceback per outage, not one per retry
+                        log.warning("outbox relay still failing (%d): %s", failures + 1, exc)
                     await asyncio.sleep(
                         jittered_backoff(failures, base=timing.poll, cap=timing.error_backoff_max)
                     )
