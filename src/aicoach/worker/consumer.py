@@ -67,7 +67,10 @@ async def run_job(
         return None
     except Exception as exc:
         if key is not None and final:
-            await outbox.give_up(container.sessions, key, f"{type(exc).__name__}: {exc}")
+            try:
+                await outbox.give_up(container.sessions, key, f"{type(exc).__name__}: {exc}")
+            except Exception:  # surface the job's error; the unsettled row is swept and re-run
+                log.exception("could not settle the outbox row of %s", key)
         raise
 
 
