@@ -37,6 +37,7 @@ from aicoach.web.csrf import csrf_protect
 from aicoach.web.frontend import StaticTree, TreeStaticFiles
 from aicoach.web.middleware import BodyLimitMiddleware, CSRFCookieMiddleware
 from aicoach.web.templating import build_templates
+from aicoach.worker.consumer import start_in_process
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def create_app(
         container = build_container(settings, slices=slices, overrides=overrides)
         app.state.container = container
         metrics.register_queue_depth(container.jobs.pending)
-        consumer = container.jobs.start_consumer() if settings.jobs_in_process else None
+        consumer = await start_in_process(container) if settings.jobs_in_process else None
         log.info("AI Coach %s ready (%s)", __version__, settings.env.value)
         try:
             async with AsyncExitStack() as stack:
@@ -85,7 +86,7 @@ def create_app(
                 yield
         finally:
             if consumer is not None:
-                consumer.stop(graceful=True)
+                await consumer.aclose()  # off the loop: its running jobs need the loop
             await container.aclose()
             await tunnel.close_tunnel_client(app)
             sentry.flush()
