@@ -189,9 +189,7 @@ UNIVERSE: Final[dict[str, SymbolSpec]] = {
             exchange="XNYS",
         ),
         _stock("NFLX", "Netflix, Inc.", 0.0, 1.2, 94.0, 0.40, 0.06, 40e6, 1, 0.09, 3e5),
-        _stock(
-            "ETSY", "Etsy, Inc.", 0.0, 1.5, 62.0, 0.50, 0.02, 3.5e6, 2, 0.12, 1e4, mid_cap=True
-        ),
+        _stock("ETSY", "Etsy, Inc.", 0.0, 1.5, 62.0, 0.50, 0.02, 3.5e6, 2, 0.12, 1e4, mid_cap=True),
     )
 }
 

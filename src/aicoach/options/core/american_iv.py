@@ -20,8 +20,10 @@ Method, per option (a scalar Numba kernel, so each contract stops as soon as it 
 2. One Newton step with the European vega at ``hi`` (the early-exercise premium changes little
    with vol), then secant steps on ``A(sigma) - P``; any step leaving ``[lo, hi]`` is replaced
    by bisection, so the bracket always holds the root.
-3. Stop once ``|A(sigma) - P| <= 1e-13 max(P, 1)`` or the bracket is below ``1e-13 sigma``;
-   typically 3-5 evaluations of ``A``.
+3. Stop once ``|A(sigma) - P| <= 1e-13 max(P, 1)``, or once the bracket is below
+   ``1e-13 sigma`` (then ``|A - P| <= 1e-9 max(P, 1)`` is required); typically 3-5 evaluations
+   of ``A``. A quote whose price does not move with vol (deep in the money, vega ~1e-12) can
+   exhaust the 60 evaluations: ``not-converged``.
 
 Where early exercise cannot pay (calls with ``q <= 0``, puts with ``r <= 0``) the American price is
 the European one and the European solver's answer is returned as is.
@@ -95,8 +97,11 @@ def _solve_one(is_call: bool, p: float, s: float, k: float, t: float, r: float, 
             lo, f_lo = x, f
         else:
             hi, f_hi = x, f
-        if abs(f) <= tol or hi - lo <= _TOL * hi:
+        if abs(f) <= tol:
             return x, _OK, evals
+        if hi - lo <= _TOL * hi:  # the bracket closed on a root, or on a jump of A
+            return (x, _OK, evals) if abs(f) <= 1e-9 * max(p, 1.0) else (
+                math.nan, _NOT_CONVERGED, evals)  # fmt: skip
         slope = (f - f_prev) / (x - x_prev)
         x_prev, f_prev = x, f
         x = x - f / slope if slope > 0.0 else 0.5 * (lo + hi)

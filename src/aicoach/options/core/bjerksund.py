@@ -41,7 +41,13 @@ Where early exercise cannot pay (a call with ``q <= 0``, a put with ``r <= 0``; 
 ``b >= r``) the American value is the European BSM price, labelled ``bsm-european`` as in
 :mod:`aicoach.options.core.american`; with ``sigma sqrt(T) = 0`` it is the best riskless exercise
 ``max_{0 <= u <= T} (S e^{-qu} - K e^{-ru}, 0)`` (calls; puts mirrored); at ``T = 0`` intrinsic.
-Prices are per share in the currency of ``S`` and ``K``, never below intrinsic.
+Prices are per share in the currency of ``S`` and ``K``. The value reported is ``max(C, European
+BSM value, intrinsic)``: all three are lower bounds of the American price, and on short-dated
+in-the-money options the flat boundary can exercise too early and fall below the European value
+(a 7-day put 15 % in the money at 50 % vol: formula 15.000 = intrinsic, European 15.038). Where
+``b tau + 2 sigma sqrt(tau) < 0`` (a strongly negative carry at a tiny vol, e.g. a 2-year put at
+``r = 7 %``, ``sigma < 5 %``) the boundary falls below the strike and the formula does not apply:
+the European value stands in.
 
 Accuracy. The formula is an approximation: the exercise strategy it values is feasible but not
 optimal, so it is a lower bound of the American price. Against a converged finite-difference
@@ -64,12 +70,14 @@ run as plain Python, slowly.
 :func:`bjerksund_stensland_1993_price` is the earlier one-boundary formula, ``C = alpha S^beta -
 alpha phi(S, T, beta, I, I) + phi(S, T, 1, I, I) - phi(S, T, 1, X, I) - X phi(S, T, 0, I, I) +
 X phi(S, T, 0, X, I)`` with ``I = I(T)`` and ``h(T) = -(b T + 2 sigma sqrt T) B_0 / (B_inf - B_0)``:
-it is what QuantLib's ``BjerksundStenslandApproximationEngine`` computes (checked to 1e-12), so
-it links the shared machinery (``phi``, boundary, transformation) to an independent library.
+floored at the European value, it is what QuantLib's ``BjerksundStenslandApproximationEngine``
+computes (checked to 1e-10), so it links the shared machinery (``phi``, boundary, put-call
+transformation) to an independent library.
 
 Greeks (:func:`bjerksund_stensland_greeks`) are finite differences of the price, in the units of
 :class:`aicoach.options.core.pricing.Greeks`: delta (per $1) and gamma (delta per $1) from a
-central stencil of +/- 0.001 standard deviations ``sigma sqrt(T)`` in ``ln S``; theta per
+central stencil ``S +/- h``, ``h = 0.001 S sigma sqrt(T)`` (exact where the value is linear in
+``S``: delta 1, gamma 0 in the exercise region); theta per
 calendar day as the change when one calendar day passes, ``V(T - 1 day) - V(T)`` (over the last
 day: ``(intrinsic - V) / days left``), the convention of the finite-difference model; vega per
 vol point, central +/- 0.01 vol points. An American option is worth at least as much with more
@@ -212,6 +220,8 @@ def call_2002(s: float, x: float, t: float, r: float, b: float, sigma: float) ->
     scale = x * x / (span * b0)
     i1 = b0 - span * math.expm1(-(b * t1 + 2.0 * sd1) * scale)
     i2 = b0 - span * math.expm1(-(b * t + 2.0 * sd2) * scale)
+    if not (i1 > x and i2 > x):  # b tau + 2 sigma sqrt(tau) < 0: the boundary formula fails
+        return 0.0
     if s >= i2:
         return s - x
     ls, lx, l1, l2 = math.log(s), math.log(x), math.log(i1), math.log(i2)
@@ -244,6 +254,8 @@ def call_1993(s: float, x: float, t: float, r: float, b: float, sigma: float) ->
     beta, b0, b_inf = _beta_b0_binf(x, r, b, s2)
     span = b_inf - b0
     i = b0 - span * math.expm1(-(b * t + 2.0 * sd) * b0 / span)
+    if not i > x:  # QuantLib refuses these ("not applicable"): the European floor decides
+        return 0.0
     if s >= i:
         return s - x
     ls, lx, li = math.log(s), math.log(x), math.log(i)
@@ -262,18 +274,37 @@ def call_1993(s: float, x: float, t: float, r: float, b: float, sigma: float) ->
 
 
 @jit
+def european_value(is_call: bool, s: float, k: float, t: float, r: float, q: float,
+                   sigma: float) -> float:  # fmt: skip
+    """Scalar BSM price for ``sigma sqrt(t) > 0`` (the formulas of :mod:`.pricing`)."""
+    sd = sigma * math.sqrt(t)
+    d1 = (math.log(s / k) + (r - q) * t) / sd + 0.5 * sd
+    s_dq, k_dr = s * math.exp(-q * t), k * math.exp(-r * t)
+    if is_call:
+        return max(s_dq * _ncdf(d1) - k_dr * _ncdf(d1 - sd), 0.0)
+    return max(k_dr * _ncdf(sd - d1) - s_dq * _ncdf(-d1), 0.0)
+
+
+@jit
 def american_value(is_call: bool, s: float, k: float, t: float, r: float, q: float,
                    sigma: float, variant: int) -> float:  # fmt: skip
-    """One American option whose early exercise can pay (``exercise_can_pay``), per share."""
+    """One American option whose early exercise can pay (``exercise_can_pay``), per share.
+
+    ``variant`` 2002: the formula floored at the European value and at intrinsic (all three are
+    lower bounds of the American price; on short-dated in-the-money options the flat boundary
+    can exercise too early and fall under the European value). 1993: the formula floored at the
+    European value, as QuantLib's engine does.
+    """
     intrinsic = max(s - k, 0.0) if is_call else max(k - s, 0.0)
     if t <= 0.0:
         return intrinsic
     if sigma <= 0.0:
         return zero_vol_value(is_call, s, k, t, r, q)
     cs, cx, cr, cb = (s, k, r, r - q) if is_call else (k, s, q, q - r)
-    value = call_2002(cs, cx, t, cr, cb, sigma) if variant == 2002 else (
-        call_1993(cs, cx, t, cr, cb, sigma))  # fmt: skip
-    return max(value, intrinsic)
+    euro = european_value(is_call, s, k, t, r, q, sigma)
+    if variant == 1993:
+        return max(call_1993(cs, cx, t, cr, cb, sigma), euro)
+    return max(call_2002(cs, cx, t, cr, cb, sigma), euro, intrinsic)
 
 
 @jit
@@ -322,19 +353,17 @@ def _greeks_kernel(is_call: Any, s: Any, k: Any, t: Any, r: Any, q: Any, sigma: 
     for i in range(s.shape[0]):
         c, si, ki, ti, ri, qi, vi = is_call[i], s[i], k[i], t[i], r[i], q[i], sigma[i]
         v0 = american_value(c, si, ki, ti, ri, qi, vi, 2002)
-        dx = _S_STEP_SD * max(vi * math.sqrt(ti), 1e-4)
-        up = american_value(c, si * math.exp(dx), ki, ti, ri, qi, vi, 2002)
-        dn = american_value(c, si * math.exp(-dx), ki, ti, ri, qi, vi, 2002)
+        h = si * _S_STEP_SD * max(vi * math.sqrt(ti), 1e-4)
+        up = american_value(c, si + h, ki, ti, ri, qi, vi, 2002)
+        dn = american_value(c, si - h, ki, ti, ri, qi, vi, 2002)
         day = min(1.0 / DAYS_PER_YEAR, ti)
         later = american_value(c, si, ki, ti - day, ri, qi, vi, 2002)
         dv = min(_VOL_STEP, 0.5 * vi)
         hi = american_value(c, si, ki, ti, ri, qi, vi + dv, 2002)
         lo = american_value(c, si, ki, ti, ri, qi, vi - dv, 2002)
-        v_u = (up - dn) / (2.0 * dx)  # dV / d ln S
-        v_uu = (up - 2.0 * v0 + dn) / (dx * dx)
         out[0, i] = v0
-        out[1, i] = v_u / si
-        out[2, i] = (v_uu - v_u) / (si * si)
+        out[1, i] = (up - dn) / (2.0 * h)
+        out[2, i] = (up - 2.0 * v0 + dn) / (h * h)
         out[3, i] = (later - v0) / (day * DAYS_PER_YEAR) if day > 0.0 else 0.0
         out[4, i] = (hi - lo) / (2.0 * dv) / POINT if dv > 0.0 else 0.0
 
