@@ -100,8 +100,8 @@ def _ql_american(is_call: bool, k: float, days: int, r: float, q: float, sigma: 
 def test_2002_formula_matches_the_scalar_reference() -> None:
     is_call, k, t, r, q, sigma = _arrays(GRID)
     ours = bjerksund_stensland_price(is_call, S, k, t, r, q, sigma)
-    theirs = np.array([ref.american_2002(bool(c), S, kk, tt, rr, qq, vv)
-                       for c, kk, tt, rr, qq, vv in zip(is_call, k, t, r, q, sigma, strict=True)])  # fmt: skip
+    rows = zip(is_call, k, t, r, q, sigma, strict=True)
+    theirs = np.array([ref.american_2002(bool(c), S, *rest) for c, *rest in rows])
     err = np.abs(ours.price - theirs) / np.maximum(1.0, theirs)
     assert err.max() < 1e-9, (err.max(), GRID[int(err.argmax())])
     # Every element names its model; with q > 0 (calls) and r > 0 (puts) all can exercise early.
@@ -245,8 +245,8 @@ def test_iv_failures_are_typed() -> None:
         (call, math.nan, 70.0, 0.25, IVFailure.INVALID_INPUT),
         (put, 31.0, 130.0, 0.25, IVFailure.OK),
     ]
-    res = american_implied_vol([c[0] for c in cases], [c[1] for c in cases], S,
-                               [c[2] for c in cases], [c[3] for c in cases], 0.045, 0.01)  # fmt: skip
+    calls, quotes, strikes, years, _ = (list(col) for col in zip(*cases, strict=True))
+    res = american_implied_vol(calls, quotes, S, strikes, years, 0.045, 0.01)
     assert list(res.reason) == [c[4] for c in cases]
     assert np.isnan(res.iv[:-1]).all() and 0.0 < res.iv[-1] < 1.0
 
