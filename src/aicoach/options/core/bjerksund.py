@@ -143,6 +143,42 @@ _GL_D: Final = 1.0 / (1.0 - _SIN * _SIN)
 _GL_W: Final = _w * _ASR / (4.0 * math.pi)
 _GL_C_MAX: Final = float(_GL_C.max())
 _SQRT1_2: Final = 1.0 / math.sqrt(2.0)
+# exp(x) = 2^n e^r, |r| <= ln(2)/2: 2^n from this table (n in [-1100, 1023]), e^r by Taylor.
+_POW2: Final = np.ldexp(1.0, np.arange(-1100, 1024))
+_LN2_HI, _LN2_LO = 0.6931471805599453, 2.3190468138462996e-17
+_INV_FACT: Final = tuple(1.0 / math.factorial(j) for j in range(13))
+
+
+def _gl_sum(hk: float, hs: float, log_coef: float) -> float:
+    """``sum_i W_i exp(log_coef + C_i hk - D_i hs)`` over the 12 nodes.
+
+    The exponential is written out (range reduction, degree-12 Taylor, ``2^n`` from a table:
+    relative error < 3e-16) so that the compiler vectorises the loop; a libm call per node
+    costs 3.5x more, and these sums are most of the formula's time.
+    """
+    total = 0.0
+    f = _INV_FACT
+    for i in range(12):
+        x = min(max(log_coef + hk * _GL_C[i] - hs * _GL_D[i], -_CLIP), _CLIP)
+        n = math.floor(x * 1.4426950408889634 + 0.5)
+        r = x - n * _LN2_HI - n * _LN2_LO
+        p = f[11] + r * f[12]
+        p = f[10] + r * p
+        p = f[9] + r * p
+        p = f[8] + r * p
+        p = f[7] + r * p
+        p = f[6] + r * p
+        p = f[5] + r * p
+        p = f[4] + r * p
+        p = f[3] + r * p
+        p = f[2] + r * p
+        p = 1.0 + r * (1.0 + r * p)
+        total += _GL_W[i] * p * _POW2[int(n) + 1100]
+    return total
+
+
+if _numba is not None:  # fastmath lets the node loop vectorise; nothing else needs it
+    _gl_sum = _numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")(_gl_sum)
 
 
 @jit
@@ -159,12 +195,11 @@ def _bvn(h: float, k: float, neg: bool, log_coef: float) -> float:
     hs = 0.5 * (h * h + k * k)
     quad = 0.0
     if log_coef + max(hk, 0.0) * _GL_C_MAX - hs > _SKIP:  # D_i >= 1 bounds every node's exponent
-        for i in range(_GL_W.shape[0]):
-            e = log_coef + hk * _GL_C[i] - hs * _GL_D[i]
-            if e > -_CLIP:
-                quad += _GL_W[i] * math.exp(e)
+        quad = _gl_sum(hk, hs, log_coef)
     base = 0.0
-    if h > -38.5 and k > -38.5:
+    # N(x) <= e^{-x^2/2} / 2 for x <= 0 bounds the product term before any erfc is spent.
+    h_lo, k_lo = min(h, 0.0), min(k, 0.0)
+    if log_coef - 0.5 * (h_lo * h_lo + k_lo * k_lo) > _SKIP:
         base = math.exp(min(log_coef, _CLIP)) * _ncdf(h) * _ncdf(k)
     return base - quad if neg else base + quad
 
@@ -175,13 +210,14 @@ def _phi(ls: float, lh: float, li: float, m: float, kap: float, log_coef: float,
     """``exp(log_coef) [N(d) - (I/S)^kappa N(d - 2 ln(I/S)/sd)]`` (``log_coef`` holds
     ``lambda t + gamma ln S`` and the term's multiplier)."""
     d = -(ls - lh + m * t) / sd
-    lo = log_coef
-    hi = log_coef + kap * (li - ls)
+    d2 = d - 2.0 * (li - ls) / sd
+    lo = log_coef - 0.5 * min(d, 0.0) ** 2  # bounds of the log of each term (N(x) <= e^{-x^2/2})
+    hi = log_coef + kap * (li - ls) - 0.5 * min(d2, 0.0) ** 2
     out = 0.0
     if lo > _SKIP:
-        out += math.exp(min(lo, _CLIP)) * _ncdf(d)
+        out += math.exp(min(log_coef, _CLIP)) * _ncdf(d)
     if hi > _SKIP:
-        out -= math.exp(min(hi, _CLIP)) * _ncdf(d - 2.0 * (li - ls) / sd)
+        out -= math.exp(min(log_coef + kap * (li - ls), _CLIP)) * _ncdf(d2)
     return out
 
 
