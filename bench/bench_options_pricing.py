@@ -27,8 +27,8 @@ from vollib.black_scholes_merton.greeks import analytical as vollib_greeks
 from vollib.black_scholes_merton.implied_volatility import implied_volatility as vollib_iv
 
 from aicoach.options.core.american import american_price
-from aicoach.options.core.american_iv import american_implied_vol
-from aicoach.options.core.bjerksund import bjerksund_stensland_greeks, bjerksund_stensland_price
+from aicoach.options.core.american_iv import american_iv_and_greeks
+from aicoach.options.core.bjerksund import bjerksund_stensland_price
 from aicoach.options.core.iv import IVResult, implied_vol
 from aicoach.options.core.pricing import FloatArray, Greeks, bsm_price, bsm_price_and_greeks
 from bench.harness import Report, best_seconds
@@ -193,8 +193,7 @@ def run(report: Report) -> None:
     am_price = bjerksund_stensland_price(is_call, S, k, t, R, Q, sigma).price
 
     def american_chain() -> tuple[IVResult, Any]:
-        iv = american_implied_vol(is_call, am_price, S, k, t, R, Q)
-        return iv, bjerksund_stensland_greeks(is_call, S, k, t, R, Q, iv.iv)
+        return american_iv_and_greeks(is_call, am_price, S, k, t, R, Q)
 
     am_iv, am_g = american_chain()
     pinned = am_g.vega_per_vol_point * 100.0 > 1e-3 * S  # vol pinned to ~1e-12 by the price

@@ -56,7 +56,7 @@ from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.models import OptionChain, OptionQuote, OptionRight
 from aicoach.marketdata.service import MarketDataService, normalize_symbol
 from aicoach.options.core.american import PricingModel
-from aicoach.options.core.american_iv import american_implied_vol
+from aicoach.options.core.american_iv import american_iv_and_greeks
 from aicoach.options.core.bjerksund import bjerksund_stensland_greeks, exercise_can_pay
 from aicoach.options.core.exercise import ExerciseStyle, chain_model, exercise_style
 from aicoach.options.core.expiry import t_years
@@ -211,9 +211,13 @@ def compute_chain(
     safe_k = np.where(good_k, strike, 1.0)  # placeholders keep the pricing inputs valid
     iv = np.full(n, np.nan)
     iv_reason: npt.NDArray[np.object_] = np.full(n, None, dtype=object)
+    at_iv = None  # American Greeks at the solved IVs, from the solve's own last evaluation
     if n and t > 0 and priceable:
-        solver = american_implied_vol if american else implied_vol
-        res = solver(is_call, np.where(solvable & good_k, mid, np.nan), s, safe_k, t, r, q)
+        quotes = np.where(solvable & good_k, mid, np.nan)
+        if american:
+            res, at_iv = american_iv_and_greeks(is_call, quotes, s, safe_k, t, r, q)
+        else:
+            res = implied_vol(is_call, quotes, s, safe_k, t, r, q)
         iv = np.where(solvable & good_k & res.ok, res.iv, np.nan)
         iv_reason = np.array([str(x) for x in res.reason.ravel()], dtype=object)
     # Provider values win where the provider gave an IV.
@@ -225,7 +229,8 @@ def compute_chain(
     nan = np.full(n, np.nan)
     delta, gamma, theta, vega = nan.copy(), nan.copy(), nan.copy(), nan.copy()
     if n and priceable and american:
-        ag = bjerksund_stensland_greeks(is_call, s, safe_k, t, r, q, sigma)
+        ag = at_iv if at_iv is not None and not np.any(prov) else (
+            bjerksund_stensland_greeks(is_call, s, safe_k, t, r, q, sigma))  # fmt: skip
         delta, gamma = ag.delta.copy(), ag.gamma.copy()
         theta, vega = ag.theta_per_day.copy(), ag.vega_per_vol_point.copy()
     elif n and priceable:

@@ -36,14 +36,22 @@ from typing import Any, Final
 
 import numpy as np
 
+from aicoach.options.core.american import AmericanGreeks
 from aicoach.options.core.bjerksund import (
     american_value,
+    bjerksund_stensland_greeks,
     exercise_can_pay,
     jit,
     zero_vol_value,
 )
 from aicoach.options.core.iv import IVFailure, IVResult, implied_vol
-from aicoach.options.core.pricing import BoolLike, FloatLike, as_float_arrays, bsm_greeks
+from aicoach.options.core.pricing import (
+    BoolLike,
+    FloatArray,
+    FloatLike,
+    as_float_arrays,
+    bsm_greeks,
+)
 
 _OK, _INVALID, _NO_TIME, _BELOW, _ABOVE, _NOT_CONVERGED = range(6)
 assert [IVFailure(x) for x in ("ok", "invalid-input", "no-time-value", "below-intrinsic",
@@ -57,18 +65,18 @@ _NOISE: Final = 32.0 * float(np.finfo(np.float64).eps)
 
 @jit
 def _solve_one(is_call: bool, p: float, s: float, k: float, t: float, r: float, q: float,
-               guess: float, guess_vega: float) -> tuple[float, int, int]:  # fmt: skip
-    """``(iv, reason code, evaluations)`` of one American quote (module docstring)."""
+               guess: float, guess_vega: float) -> tuple[float, int, int, float]:  # fmt: skip
+    """``(iv, reason code, evaluations, A(iv))`` of one American quote (module docstring)."""
     intrinsic = max(s - k, 0.0) if is_call else max(k - s, 0.0)
     upper = s if is_call else k
     floor = max(intrinsic, zero_vol_value(is_call, s, k, t, r, q))
     noise = _NOISE * max(s, k)
     if p >= upper:
-        return math.nan, _ABOVE, 0
+        return math.nan, _ABOVE, 0, math.nan
     if p < floor - noise:
-        return math.nan, _BELOW, 0
+        return math.nan, _BELOW, 0, math.nan
     if p <= floor + noise:
-        return math.nan, _NO_TIME, 0
+        return math.nan, _NO_TIME, 0, math.nan
     tol = _TOL * max(p, 1.0)
     lo, f_lo = 0.0, floor - p
     hi = guess if guess > 0.0 and math.isfinite(guess) else 1.0
@@ -76,13 +84,13 @@ def _solve_one(is_call: bool, p: float, s: float, k: float, t: float, r: float, 
     evals = 1
     while f_hi < 0.0:  # no usable European guess (or A below it): walk up
         if hi >= _MAX_VOL:
-            return math.nan, _NOT_CONVERGED, evals
+            return math.nan, _NOT_CONVERGED, evals, math.nan
         lo, f_lo = hi, f_hi
         hi = min(2.0 * hi, _MAX_VOL)
         f_hi = american_value(is_call, s, k, t, r, q, hi, 2002) - p
         evals += 1
     if f_hi <= tol:
-        return hi, _OK, evals
+        return hi, _OK, evals, f_hi + p
     x_prev, f_prev = hi, f_hi
     if guess_vega > 0.0 and hi == guess:
         x = hi - f_hi / guess_vega  # Newton with the European vega
@@ -98,31 +106,27 @@ def _solve_one(is_call: bool, p: float, s: float, k: float, t: float, r: float, 
         else:
             hi, f_hi = x, f
         if abs(f) <= tol:
-            return x, _OK, evals
+            return x, _OK, evals, f + p
         if hi - lo <= _TOL * hi:  # the bracket closed on a root, or on a jump of A
-            return (x, _OK, evals) if abs(f) <= 1e-9 * max(p, 1.0) else (
-                math.nan, _NOT_CONVERGED, evals)  # fmt: skip
+            return (x, _OK, evals, f + p) if abs(f) <= 1e-9 * max(p, 1.0) else (
+                math.nan, _NOT_CONVERGED, evals, math.nan)  # fmt: skip
         slope = (f - f_prev) / (x - x_prev)
         x_prev, f_prev = x, f
         x = x - f / slope if slope > 0.0 else 0.5 * (lo + hi)
-    return math.nan, _NOT_CONVERGED, evals
+    return math.nan, _NOT_CONVERGED, evals, math.nan
 
 
 @jit
 def _solve_kernel(is_call: Any, p: Any, s: Any, k: Any, t: Any, r: Any, q: Any, guess: Any,
-                  vega: Any, iv: Any, code: Any, evals: Any) -> None:  # fmt: skip
+                  vega: Any, iv: Any, code: Any, evals: Any, value: Any) -> None:  # fmt: skip
     for i in range(p.shape[0]):
-        iv[i], code[i], evals[i] = _solve_one(is_call[i], p[i], s[i], k[i], t[i], r[i], q[i],
-                                              guess[i], vega[i])  # fmt: skip
+        out = _solve_one(is_call[i], p[i], s[i], k[i], t[i], r[i], q[i], guess[i], vega[i])
+        iv[i], code[i], evals[i], value[i] = out
 
 
-def american_implied_vol(is_call: BoolLike, price: FloatLike, s: FloatLike, k: FloatLike,
-                         t_years: FloatLike, r: FloatLike, q: FloatLike) -> IVResult:  # fmt: skip
-    """Implied vols (annual decimal) of American quotes under the 2002 formula; inputs broadcast.
-
-    ``iterations`` is the largest number of price evaluations any element needed. Reasons and
-    method in the module docstring; ``iv`` is NaN exactly where ``ok`` is false.
-    """
+def _solve(is_call: BoolLike, price: FloatLike, s: FloatLike, k: FloatLike, t_years: FloatLike,
+           r: FloatLike, q: FloatLike) -> tuple[IVResult, FloatArray]:  # fmt: skip
+    """The IV result and ``A(iv)`` per element (NaN where there is no American solve)."""
     arrays = as_float_arrays(np.asarray(is_call, dtype=np.float64), price, s, k, t_years, r, q)
     shape = arrays[0].shape
     c, p, s_a, k_a, t_a, r_a, q_a = (np.ascontiguousarray(a, dtype=np.float64).ravel()
@@ -131,6 +135,7 @@ def american_implied_vol(is_call: BoolLike, price: FloatLike, s: FloatLike, k: F
     euro = implied_vol(calls, p, s_a, k_a, t_a, r_a, q_a)  # also the invalid / expired checks
     iv = euro.iv.ravel().copy()
     reason = euro.reason.ravel().copy()
+    value = np.full(p.shape, np.nan)
     with np.errstate(invalid="ignore"):
         american = exercise_can_pay(calls, r_a, q_a) & (t_a > 0)
     american &= reason != IVFailure.INVALID_INPUT
@@ -142,15 +147,37 @@ def american_implied_vol(is_call: BoolLike, price: FloatLike, s: FloatLike, k: F
             vega = bsm_greeks(calls[idx], s_a[idx], k_a[idx], t_a[idx], r_a[idx], q_a[idx],
                               np.nan_to_num(guess, nan=0.2)).vega_per_vol_point * 100.0  # fmt: skip
         out_iv, out_code = np.empty(idx.size), np.empty(idx.size, dtype=np.int64)
-        out_evals = np.empty(idx.size, dtype=np.int64)
+        out_evals, out_value = np.empty(idx.size, dtype=np.int64), np.empty(idx.size)
         cont = np.ascontiguousarray
         _solve_kernel(cont(calls[idx]), cont(p[idx]), cont(s_a[idx]), cont(k_a[idx]),
                       cont(t_a[idx]), cont(r_a[idx]), cont(q_a[idx]), cont(guess), cont(vega),
-                      out_iv, out_code, out_evals)  # fmt: skip
+                      out_iv, out_code, out_evals, out_value)  # fmt: skip
         iv[idx] = out_iv
         reason[idx] = _REASONS[out_code]
+        value[idx] = out_value
         iterations = max(iterations, int(out_evals.max()))
     ok = reason == IVFailure.OK
     iv = np.where(ok, iv, np.nan)
-    return IVResult(iv=iv.reshape(shape), ok=ok.reshape(shape), reason=reason.reshape(shape),
-                    iterations=iterations)  # fmt: skip
+    result = IVResult(iv=iv.reshape(shape), ok=ok.reshape(shape), reason=reason.reshape(shape),
+                      iterations=iterations)  # fmt: skip
+    return result, value.reshape(shape)
+
+
+def american_implied_vol(is_call: BoolLike, price: FloatLike, s: FloatLike, k: FloatLike,
+                         t_years: FloatLike, r: FloatLike, q: FloatLike) -> IVResult:  # fmt: skip
+    """Implied vols (annual decimal) of American quotes under the 2002 formula; inputs broadcast.
+
+    ``iterations`` is the largest number of price evaluations any element needed. Reasons and
+    method in the module docstring; ``iv`` is NaN exactly where ``ok`` is false.
+    """
+    return _solve(is_call, price, s, k, t_years, r, q)[0]
+
+
+def american_iv_and_greeks(is_call: BoolLike, price: FloatLike, s: FloatLike, k: FloatLike,
+                           t_years: FloatLike, r: FloatLike, q: FloatLike
+                           ) -> tuple[IVResult, AmericanGreeks]:  # fmt: skip
+    """:func:`american_implied_vol` and the Greeks at those vols (NaN where there is none) in
+    one pass: the solve's last price evaluation is the Greeks' base point."""
+    result, value = _solve(is_call, price, s, k, t_years, r, q)
+    greeks = bjerksund_stensland_greeks(is_call, s, k, t_years, r, q, result.iv, known_price=value)
+    return result, greeks
