@@ -133,6 +133,7 @@ async def get_options_chain(
         "rows": rows,
         "days_to_expiry": table.days_to_expiry(),
         "atm_iv": _num(atm),
+        "model": table.model.value,  # bjerksund-stensland-2002 (American) or bsm-european
         "source": table.source,
         "as_of": table.as_of.isoformat(),
         "stale": table.stale,
