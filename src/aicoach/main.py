@@ -32,7 +32,7 @@ from aicoach.observability.logging import configure_logging
 from aicoach.observability.middleware import ObservabilityMiddleware
 from aicoach.options import pages as options_pages
 from aicoach.options import routes as options_routes
-from aicoach.options.core import american
+from aicoach.options.core import american, american_iv
 from aicoach.positions import routes as positions_routes
 from aicoach.watchlist import routes as watchlist_routes
 from aicoach.web import handlers
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await upgrade_to_head(settings)
         # Load the compiled kernels now (from Numba's disk cache), not on a trader's first request.
         await asyncio.to_thread(american.compiled_kernel)
+        await asyncio.to_thread(american_iv.warm_up)
         await asyncio.to_thread(indicators.compiled_kernels)
         engine = create_engine(settings)
         jobs = build_queue(settings)

@@ -20,7 +20,8 @@ Method, per option (a scalar Numba kernel, so each contract stops as soon as it 
 2. One Newton step with the European vega at ``hi`` (the early-exercise premium changes little
    with vol), then secant steps on ``A(sigma) - P``; any step leaving ``[lo, hi]`` is replaced
    by bisection, so the bracket always holds the root.
-3. Stop once ``|A(sigma) - P| <= 1e-13 max(P, 1)``, or once the bracket is below
+3. Stop once ``|A(sigma) - P| <= 1e-13 max(P, 1)``, or once the next secant step would move
+   ``sigma`` by less than ``1e-12 sigma`` (the step is the error's size), or the bracket is below
    ``1e-13 sigma`` (then ``|A - P| <= 1e-9 max(P, 1)`` is required); typically 3-5 evaluations
    of ``A``. A quote whose price does not move with vol (deep in the money, vega ~1e-12) can
    exhaust the 60 evaluations: ``not-converged``.
@@ -40,6 +41,7 @@ from aicoach.options.core.american import AmericanGreeks
 from aicoach.options.core.bjerksund import (
     american_value,
     bjerksund_stensland_greeks,
+    bjerksund_stensland_price,
     exercise_can_pay,
     jit,
     zero_vol_value,
@@ -60,6 +62,7 @@ _REASONS = np.array(list(IVFailure), dtype=object)
 _MAX_VOL: Final = 16.0
 _MAX_EVALS: Final = 60
 _TOL: Final = 1e-13
+_STEP_TOL: Final = 1e-12
 _NOISE: Final = 32.0 * float(np.finfo(np.float64).eps)
 
 
@@ -112,7 +115,16 @@ def _solve_one(is_call: bool, p: float, s: float, k: float, t: float, r: float, 
                 math.nan, _NOT_CONVERGED, evals, math.nan)  # fmt: skip
         slope = (f - f_prev) / (x - x_prev)
         x_prev, f_prev = x, f
-        x = x - f / slope if slope > 0.0 else 0.5 * (lo + hi)
+        if slope > 0.0:
+            step = f / slope
+            # Superlinear convergence: x is within about one step of the root. A step under
+            # 1e-12 x leaves x itself within ~1e-12 (relative) of it: done, without the
+            # confirming evaluation.
+            if abs(step) <= _STEP_TOL * x and lo < x - step < hi:
+                return x, _OK, evals, f + p
+            x = x - step
+        else:
+            x = 0.5 * (lo + hi)
     return math.nan, _NOT_CONVERGED, evals, math.nan
 
 
@@ -181,3 +193,11 @@ def american_iv_and_greeks(is_call: BoolLike, price: FloatLike, s: FloatLike, k:
     result, value = _solve(is_call, price, s, k, t_years, r, q)
     greeks = bjerksund_stensland_greeks(is_call, s, k, t_years, r, q, result.iv, known_price=value)
     return result, greeks
+
+
+def warm_up() -> None:
+    """Compile (or load from Numba's disk cache) every American closed-form kernel: call it at
+    start-up, so that no trader's first chain pays the compilation."""
+    american_iv_and_greeks([True, False], [6.0, 6.0], 100.0, 100.0, 0.25, 0.04, 0.01)
+    bjerksund_stensland_greeks(False, 100.0, 100.0, 0.25, 0.04, 0.01, 0.3)
+    bjerksund_stensland_price(False, 100.0, 100.0, 0.25, 0.04, 0.01, 0.3)
