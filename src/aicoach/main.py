@@ -27,7 +27,7 @@ from aicoach.migrations.runner import upgrade_to_head
 from aicoach.observability import metrics, sentry, tunnel
 from aicoach.observability.logging import configure_logging
 from aicoach.observability.middleware import ObservabilityMiddleware
-from aicoach.options.core import american
+from aicoach.options.core import american, american_iv
 from aicoach.options.plugin import MANIFEST as OPTIONS
 from aicoach.plugin import Manifest
 from aicoach.positions.plugin import MANIFEST as POSITIONS
@@ -72,6 +72,7 @@ def create_app(
             await upgrade_to_head(settings)
         # Load the compiled kernels now (from Numba's disk cache), not on a trader's first request.
         await asyncio.to_thread(american.compiled_kernel)
+        await asyncio.to_thread(american_iv.warm_up)
         await asyncio.to_thread(indicators.compiled_kernels)
         container = build_container(settings, slices=slices, overrides=overrides)
         app.state.container = container
