@@ -87,6 +87,8 @@ def worker(
 ) -> None:
     """Consume background jobs and relay the outbox (Redis storage when REDIS_URL is set, else
     the SQLite queue). INT stops gracefully (running jobs finish), TERM at once."""
+    from aicoach.container import build_container
+    from aicoach.main import SLICES
     from aicoach.observability.logging import configure_logging
     from aicoach.observability.sentry import init_sentry
     from aicoach.worker.consumer import run_worker
@@ -95,7 +97,7 @@ def worker(
     configure_logging(settings)
     init_sentry(settings)
     typer.echo(f"AI Coach worker: {workers} threads")
-    run_worker(settings, workers=workers)
+    run_worker(lambda: build_container(settings, slices=SLICES), workers=workers)
 
 
 @db_app.command("upgrade")

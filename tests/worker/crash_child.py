@@ -58,7 +58,7 @@ def relay_then_die(settings: Settings) -> None:
 
     JobQueue.hand_off = hand_off_then_die  # type: ignore[method-assign]
     SqliteStorage.dequeue = lambda self: None  # type: ignore[method-assign]
-    run_worker(settings, slices=TEST_SLICES, timing=FAST)
+    run_worker(lambda: build_container(settings, slices=TEST_SLICES), timing=FAST)
 
 
 def main(argv: list[str]) -> None:
@@ -72,7 +72,7 @@ def main(argv: list[str]) -> None:
     elif scenario == "relay-then-die":
         relay_then_die(settings)
     elif scenario == "consume":
-        run_worker(settings, slices=TEST_SLICES, timing=FAST)
+        run_worker(lambda: build_container(settings, slices=TEST_SLICES), timing=FAST)
     else:
         raise SystemExit(f"unknown scenario {scenario!r}")
 

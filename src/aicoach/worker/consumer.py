@@ -23,7 +23,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from huey.consumer import Consumer as HueyConsumer
@@ -34,9 +34,7 @@ from aicoach.worker.jobs import JobContext, JobSpec
 from aicoach.worker.outbox import Relay, RelayTiming
 
 if TYPE_CHECKING:
-    from aicoach.config import Settings
-    from aicoach.container import Container, Overrides
-    from aicoach.plugin import Manifest
+    from aicoach.container import Container
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -229,21 +227,17 @@ class EventLoopThread:
 
 
 def run_worker(
-    settings: Settings,
+    make_container: Callable[[], Container],
     *,
     workers: int = 2,
-    slices: Sequence[Manifest] | None = None,
-    overrides: Overrides | None = None,
     timing: RelayTiming | None = None,
 ) -> None:
-    """The ``aicoach worker`` process: one container, one loop, until a signal stops it."""
-    from aicoach.container import build_container
-    from aicoach.main import SLICES  # here, not at the top: aicoach.main imports this module
+    """The ``aicoach worker`` process: one container (``make_container()``, from the composition
+    root: the CLI), one loop, until a signal stops it."""
 
     async def build() -> Container:
         # On the loop's thread, so anything that captures the running loop captures this one.
-        return build_container(settings, slices=SLICES if slices is None else slices,
-                               overrides=overrides)  # fmt: skip
+        return make_container()
 
     loop = EventLoopThread()
     loop.start()
