@@ -4,7 +4,8 @@
   occurrence numbers 0, 1, 2 … in file order, so they stay distinct executions.
 * Unsigned close-outs: an expiration row that does not say whether the option was long or short
   is signed against the running position of that contract in the file (long → sell to close);
-  with no earlier trade in the file the adapter's hint decides, and without a hint it is an error.
+  with no earlier trade in the file the adapter's hint decides, and without a hint it is skipped
+  (an option still open after its expiration date is closed at 0 by the round-trip builder).
 * Delivery legs: a stock row that an assignment/exercise produced (same day, same underlying,
   price = strike) takes that row's kind, so the round-trip builder can link the two.
 """
@@ -80,11 +81,12 @@ class Collector:
             if n:
                 executions[i] = dataclasses.replace(e, fingerprint=content_fingerprint(e, n))
         self.result.errors.sort(key=lambda r: r.row)
+        self.result.skipped.sort(key=lambda r: r.row)
         return self.result
 
     def _sign_closeouts(self, executions: list[Execution]) -> None:
         pending = {u.index: u.hint for u in self._unsigned}
-        order = sorted(range(len(executions)), key=lambda i: (executions[i].executed_at, i))
+        order = sorted(range(len(executions)), key=lambda i: (executions[i].executed_at, i in pending, i))
         position: dict[str, Decimal] = defaultdict(Decimal)
         drop: list[int] = []
         for i in order:
@@ -95,11 +97,11 @@ class Collector:
                 sign = -1 if held > 0 else 1 if held < 0 else pending[i]
                 if sign == 0:
                     drop.append(i)
-                    self.error(
+                    self.skip(
                         e.row,
-                        e.raw,
-                        f"the file doesn't say whether the expired {key.strip()} was bought or "
-                        "sold, and has no earlier trade in it",
+                        f"the expiration of {key.strip()} doesn't say whether it was bought or "
+                        "sold and the file has no earlier trade in it; an option still open after "
+                        "its expiration date is closed at 0 by the journal",
                     )
                     continue
                 qty = abs(e.quantity) * sign
