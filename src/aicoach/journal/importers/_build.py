@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ParamSpec
 
 from aicoach.journal.core.executions import (
     Effect,
@@ -29,6 +30,7 @@ from aicoach.journal.importers._dates import zone
 from aicoach.journal.importers._text import RowProblem
 from aicoach.journal.importers.ports import ParseResult, RowError, SkippedRow
 
+P = ParamSpec("P")
 _DELIVERIES = (ExecutionKind.ASSIGNMENT, ExecutionKind.EXERCISE)
 
 
@@ -61,10 +63,12 @@ class Collector:
     def skip(self, row: int, reason: str) -> None:
         self.result.skipped.append(SkippedRow(row=row, reason=reason))
 
-    def guard(self, row: int, raw: str, read: Callable[[], None]) -> None:
-        """Run one row's reader; a ``RowProblem`` becomes a row error."""
+    def guard(
+        self, row: int, raw: str, read: Callable[P, None], *args: P.args, **kwargs: P.kwargs
+    ) -> None:
+        """Run one row's reader ``read(*args)``; a ``RowProblem`` becomes a row error."""
         try:
-            read()
+            read(*args, **kwargs)
         except RowProblem as problem:
             self.error(row, raw, problem.reason)
 
@@ -86,7 +90,9 @@ class Collector:
 
     def _sign_closeouts(self, executions: list[Execution]) -> None:
         pending = {u.index: u.hint for u in self._unsigned}
-        order = sorted(range(len(executions)), key=lambda i: (executions[i].executed_at, i in pending, i))
+        order = sorted(
+            range(len(executions)), key=lambda i: (executions[i].executed_at, i in pending, i)
+        )
         position: dict[str, Decimal] = defaultdict(Decimal)
         drop: list[int] = []
         for i in order:

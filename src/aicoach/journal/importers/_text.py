@@ -1,10 +1,11 @@
 """Reading an export safely and its cells as numbers: the quirks every broker file has.
 
 * ``read_limited`` refuses a file over ``max_bytes`` after reading at most ``max_bytes + 1``.
-* ``decode_export``: UTF-8 (BOM or not), UTF-16 with BOM (Excel "Unicode text"), Windows-1252 for
-  Excel re-saves; NUL bytes or control-character noise → ``BinaryFileError``; nothing → ``EmptyFileError``.
-* ``csv_rows`` yields ``(line number, cells, raw text)`` per record; quoted multi-line cells stay one
-  record (its line number is where it starts), cells are stripped (Excel's trailing spaces).
+* ``decode_export``: UTF-8 (BOM or not), UTF-16 with BOM (Excel "Unicode text"), Windows-1252
+  for Excel re-saves; NUL bytes or control-character noise → ``BinaryFileError``; nothing →
+  ``EmptyFileError``.
+* ``csv_rows`` yields ``(line number, cells, raw text)`` per record; quoted multi-line cells stay
+  one record (its line number is where it starts), cells are stripped (Excel's trailing spaces).
 * ``number``: ``(1,234.56)``, ``-$1,234.56``, ``$1.90 ``, ``.43``, ``+2``, ``1,000``; ``--``, ``-``,
   ``N/A`` and empty mean "no value". A cell that starts with ``= + - @`` (or a tab/CR) and is not a
   number is a spreadsheet formula: refused with a row error, never evaluated or passed on.
@@ -28,7 +29,7 @@ _FORMULA_START = ("=", "+", "-", "@")
 _EMPTY_SIGNS = frozenset({"+", "@"})
 
 
-class RowProblem(Exception):  # noqa: N818 - internal signal, caught per row
+class RowProblem(Exception):
     """Raised while reading one row; the adapter turns it into a ``RowError``."""
 
     def __init__(self, reason: str) -> None:
@@ -87,7 +88,7 @@ def first_lines(text: str, n: int = 5) -> list[str]:
 
 
 def csv_rows(text: str) -> Iterator[tuple[int, list[str], str]]:
-    """Every CSV record as ``(1-based start line, stripped cells, raw text)``; blank lines skipped."""
+    """Every record as ``(1-based start line, space-stripped cells, raw text)``; blanks skipped."""
     lines = text.split("\n")
     reader = csv.reader(io.StringIO(text), strict=False)
     end = 0

@@ -113,7 +113,7 @@ class IbkrActivityImporter:
                 )
                 out.skip(line, why)
                 continue
-            out.guard(line, raw, lambda: self._row(out, cols, line, cells, raw, tz))
+            out.guard(line, raw, self._row, out, cols, line, cells, raw, tz)
         return out.finish(link_deliveries=False)
 
     def _row(

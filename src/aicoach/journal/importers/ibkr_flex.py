@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 import xml.parsers.expat
-from collections.abc import Callable
 
 from aicoach.journal.importers._build import Collector, make
 from aicoach.journal.importers._dates import NEW_YORK, check_zone, parse_datetime
@@ -78,7 +77,9 @@ class IbkrFlexImporter:
         if first.startswith("BOF,"):
             return 0.9
         keys = {_key(c) for c in first.split(",")}
-        if {"buysell", "quantity", "symbol"} <= keys and ("accountid" in keys or "ibcommission" in keys or "tradeid" in keys):
+        if {"buysell", "quantity", "symbol"} <= keys and (
+            "accountid" in keys or "ibcommission" in keys or "tradeid" in keys
+        ):
             return 0.9
         return 0.0
 
@@ -86,74 +87,73 @@ class IbkrFlexImporter:
         tz = check_zone(options.time_zone if options else None, NEW_YORK)
         out = Collector(self.name, tz)
         records = _xml(text, out) if text.lstrip().startswith("<") else _csv(text, out)
-        has_execution = any(r.get("levelofdetail", "").upper() == "EXECUTION" for _, _, r in records)
+        has_execution = any(
+            r.get("levelofdetail", "").upper() == "EXECUTION" for _, _, r in records
+        )
         for line, raw, record in records:
             level = record.get("levelofdetail", "").upper()
             if level in _SKIP_LEVELS or (has_execution and level == "ORDER"):
                 out.skip(line, f"{level.lower().replace('_', ' ')} line: not a fill")
                 continue
-            out.guard(line, raw, _reader(out, line, raw, record, tz))
+            out.guard(line, raw, _read, out, line, raw, record, tz)
         return out.finish(link_deliveries=False)
 
 
-def _reader(out: Collector, line: int, raw: str, r: Record, tz: str) -> Callable[[], None]:
-    def read() -> None:
-        if not out.result.account and r.get("accountid"):
-            out.result.account = r["accountid"]
-        category = r.get("assetcategory", "").upper()
-        symbol = text_cell(r.get("symbol", ""), "symbol")
-        if category not in ("STK", "OPT"):
-            out.skip(line, f"{category or 'unknown asset'} ({symbol}): not a stock or option")
-            return
-        currency = r.get("currency", "USD")
-        if currency and currency != "USD":
-            out.skip(line, f"{symbol} traded in {currency}: only USD is imported")
-            return
-        side = r.get("buysell", "").upper()
-        if "(CA" in side or r.get("transactiontype", "").startswith("Cancel"):
-            out.skip(line, "a cancelled trade")
-            return
-        if category == "OPT":
-            mult = int(number(r.get("multiplier", ""), "multiplier") or 100)
-            instrument = from_occ(symbol, mult) or from_parts(
-                r.get("underlyingsymbol", "") or symbol.split(" ")[0],
-                r.get("expiry", ""),
-                r.get("strike", ""),
-                r.get("putcall", ""),
-                mult,
-            )
-        else:
-            instrument = stock(symbol)
-        qty = need_number(r.get("quantity", ""), "quantity")
-        if side.startswith("SELL"):
-            qty = -abs(qty)
-        elif side.startswith("BUY"):
-            qty = abs(qty)
-        when = r.get("datetime") or f"{r.get('tradedate', '')};{r.get('tradetime', '')}"
-        effect, kind = codes(";".join((r.get("openclose", ""), r.get("code", ""), r.get("notes", ""))))
-        commission, fees = split_costs(
-            -cost(r.get("commission", ""), "commission"), -cost(r.get("taxes", ""), "taxes")
+def _read(out: Collector, line: int, raw: str, r: Record, tz: str) -> None:
+    if not out.result.account and r.get("accountid"):
+        out.result.account = r["accountid"]
+    category = r.get("assetcategory", "").upper()
+    symbol = text_cell(r.get("symbol", ""), "symbol")
+    if category not in ("STK", "OPT"):
+        out.skip(line, f"{category or 'unknown asset'} ({symbol}): not a stock or option")
+        return
+    currency = r.get("currency", "USD")
+    if currency and currency != "USD":
+        out.skip(line, f"{symbol} traded in {currency}: only USD is imported")
+        return
+    side = r.get("buysell", "").upper()
+    if "(CA" in side or r.get("transactiontype", "").startswith("Cancel"):
+        out.skip(line, "a cancelled trade")
+        return
+    if category == "OPT":
+        mult = int(number(r.get("multiplier", ""), "multiplier") or 100)
+        instrument = from_occ(symbol, mult) or from_parts(
+            r.get("underlyingsymbol", "") or symbol.split(" ")[0],
+            r.get("expiry", ""),
+            r.get("strike", ""),
+            r.get("putcall", ""),
+            mult,
         )
-        out.add(
-            make(
-                at=parse_datetime(when, tz, "date/time"),
-                instrument=instrument,
-                quantity=qty,
-                price=abs(need_number(r.get("price", ""), "price")),
-                commission=commission,
-                fees=fees,
-                effect=effect,
-                kind=kind,
-                order_id=r.get("orderid") or r.get("brokerageorderid") or None,
-                row=line,
-                raw=raw,
-            )
+    else:
+        instrument = stock(symbol)
+    qty = need_number(r.get("quantity", ""), "quantity")
+    if side.startswith("SELL"):
+        qty = -abs(qty)
+    elif side.startswith("BUY"):
+        qty = abs(qty)
+    when = r.get("datetime") or f"{r.get('tradedate', '')};{r.get('tradetime', '')}"
+    effect, kind = codes(";".join((r.get("openclose", ""), r.get("code", ""), r.get("notes", ""))))
+    commission, fees = split_costs(
+        -cost(r.get("commission", ""), "commission"), -cost(r.get("taxes", ""), "taxes")
+    )
+    out.add(
+        make(
+            at=parse_datetime(when, tz, "date/time"),
+            instrument=instrument,
+            quantity=qty,
+            price=abs(need_number(r.get("price", ""), "price")),
+            commission=commission,
+            fees=fees,
+            effect=effect,
+            kind=kind,
+            order_id=r.get("orderid") or r.get("brokerageorderid") or None,
+            row=line,
+            raw=raw,
         )
+    )
 
-    return read
 
-
-def _refuse(*_: object) -> None:
+def _refuse(*_: object) -> int:
     raise ImportFileError("This XML declares a DTD or entities; a Flex Query never does.")
 
 
@@ -207,5 +207,3 @@ def _csv(text: str, out: Collector) -> list[tuple[int, str, Record]]:
             continue
         records.append((line, raw, dict(zip(header, cells, strict=False))))
     return records
-
-

@@ -21,6 +21,7 @@ No order ids; identical fills are identical rows, kept as distinct executions.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
 from aicoach.journal.core.executions import Effect, ExecutionKind, Instrument
 from aicoach.journal.importers._build import Collector, make
@@ -77,7 +78,7 @@ class RobinhoodImporter:
                 f"This Robinhood file is missing the column(s): {', '.join(missing)}."
             )
         for line, cells, raw in rows:
-            out.guard(line, raw, lambda: self._row(out, cols, line, cells, raw))
+            out.guard(line, raw, self._row, out, cols, line, cells, raw)
         return out.finish()
 
     def _row(self, out: Collector, cols: Columns, line: int, cells: list[str], raw: str) -> None:
@@ -96,19 +97,38 @@ class RobinhoodImporter:
         qty_text = cols.get(cells, "Quantity").strip()
         sold_hint = qty_text.upper().endswith("S")
         qty = abs(need_number(qty_text.rstrip("Ss"), "quantity"))
-        common = {"at": at, "row": line, "raw": raw, "time_known": False}
+        common = partial(make, at=at, row=line, raw=raw, time_known=False)
         if removal is not None:
             instrument = self._option(description)
             zero = Decimal(0)
             if removal is ExecutionKind.ASSIGNMENT:
-                out.add(make(instrument=instrument, quantity=qty, price=zero,
-                             effect=Effect.CLOSE, kind=removal, **common))  # fmt: skip
+                out.add(
+                    common(
+                        instrument=instrument,
+                        quantity=qty,
+                        price=zero,
+                        effect=Effect.CLOSE,
+                        kind=removal,
+                    )
+                )
             elif removal is ExecutionKind.EXERCISE:
-                out.add(make(instrument=instrument, quantity=-qty, price=zero,
-                             effect=Effect.CLOSE, kind=removal, **common))  # fmt: skip
+                out.add(
+                    common(
+                        instrument=instrument,
+                        quantity=-qty,
+                        price=zero,
+                        effect=Effect.CLOSE,
+                        kind=removal,
+                    )
+                )
             else:
-                e = make(instrument=instrument, quantity=qty, price=zero,
-                         effect=Effect.CLOSE, kind=removal, **common)  # fmt: skip
+                e = common(
+                    instrument=instrument,
+                    quantity=qty,
+                    price=zero,
+                    effect=Effect.CLOSE,
+                    kind=removal,
+                )
                 out.add_unsigned(e, hint=-1 if sold_hint else 1)
             return
         assert trade is not None
@@ -130,8 +150,16 @@ class RobinhoodImporter:
         if price is None:
             raise RowProblem("the price is missing")
         price, fees = _net_of_fees(sign * qty, abs(price), amount, instrument.multiplier)
-        out.add(make(instrument=instrument, quantity=sign * qty, price=price, fees=fees,
-                     effect=effect, kind=kind, **common))  # fmt: skip
+        out.add(
+            common(
+                instrument=instrument,
+                quantity=sign * qty,
+                price=price,
+                fees=fees,
+                effect=effect,
+                kind=kind,
+            )
+        )
 
     def _option(self, description: str) -> Instrument:
         instrument = from_robinhood(description.split("\n")[0])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import partial
 
 from aicoach.journal.core.executions import Effect, ExecutionKind
 from aicoach.journal.importers._build import Collector, make
@@ -90,8 +91,7 @@ class SchwabImporter:
                         f"This Schwab file is missing the column(s): {', '.join(missing)}."
                     )
                 continue
-            header = cols
-            out.guard(line, raw, lambda: self._row(out, header, line, cells, raw))
+            out.guard(line, raw, self._row, out, cols, line, cells, raw)
         return out.finish()
 
     def _row(self, out: Collector, cols: Columns, line: int, cells: list[str], raw: str) -> None:
@@ -117,23 +117,24 @@ class SchwabImporter:
         _, _, as_of = date_cell.partition(" as of ")
         at = close_of(parse_date(as_of or date_cell))
         qty = need_number(cols.get(cells, "Quantity"), "quantity")
-        common = {
-            "at": at,
-            "instrument": instrument,
-            "row": line,
-            "raw": raw,
-            "time_known": False,
-            "commission": cost(cols.get(cells, "Fees & Comm"), "fees & comm"),
-        }
+        common = partial(
+            make,
+            at=at,
+            instrument=instrument,
+            row=line,
+            raw=raw,
+            time_known=False,
+            commission=cost(cols.get(cells, "Fees & Comm"), "fees & comm"),
+        )
         if removal is not None:
             q = abs(qty)
             zero = Decimal(0)
             if removal is ExecutionKind.ASSIGNMENT:
-                out.add(make(quantity=q, price=zero, effect=Effect.CLOSE, kind=removal, **common))
+                out.add(common(quantity=q, price=zero, effect=Effect.CLOSE, kind=removal))
             elif removal is ExecutionKind.EXERCISE:
-                out.add(make(quantity=-q, price=zero, effect=Effect.CLOSE, kind=removal, **common))
+                out.add(common(quantity=-q, price=zero, effect=Effect.CLOSE, kind=removal))
             else:
-                e = make(quantity=q, price=zero, effect=Effect.CLOSE, kind=removal, **common)
+                e = common(quantity=q, price=zero, effect=Effect.CLOSE, kind=removal)
                 out.add_unsigned(e, hint=1 if qty < 0 else 0)
             return
         assert trade is not None
@@ -141,4 +142,4 @@ class SchwabImporter:
         price = number(cols.get(cells, "Price"), "price")
         if price is None:
             raise RowProblem("the price is missing")
-        out.add(make(quantity=sign * abs(qty), price=abs(price), effect=effect, **common))
+        out.add(common(quantity=sign * abs(qty), price=abs(price), effect=effect))

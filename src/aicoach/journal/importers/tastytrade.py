@@ -25,6 +25,7 @@ delivery at the strike and takes the removal's kind.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
 from aicoach.journal.core.executions import Effect, ExecutionKind, Instrument
 from aicoach.journal.importers._build import Collector, make
@@ -76,7 +77,7 @@ class TastytradeImporter:
                 f"This tastytrade file is missing the column(s): {', '.join(missing)}."
             )
         for line, cells, raw in rows:
-            out.guard(line, raw, lambda: self._row(out, cols, line, cells, raw))
+            out.guard(line, raw, self._row, out, cols, line, cells, raw)
         return out.finish()
 
     def _row(self, out: Collector, cols: Columns, line: int, cells: list[str], raw: str) -> None:
@@ -105,31 +106,36 @@ class TastytradeImporter:
             -cost(cols.get(cells, "Commissions"), "commission"),
             -cost(cols.get(cells, "Fees"), "fees"),
         )
-        common = {
-            "at": at,
-            "instrument": instrument,
-            "row": line,
-            "raw": raw,
-            "commission": commission,
-            "fees": fees,
-            "order_id": cols.get(cells, "Order #"),
-        }
+        common = partial(
+            make,
+            at=at,
+            instrument=instrument,
+            row=line,
+            raw=raw,
+            commission=commission,
+            fees=fees,
+            order_id=cols.get(cells, "Order #"),
+        )
         if removal is not None:
             q = abs(qty)
             effect = Effect.CLOSE
             if removal is ExecutionKind.ASSIGNMENT or action.startswith("BUY"):
-                out.add(make(quantity=q, price=Decimal(0), effect=effect, kind=removal, **common))
+                out.add(common(quantity=q, price=Decimal(0), effect=effect, kind=removal))
             elif removal is ExecutionKind.EXERCISE or action.startswith("SELL"):
-                out.add(make(quantity=-q, price=Decimal(0), effect=effect, kind=removal, **common))
+                out.add(common(quantity=-q, price=Decimal(0), effect=effect, kind=removal))
             else:
-                out.add_unsigned(
-                    make(quantity=q, price=Decimal(0), effect=effect, kind=removal, **common)
-                )
+                out.add_unsigned(common(quantity=q, price=Decimal(0), effect=effect, kind=removal))
             return
         sign = _sign(action)
         price = self._price(cols, cells, qty, instrument.multiplier)
-        effect = Effect.OPEN if "OPEN" in action else Effect.CLOSE if "CLOSE" in action else Effect.UNKNOWN
-        out.add(make(quantity=sign * abs(qty), price=price, effect=effect, **common))
+        effect = (
+            Effect.OPEN
+            if "OPEN" in action
+            else Effect.CLOSE
+            if "CLOSE" in action
+            else Effect.UNKNOWN
+        )
+        out.add(common(quantity=sign * abs(qty), price=price, effect=effect))
 
     def _instrument(
         self, cols: Columns, cells: list[str], is_option: bool, multiplier: int

@@ -116,7 +116,7 @@ class ThinkorswimImporter:
             if section == "Account Trade History":
                 trades.append((line, cells, raw, cols))
             else:
-                out.guard(line, raw, lambda: self._cash_row(out, cols, line, cells, raw, tz, cash))
+                out.guard(line, raw, self._cash_row, out, cols, line, cells, raw, tz, cash)
         self._trades(out, trades, cash, tz)
         for entry in cash:
             if not entry.used:
@@ -226,12 +226,8 @@ class ThinkorswimImporter:
             elif not parent_time:
                 out.error(line, raw, "a spread leg without an order row above it")
                 continue
-            when, oid = parent_time, order_id
-
-            def read(line: int = line, cells: list[str] = cells, raw: str = raw) -> None:
-                self._trade(out, cols, line, cells, raw, when, oid, tz, exact, daily)
-
-            out.guard(line, raw, read)
+            args = (cols, line, cells, raw, parent_time, order_id, tz, exact, daily)
+            out.guard(line, raw, self._trade, out, *args)
 
     def _trade(
         self,
@@ -275,7 +271,9 @@ class ThinkorswimImporter:
             if match.instrument.multiplier != instrument.multiplier:
                 instrument = match.instrument
         pos = cols.get(cells, "Pos Effect").upper()
-        effect = Effect.OPEN if "OPEN" in pos else Effect.CLOSE if "CLOSE" in pos else Effect.UNKNOWN
+        effect = (
+            Effect.OPEN if "OPEN" in pos else Effect.CLOSE if "CLOSE" in pos else Effect.UNKNOWN
+        )
         out.add(
             make(
                 at=at,
@@ -299,6 +297,3 @@ def _take(queue: deque[_Cash]) -> _Cash | None:
             entry.used = True
             return entry
     return None
-
-
-

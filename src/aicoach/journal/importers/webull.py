@@ -4,8 +4,8 @@ Header ``Name,Symbol,Side,Status,Filled,Total Qty,Price,Avg Price,Time-in-Force,
 Filled Time``; one row per order::
 
     Name          the contract's description, or a multi-leg parent (``GLD Vertical``,
-                  ``IronCondor``, ``Calendar``, ``Diagonal``, ``Straddle``, ``CoveredStock`` …) whose
-                  ``Symbol`` is empty; its legs follow with an empty ``Name``
+                  ``IronCondor``, ``Calendar``, ``Diagonal``, ``Straddle``, ``CoveredStock`` …)
+                  whose ``Symbol`` is empty; its legs follow with an empty ``Name``
     Symbol        OCC without padding (``GLD260320P00457000``), the 2022 description
                   (``SPY 09/30/2022 00:00:00 EDT Call $364.00``) or a ticker
     Side          Buy | Sell | Short                                          → sign
@@ -60,7 +60,9 @@ class WebullImporter:
         first = next(rows, None)
         cols = Columns(first[1] if first else [])
         if missing := cols.missing(*HEADER):
-            raise ImportFileError(f"This Webull file is missing the column(s): {', '.join(missing)}.")
+            raise ImportFileError(
+                f"This Webull file is missing the column(s): {', '.join(missing)}."
+            )
         parent: str | None = None
         for line, cells, raw in rows:
             name, symbol = cols.get(cells, "Name"), cols.get(cells, "Symbol")
@@ -71,7 +73,7 @@ class WebullImporter:
             if name:
                 parent = None
             order_id = parent or f"{cols.get(cells, 'Placed Time')}#{line}"
-            out.guard(line, raw, lambda: self._row(out, cols, line, cells, raw, tz, order_id))
+            out.guard(line, raw, self._row, out, cols, line, cells, raw, tz, order_id)
         return out.finish(link_deliveries=False)
 
     def _row(
