@@ -146,7 +146,7 @@ class ThinkorswimImporter:
     ) -> None:
         kind = cols.get(cells, "TYPE")
         description = cols.get(cells, "DESCRIPTION")
-        if kind != "TRD":
+        if kind not in ("TRD", "RAD"):
             out.skip(line, f"cash balance line ({description or kind}): not a trade")
             return
         when = f"{cols.get(cells, 'DATE')} {cols.get(cells, 'TIME')}".strip()
