@@ -3,14 +3,15 @@
 Units the mapping promises: prices per share (or per contract with ``price_per="contract"``,
 divided by the multiplier), quantities in shares/contracts (signed, or unsigned with a buy/sell
 column), commission and fees as amounts paid (their sign is ignored), times in
-``mapping.time_zone``. Never chosen by sniffing: the user picks it and says which column is what.
+``mapping.time_zone`` (a date without a time: 16:00 there, ``time_known=False``), an optional
+event column naming expirations/assignments/exercises. Never chosen by sniffing: the user picks it and says which column is what.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from aicoach.journal.core.executions import Effect, Instrument
+from aicoach.journal.core.executions import Effect, ExecutionKind, Instrument
 from aicoach.journal.importers._build import Collector, make
 from aicoach.journal.importers._dates import CLOSE, parse_date, parse_datetime, to_utc
 from aicoach.journal.importers._symbols import any_option, from_parts, stock
@@ -104,12 +105,24 @@ class GenericCsvImporter:
                 commission=abs(cost(cell(m.commission), "commission")),
                 fees=abs(cost(cell(m.fees), "fees")),
                 effect=effect,
+                kind=_kind(cell(m.kind)),
                 order_id=text_cell(cell(m.order_id), "order id") or None,
                 time_known=time_known,
                 row=line,
                 raw=raw,
             )
         )
+
+
+def _kind(word: str) -> ExecutionKind:
+    text = word.upper()
+    if "EXPIR" in text:
+        return ExecutionKind.EXPIRATION
+    if "ASSIGN" in text:
+        return ExecutionKind.ASSIGNMENT
+    if "EXERC" in text:
+        return ExecutionKind.EXERCISE
+    return ExecutionKind.TRADE
 
 
 def _multiplier(m: ColumnMapping, cell_text: str) -> int:

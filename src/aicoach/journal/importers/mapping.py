@@ -33,6 +33,7 @@ class ColumnMapping(BaseModel):
     fees: str | None = None
     order_id: str | None = None
     effect: str | None = Field(None, description="open/close column (OPEN, CLOSE, BTO, STC …)")
+    kind: str | None = Field(None, description="event column: expired / assigned / exercised")
     multiplier: str | None = Field(None, description="column with shares per contract")
     default_multiplier: int = Field(100, ge=1, le=10_000)
     time_zone: str = "America/New_York"
@@ -59,6 +60,7 @@ class ColumnMapping(BaseModel):
         """Role → column name, for every role the mapping names."""
         roles = (
             "time", "time_of_day", "symbol", "underlying", "expiration", "strike", "right",
-            "quantity", "side", "price", "commission", "fees", "order_id", "effect", "multiplier",
+            "quantity", "side", "price", "commission", "fees", "order_id", "effect", "kind",
+            "multiplier",
         )  # fmt: skip
         return {role: name for role in roles if (name := getattr(self, role)) is not None}

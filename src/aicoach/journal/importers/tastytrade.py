@@ -61,7 +61,7 @@ class TastytradeImporter:
     def sniff(self, head: str) -> float:
         header = first_lines(head, 1)[0]
         cols = Columns(header.split(","))
-        if cols.has("Date", "Type", "Action", "Symbol", "Instrument Type", "Average Price"):
+        if cols.has("Date", "Type", "Symbol", "Instrument Type", "Average Price"):
             return 0.95 if cols.has("Order #") else 0.8
         return 0.0
 
