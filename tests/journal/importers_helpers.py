@@ -18,7 +18,9 @@ def load(path: Path) -> str:
     return decode_export(path.read_bytes())
 
 
-def check(importer: BrokerImporter, fixture: Path, options: ParseOptions | None = None) -> ParseResult:
+def check(
+    importer: BrokerImporter, fixture: Path, options: ParseOptions | None = None
+) -> ParseResult:
     """Parse ``fixture`` and compare with ``<name>.expected.json`` beside it, field by field."""
     expected: dict[str, Any] = json.loads(fixture.with_suffix(".expected.json").read_text())
     text = load(fixture)
@@ -49,7 +51,9 @@ def check(importer: BrokerImporter, fixture: Path, options: ParseOptions | None 
         assert e.order_id == order_id, where
         assert e.time_known is known, where
         assert e.raw.split("\n")[0] == lines[row - 1], where
-        assert e.executed_at.utcoffset() is not None and e.executed_at.utcoffset().total_seconds() == 0
+        assert (
+            e.executed_at.utcoffset() is not None and e.executed_at.utcoffset().total_seconds() == 0
+        )
     assert [s.row for s in result.skipped] == expected["skipped"], result.skipped
     errors = [(r.row, r.reason) for r in result.errors]
     assert len(errors) == len(expected["errors"]), errors

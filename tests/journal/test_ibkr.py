@@ -15,7 +15,7 @@ def test_fixture(name: str) -> None:
 
 def test_order_rows_are_used_only_when_there_are_no_trade_rows() -> None:
     text = load(HERE / "activity_statement_2024_03.csv")
-    orders_only = "\n".join(l for l in text.split("\n") if not l.startswith("Trades,Data,Trade,"))
+    orders_only = "\n".join(x for x in text.split("\n") if not x.startswith("Trades,Data,Trade,"))
     result = IbkrActivityImporter().parse(orders_only)
     assert [(e.instrument.key, e.quantity) for e in result.executions] == [
         ("KO", 100),

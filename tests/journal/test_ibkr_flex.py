@@ -39,6 +39,4 @@ def test_bad_attribute_is_a_row_error() -> None:
         "</FlexQueryResponse>"
     )
     result = IbkrFlexImporter().parse(xml)
-    assert [(e.row, e.reason) for e in result.errors] == [
-        (2, "the quantity '1OO' is not a number")
-    ]
+    assert [(e.row, e.reason) for e in result.errors] == [(2, "the quantity '1OO' is not a number")]

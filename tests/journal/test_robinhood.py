@@ -10,9 +10,7 @@ from tests.journal.importers_helpers import FIXTURES, check
 HERE = FIXTURES / "robinhood"
 
 
-@pytest.mark.parametrize(
-    "name", ["account_activity.csv", "excel_resaved.csv", "broken_rows.csv"]
-)
+@pytest.mark.parametrize("name", ["account_activity.csv", "excel_resaved.csv", "broken_rows.csv"])
 def test_fixture(name: str) -> None:
     check(RobinhoodImporter(), HERE / name)
 

@@ -4,7 +4,8 @@ Units the mapping promises: prices per share (or per contract with ``price_per="
 divided by the multiplier), quantities in shares/contracts (signed, or unsigned with a buy/sell
 column), commission and fees as amounts paid (their sign is ignored), times in
 ``mapping.time_zone`` (a date without a time: 16:00 there, ``time_known=False``), an optional
-event column naming expirations/assignments/exercises. Never chosen by sniffing: the user picks it and says which column is what.
+event column naming expirations/assignments/exercises. Never chosen by sniffing: the user
+picks it and says which column is what.
 """
 
 from __future__ import annotations
