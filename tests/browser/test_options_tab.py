@@ -78,7 +78,9 @@ async def test_iron_condor_from_the_chain(page: Any, screenshot: Any) -> None:
     await page.wait_for_function(
         "() => document.querySelector('[data-opt-chain]').dataset.strikeCount === '11'"
     )
-    assert re.fullmatch(r"11 of \d+ strikes", await page.locator("[data-opt-strikes-out]").inner_text())
+    assert re.fullmatch(
+        r"11 of \d+ strikes", await page.locator("[data-opt-strikes-out]").inner_text()
+    )
     assert await chain.locator("[data-spot-row]").count() == 1
     assert await chain.locator("tr.opt-atm").count() == 1
     # A Greek column on, one off: the header follows.

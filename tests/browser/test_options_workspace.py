@@ -7,6 +7,7 @@ shown; the whole strike ladder; and the Options tab on a phone."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from datetime import datetime
@@ -46,7 +47,8 @@ async def builder_legs(page: Any) -> list[dict[str, Any]]:
     """The builder's legs, as the draft in localStorage holds them."""
     legs: list[dict[str, Any]] = await page.evaluate(
         """() => {
-            const key = Object.keys(localStorage).find((k) => k.startsWith('aicoach-options-draft:'));
+            const key = Object.keys(localStorage)
+                .find((k) => k.startsWith('aicoach-options-draft:'));
             return key ? JSON.parse(localStorage.getItem(key)).legs : [];
         }"""
     )
@@ -91,7 +93,7 @@ def expected_strikes(chain: dict[str, Any], back: dict[str, Any] | None) -> dict
     atm = min((r["strike"] for r in rows if priced(r["call"]) and priced(r["put"])),
               key=lambda k: abs(k - spot))  # fmt: skip
     near = sorted(sorted((r["strike"] for r in rows), key=lambda k: (abs(k - spot), k))[:12])
-    gaps = Counter(round(b - a, 6) for a, b in zip(near, near[1:], strict=False) if b > a)
+    gaps = Counter(round(b - a, 6) for a, b in itertools.pairwise(near) if b > a)
     step = min(gaps, key=lambda g: (-gaps[g], g))
     width = max(1, round(spot * 0.01 / step)) * step
 
@@ -175,8 +177,12 @@ async def test_every_template_fills_the_builder_at_the_money(page: Any, screensh
         assert await assert_labels_legible(page) >= 2
         pop = await page.locator("[data-opt-pop]").bounding_box()
         wrap = await page.locator("[data-opt-pane='graph']").bounding_box()
-        assert pop and pop["x"] >= wrap["x"] and pop["x"] + pop["width"] <= wrap["x"] + wrap["width"]
-        assert re.search(r"Chance of profit \d+%", await page.locator("[data-opt-pop]").inner_text())
+        assert (
+            pop and pop["x"] >= wrap["x"] and pop["x"] + pop["width"] <= wrap["x"] + wrap["width"]
+        )
+        assert re.search(
+            r"Chance of profit \d+%", await page.locator("[data-opt-pop]").inner_text()
+        )
         if key in ("iron_condor", "calendar_spread", "collar", "call_butterfly"):
             await page.locator("[data-opt-analysis]").screenshot(
                 path=str(await screenshot(page, f"template-{key}"))
@@ -208,7 +214,8 @@ async def test_the_unsaved_builder_survives_a_reload(page: Any, screenshot: Any)
     await page.locator("[data-opt-date]").fill("3")
     await page.wait_for_function(
         """() => {
-            const key = Object.keys(localStorage).find((k) => k.startsWith('aicoach-options-draft:'));
+            const key = Object.keys(localStorage)
+                .find((k) => k.startsWith('aicoach-options-draft:'));
             const d = key && JSON.parse(localStorage.getItem(key));
             return d && d.scenario.iv === 4 && d.scenario.valuation;
         }"""
@@ -226,11 +233,16 @@ async def test_the_unsaved_builder_survives_a_reload(page: Any, screenshot: Any)
     await screenshot(page, "after-reload")
 
     # A broken or stale draft is dropped without a word (the page fails on any JS error).
-    for junk in ('{"version": 1, "symbol": "SPY", "legs": [{"kind": "call"}]}', "not json",
-                 '{"version": 1, "symbol": "SPY", "saved_on": "2026-01-02", "legs": []}'):  # fmt: skip
+    junks = [
+        '{"version": 1, "symbol": "SPY", "legs": [{"kind": "call"}]}',
+        "not json",
+        '{"version": 1, "symbol": "SPY", "saved_on": "2026-01-02", "legs": []}',
+    ]
+    for junk in junks:
         await page.evaluate(
             """(junk) => {
-                const key = Object.keys(localStorage).find((k) => k.startsWith('aicoach-options-draft:'));
+                const key = Object.keys(localStorage)
+                    .find((k) => k.startsWith('aicoach-options-draft:'));
                 localStorage.setItem(key, junk);
             }""",
             junk,
@@ -288,7 +300,7 @@ async def test_pnl_table_and_heatmap(page: Any, screenshot: Any) -> None:
     spot_row = table.locator("tr[data-spot]")
     assert await spot_row.count() == 1
     spot_price = float((await spot_row.locator("th").inner_text()).replace("SPY", ""))
-    assert abs(spot_price - a["spot"]) <= max(abs(p - q) for p, q in zip(prices, prices[1:]))
+    assert abs(spot_price - a["spot"]) <= max(abs(p - q) for p, q in itertools.pairwise(prices))
     assert await table.locator("tr[data-be]").count() == len(a["expiry"]["breakevens"]) == 2
     # Colour: the best cell is green, the worst red; the tooltip says date, price, P&L, % of risk.
     cells = table.locator("tbody td")
@@ -318,7 +330,9 @@ async def test_pnl_table_and_heatmap(page: Any, screenshot: Any) -> None:
     )
     assert await heat.locator("canvas").count() > 0
     assert await table.is_hidden()
-    await page.locator("[data-opt-analysis]").screenshot(path=str(await screenshot(page, "heatmap")))
+    await page.locator("[data-opt-analysis]").screenshot(
+        path=str(await screenshot(page, "heatmap"))
+    )
     # The choice is remembered; the risk graph is one click away.
     await page.reload()
     await chain_ready(page)
@@ -391,13 +405,16 @@ async def test_the_whole_strike_ladder(page: Any) -> None:
         arg=total,
     )
     assert total > 41  # more than the old slider could reach
-    assert await page.locator("[data-opt-strikes-out]").inner_text() == f"{total} of {total} strikes"
+    assert (
+        await page.locator("[data-opt-strikes-out]").inner_text() == f"{total} of {total} strikes"
+    )
 
     async def atm_in_view() -> bool:
         visible: bool = await page.evaluate(
             """() => {
                 const box = document.querySelector('[data-opt-chain]').getBoundingClientRect();
-                const row = document.querySelector('[data-opt-chain] tr.opt-atm').getBoundingClientRect();
+                const row = document.querySelector('[data-opt-chain] tr.opt-atm')
+                    .getBoundingClientRect();
                 return row.top >= box.top && row.bottom <= box.bottom;
             }"""
         )
