@@ -120,11 +120,19 @@ export function renderTable(el, a, [lo, hi]) {
     }).join("");
     return `<tr ${marks}><th scope="row" class="num">${tag}${num(price)}</th>${cells}</tr>`;
   }).join("");
+  // A refresh of the same position keeps the trader's scroll; a new one starts at the price.
+  const key = `${a.symbol}|${a.strategy.label}|${rows.length}|${cols.length}`;
+  const keep = el.dataset.key === key ? [el.scrollTop, el.scrollLeft] : null;
   el.innerHTML = `<table class="opt-grid" aria-label="${esc(`P&L of ${a.symbol} ${a.strategy.label} by date and underlying price`)}">
     <thead><tr><th scope="col" class="num">${esc(a.symbol)}</th>${head}</tr></thead>
     <tbody>${body}</tbody></table>`;
   Object.assign(el.dataset, { rows: String(rows.length), cols: String(cols.length) });
-  // Keep the current price's row in view.
+  el.dataset.key = key;
+  if (keep) {
+    [el.scrollTop, el.scrollLeft] = keep;
+    return;
+  }
+  // Start with the current price's row in view.
   const spotRow = el.querySelector("tr[data-spot]");
   if (spotRow) {
     const top = spotRow.offsetTop - el.clientHeight / 2 + spotRow.offsetHeight / 2;
