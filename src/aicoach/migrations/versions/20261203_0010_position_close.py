@@ -1,7 +1,7 @@
 """position close: when a strategy was closed, each leg's close price, the realized P&L
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-03 10:00:00.000000
 
 Only nullable columns are added (``NULL`` = still open), so existing rows need no backfill and
@@ -17,7 +17,7 @@ from alembic import op
 import aicoach.kit.orm
 
 revision = "0010"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
