@@ -142,7 +142,8 @@ def chain(symbol: str, expiration: str, width: int = 10) -> dict[str, Any]:
     return {
         "symbol": symbol, "expiration": expiration, "underlying_price": p, "rows": rows,
         "days_to_expiry": (date.fromisoformat(expiration) - date(2026, 11, 25)).days,
-        "atm_iv": 0.1842, "source": "simulated", "as_of": AS_OF, "stale": False,
+        "atm_iv": 0.1842, "model": "bjerksund-stensland-2002", "source": "simulated",
+        "as_of": AS_OF, "stale": False,
     }  # fmt: skip
 
 
