@@ -1,4 +1,4 @@
-"""The market-data port. Adapters: ``providers/simulated.py`` (default), ``providers/massive.py``,
+"""The market-data port. Adapters: ``aicoach.simulation.provider`` (default), ``providers/massive.py``,
 ``providers/files.py``; the cache in ``cache.py`` wraps any of them.
 """
 
