@@ -32,7 +32,7 @@ from aicoach.llm.messages import (
 )
 from aicoach.llm.ports import LLM
 from aicoach.marketdata.calendar import MarketCalendar
-from aicoach.marketdata.simulation.options_surface import listed_expirations
+from aicoach.simulation.options_surface import listed_expirations
 from tests.helpers.coach import skill_registry
 
 CAL = MarketCalendar()
