@@ -82,9 +82,15 @@ def _login_cookie(response: Response, token: str, request: Request, max_age: int
     )
 
 
-def _render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+def _render(
+    request: Request,
+    template: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
     response: Response = request.app.state.templates.TemplateResponse(
-        request, template, context, status_code=status_code
+        request, template, context, status_code=status_code, headers=headers
     )
     return response
 
@@ -106,18 +112,16 @@ async def login(
     throttler: ThrottlerDep,
     next: str | None = None,
 ) -> Response:
+    """One connection at a time, from the request's own session: the attempt is counted (and
+    committed) first, then the password is checked, then the session is started."""
     data = await _form(request)
-    ip, now = client_ip(request), utcnow()
+    ip = client_ip(request)
     try:
         creds = _parse(LoginIn, data)
-        await throttler.check(creds.email, ip, now)
         service = AccountService(session, settings)
-        try:
+        async with throttler.attempt(session, creds.email, ip):
             user = await service.authenticate(creds.email, creds.password)
-        except AICoachError:
-            await throttler.record_failure(creds.email, ip, now)
-            raise
-        await throttler.record_success(creds.email)
+            await throttler.succeeded(session, creds.email, ip)
         new = await service.start_session(
             user, user_agent=request.headers.get("user-agent", ""), ip=ip
         )
@@ -127,7 +131,8 @@ async def login(
         )
     except AICoachError as exc:
         return _render(
-            request, "auth/login.html", exc.status_code, error=exc.message, form=data, next=next,
+            request, "auth/login.html", exc.status_code, headers=exc.headers(),
+            error=exc.message, form=data, next=next,
         )  # fmt: skip
     response = RedirectResponse(_safe_next(next), status_code=303)
     _login_cookie(response, new.token, request, settings.session_ttl_hours * 3600)

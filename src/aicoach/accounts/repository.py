@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, case, delete, func, literal, null, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aicoach.accounts.models import ApiToken, Invite, LoginThrottle, User, UserSession
+from aicoach.kit.orm import UTCDateTime
 
 
 class AccountRepository:
@@ -108,13 +112,49 @@ class AccountRepository:
         )
 
     # throttles ------------------------------------------------------------------------------
-    async def throttles(self, keys: list[str]) -> Sequence[LoginThrottle]:
-        return (
-            await self.session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
-        ).all()
+    async def count_attempt(
+        self, key: str, max_failures: int, locks: Sequence[datetime], now: datetime
+    ) -> bool:
+        """Count one log-in attempt on ``key`` unless the key is locked at ``now``; ``True`` when
+        it was counted (the attempt may go on), ``False`` when the key is locked.
 
-    async def throttle(self, key: str) -> LoginThrottle | None:
-        return await self.session.get(LoginThrottle, key)
+        One ``INSERT … ON CONFLICT DO UPDATE … WHERE not locked`` statement: concurrent attempts
+        never lose a count and never both slip under the limit. The attempt that reaches
+        ``max_failures`` sets ``locked_until`` to ``locks[failures - max_failures]`` (the last
+        entry beyond the list), so the next one waits unless a success clears the key first.
+        """
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        first_lock = locks[0] if max_failures <= 1 else None
+        stmt = insert(LoginThrottle).values(
+            key=key, failures=1, locked_until=first_lock, updated_at=now
+        )
+        after = LoginThrottle.failures + 1
+        whens: list[tuple[ColumnElement[bool], ColumnElement[Any]]] = [
+            (after < max_failures, null())
+        ]
+        whens += [
+            (after == max_failures + k, literal(at, UTCDateTime())) for k, at in enumerate(locks)
+        ]
+        upsert = stmt.on_conflict_do_update(
+            index_elements=[LoginThrottle.key],
+            set_={
+                "failures": after,
+                "locked_until": case(*whens, else_=literal(locks[-1], UTCDateTime())),
+                "updated_at": now,
+            },
+            where=or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+        ).returning(LoginThrottle.failures)
+        return (await self.session.execute(upsert)).first() is not None
 
-    async def clear_throttle(self, key: str) -> None:
-        await self.session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+    async def locked_until(self, keys: Sequence[str]) -> datetime | None:
+        """The latest lock among ``keys`` (``None``: none is locked)."""
+        rows = await self.session.scalars(
+            select(LoginThrottle.locked_until).where(
+                LoginThrottle.key.in_(list(keys)), LoginThrottle.locked_until.is_not(None)
+            )
+        )
+        return max((at for at in rows if at is not None), default=None)
+
+    async def clear_throttles(self, keys: Sequence[str]) -> None:
+        await self.session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(list(keys))))
