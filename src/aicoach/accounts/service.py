@@ -166,6 +166,7 @@ class AccountService:
         check_password_policy(
             data.password, min_length=self.settings.password_min_length, email=email
         )
+        password_hash = await self._hash(data.password)  # before the transaction starts
         first_user = await self.repo.count_users() == 0
         invite: Invite | None = None
         if self.settings.invite_only and not first_user:
@@ -175,7 +176,7 @@ class AccountService:
         user = User(
             email=email,
             display_name=data.display_name or email.split("@")[0],
-            password_hash=security.hash_password(data.password),
+            password_hash=password_hash,
             role=Role.ADMIN if first_user else Role.USER,
             password_changed_at=now,
         )
@@ -187,21 +188,24 @@ class AccountService:
 
     async def authenticate(self, email: str, password: str) -> User:
         user = await self.repo.user_by_email(email.strip())
-        ok = security.verify_password(user.password_hash if user else None, password)
+        await self._release_connection()
+        ok = await self._verify(user.password_hash if user else None, password)
         if user is None or not ok or not user.is_active:
             raise InvalidCredentialsError()
         if security.needs_rehash(user.password_hash):
-            user.password_hash = security.hash_password(password)
+            user.password_hash = await self._hash(password)
         return user
 
     async def change_password(
         self, user: User, current: str, new: str, keep_session_id: int
     ) -> None:
-        if not security.verify_password(user.password_hash, current):
+        await self._release_connection()
+        if not await self._verify(user.password_hash, current):
             raise WeakPasswordError("Your current password is not correct.")
         check_password_policy(new, min_length=self.settings.password_min_length, email=user.email)
+        new_hash = await self._hash(new)
         now = utcnow()
-        user.password_hash = security.hash_password(new)
+        user.password_hash = new_hash
         user.password_changed_at = now
         # A changed password ends every other log-in: the point of changing it is often theft.
         await self.repo.revoke_sessions(user.id, now, except_id=keep_session_id)
@@ -212,11 +216,29 @@ class AccountService:
         if user is None:
             user = User(email=email.lower(), display_name=email.split("@")[0], password_hash="")
             self.session.add(user)
-        user.password_hash = security.hash_password(password)
+        user.password_hash = await self._hash(password)
         user.role = Role.ADMIN
         user.is_active = True
         await self.session.flush()
         return user
+
+    # password hashing -----------------------------------------------------------------------
+    async def _hash(self, password: str) -> str:
+        return await security.hash_password_async(
+            password, concurrency=self.settings.password_hash_concurrency
+        )
+
+    async def _verify(self, password_hash: str | None, password: str) -> bool:
+        return await security.verify_password_async(
+            password_hash, password, concurrency=self.settings.password_hash_concurrency
+        )
+
+    async def _release_connection(self) -> None:
+        """End the read-only transaction so far, handing its connection back to the pool while
+        a password is hashed (the one place a service commits: a burst of log-ins must not hold
+        the pool through tens of milliseconds of argon2 each)."""
+        if self.session.in_transaction():
+            await self.session.commit()
 
     # sessions -------------------------------------------------------------------------------
     async def start_session(self, user: User, *, user_agent: str, ip: str) -> NewSession:
