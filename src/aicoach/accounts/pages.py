@@ -159,6 +159,7 @@ async def signup(request: Request, session: SessionDep, settings: SettingsDep) -
     except ValidationError as exc:
         return _render(request, "auth/signup.html", 422, error=_first_error(exc), form=data)
     except AICoachError as exc:
+        await session.rollback()  # nothing half-written: no claim, no spent invite
         return _render(request, "auth/signup.html", exc.status_code, error=exc.message, form=data)
     response = RedirectResponse("/", status_code=303)
     _login_cookie(response, new.token, request, settings.session_ttl_hours * 3600)

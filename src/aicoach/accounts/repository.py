@@ -9,9 +9,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, delete, func, literal, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aicoach.accounts.models import ApiToken, Invite, LoginThrottle, User, UserSession
+from aicoach.accounts.models import (
+    ApiToken,
+    InstanceClaim,
+    Invite,
+    LoginThrottle,
+    User,
+    UserSession,
+)
 from aicoach.kit.orm import UTCDateTime
 
 
@@ -25,6 +33,30 @@ class AccountRepository:
 
     async def user_by_id(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
+
+    async def add_user(self, user: User) -> bool:
+        """Insert ``user``; ``False`` when its email is taken (a concurrent sign-up may have won:
+        the unique constraint decides). The transaction is then unusable: roll it back."""
+        self.session.add(user)
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def claim(self, name: str, now: datetime) -> bool:
+        """Take the once-per-instance claim ``name``; ``True`` for the one transaction that gets
+        it (one ``INSERT … ON CONFLICT DO NOTHING``: a concurrent claimer waits for us, then
+        finds it taken — or free, if we rolled back)."""
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = (
+            insert(InstanceClaim)
+            .values(name=name, claimed_at=now)
+            .on_conflict_do_nothing(index_elements=[InstanceClaim.name])
+            .returning(InstanceClaim.name)
+        )
+        return (await self.session.execute(stmt)).first() is not None
 
     async def count_users(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(User)) or 0)
@@ -106,10 +138,38 @@ class AccountRepository:
     async def invite_by_id(self, invite_id: int) -> Invite | None:
         return await self.session.get(Invite, invite_id)
 
-    async def invite_by_code(self, code: str) -> Invite | None:
-        return await self.session.scalar(
-            select(Invite).where(Invite.code == code).with_for_update()
+    async def use_invite(self, code: str, now: datetime) -> int | None:
+        """Spend the single-use invite ``code``: one conditional ``UPDATE`` (unused, not revoked,
+        not expired), so of parallel sign-ups on one invite exactly one gets its id."""
+        stmt = (
+            update(Invite)
+            .where(
+                Invite.code == code,
+                Invite.used_at.is_(None),
+                Invite.revoked_at.is_(None),
+                or_(Invite.expires_at.is_(None), Invite.expires_at > now),
+            )
+            .values(used_at=now)
+            .returning(Invite.id)
+            .execution_options(synchronize_session=False)
         )
+        invite_id: int | None = await self.session.scalar(stmt)
+        return invite_id
+
+    async def set_invite_user(self, invite_id: int, user_id: int) -> None:
+        stmt = update(Invite).where(Invite.id == invite_id).values(used_by_id=user_id)
+        await self.session.execute(stmt, execution_options={"synchronize_session": False})
+
+    async def revoke_invite(self, invite_id: int, now: datetime) -> bool:
+        """Revoke an unused invite (conditional, so it cannot race a sign-up spending it)."""
+        stmt = (
+            update(Invite)
+            .where(Invite.id == invite_id, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        result = await self.session.execute(stmt)
+        return bool(getattr(result, "rowcount", 0))
 
     # throttles ------------------------------------------------------------------------------
     async def count_attempt(

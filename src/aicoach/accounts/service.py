@@ -37,6 +37,8 @@ _COMMON_PASSWORDS = frozenset(
      "iloveyou12", "trustno1234", "welcome123", "0987654321", "abcdefghij", "passw0rd12"}
 )  # fmt: skip
 _MAX_LOCKOUT = timedelta(hours=1)
+#: The claim the first sign-up takes: it makes that account the instance's administrator.
+FIRST_ADMIN = "first_admin"
 
 
 def check_password_policy(password: str, *, min_length: int, email: str = "") -> None:
@@ -161,18 +163,24 @@ class AccountService:
 
     # sign-up and log-in ---------------------------------------------------------------------
     async def signup(self, data: SignupIn, *, now: datetime | None = None) -> User:
+        """A new account. Atomic against parallel sign-ups: the first admin is a claim row
+        (exactly one sign-up takes it), the invite is spent by a conditional update (exactly
+        one sign-up per invite), the email is decided by its unique constraint. On any error
+        the caller must roll the transaction back (the claim and the invite go back with it)."""
         now = now or utcnow()
         email = data.email.lower()
         check_password_policy(
             data.password, min_length=self.settings.password_min_length, email=email
         )
         password_hash = await self._hash(data.password)  # before the transaction starts
-        first_user = await self.repo.count_users() == 0
-        invite: Invite | None = None
+        first_user = await self.repo.claim(FIRST_ADMIN, now)
+        invite_id: int | None = None
         if self.settings.invite_only and not first_user:
-            invite = await self._usable_invite(data.invite_code, now)
-        if await self.repo.user_by_email(email) is not None:
-            raise EmailTakenError("An account with that email already exists.")
+            if not data.invite_code:
+                raise InviteRequiredError("Sign-up is by invitation; enter your invite code.")
+            invite_id = await self.repo.use_invite(data.invite_code, now)
+            if invite_id is None:
+                raise InviteRequiredError("That invite code is not valid, used or expired.")
         user = User(
             email=email,
             display_name=data.display_name or email.split("@")[0],
@@ -180,10 +188,10 @@ class AccountService:
             role=Role.ADMIN if first_user else Role.USER,
             password_changed_at=now,
         )
-        self.session.add(user)
-        await self.session.flush()
-        if invite is not None:
-            invite.used_by_id, invite.used_at = user.id, now
+        if await self.repo.user_by_email(email) is not None or not await self.repo.add_user(user):
+            raise EmailTakenError("An account with that email already exists.")
+        if invite_id is not None:
+            await self.repo.set_invite_user(invite_id, user.id)
         return user
 
     async def authenticate(self, email: str, password: str) -> User:
@@ -220,6 +228,7 @@ class AccountService:
         user.role = Role.ADMIN
         user.is_active = True
         await self.session.flush()
+        await self.repo.claim(FIRST_ADMIN, utcnow())  # no later sign-up becomes an admin
         return user
 
     # password hashing -----------------------------------------------------------------------
@@ -305,9 +314,8 @@ class AccountService:
         row = await self.repo.invite_by_id(invite_id)
         if row is None or row.revoked_at is not None:
             raise NotFoundError("No such invite.")
-        if row.used_at is not None:
+        if row.used_at is not None or not await self.repo.revoke_invite(invite_id, utcnow()):
             raise InviteRequiredError("That invite has already been used.")
-        row.revoked_at = utcnow()
 
     async def list_invites(self, admin: User) -> list[Invite]:
         self._require_admin(admin)
@@ -316,20 +324,6 @@ class AccountService:
     async def list_users(self, admin: User) -> list[User]:
         self._require_admin(admin)
         return list(await self.repo.list_users())
-
-    async def _usable_invite(self, code: str, now: datetime) -> Invite:
-        if not code:
-            raise InviteRequiredError("Sign-up is by invitation; enter your invite code.")
-        invite = await self.repo.invite_by_code(code)
-        usable = (
-            invite is not None
-            and invite.revoked_at is None
-            and invite.used_at is None
-            and (invite.expires_at is None or invite.expires_at > now)
-        )
-        if not usable or invite is None:
-            raise InviteRequiredError("That invite code is not valid, used or expired.")
-        return invite
 
     @staticmethod
     def _require_admin(user: User) -> None:
