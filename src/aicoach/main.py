@@ -35,6 +35,7 @@ from aicoach.positions.plugin import MANIFEST as POSITIONS
 from aicoach.watchlist.plugin import MANIFEST as WATCHLIST
 from aicoach.web import handlers, health
 from aicoach.web.csrf import csrf_protect
+from aicoach.web.edge import EdgeApp
 from aicoach.web.middleware import BodyLimitMiddleware, CSRFCookieMiddleware
 from aicoach.web.templating import STATIC_DIR, build_templates
 
@@ -90,7 +91,8 @@ def create_app(
             await tunnel.close_tunnel_client(app)
             sentry.flush()
 
-    app = FastAPI(
+    app = EdgeApp(
+        edge_settings=settings,
         title="AI Coach",
         version=__version__,
         lifespan=lifespan,

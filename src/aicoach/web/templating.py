@@ -38,6 +38,7 @@ def build_templates(settings: Settings) -> Jinja2Templates:
         return {
             "user": getattr(request.state, "user_view", None),
             "csrf_token": getattr(request.state, "csrf_token", ""),
+            "csp_nonce": getattr(request.state, "csp_nonce", ""),
             "request_id": current_request_id() or "",
         }
 
