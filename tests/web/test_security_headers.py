@@ -4,6 +4,7 @@ CSP that runs no inline script without the request's nonce."""
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.conftest import client_for
+from tests.helpers.live import live_server
 from tests.helpers.users import UserClient
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "aicoach" / "web" / "templates"
@@ -107,6 +109,29 @@ def test_no_template_has_an_inline_script_without_the_nonce_or_an_inline_handler
         if re.search(r"\s(x-data|x-on:|@click|x-init)\b", text):
             problems.append(f"{path.name}: inline Alpine expressions need the CSP build")
     assert not problems, problems
+
+
+def test_after_a_500_the_keep_alive_connection_still_works(app_factory) -> None:  # type: ignore[no-untyped-def]
+    """uvicorn closes a connection whose app raised after answering; the app must not."""
+    with live_server(_boom_app(app_factory)) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            reader = sock.makefile("rb")
+            statuses = []
+            for path in ("/boom", "/healthz"):
+                sock.sendall(
+                    f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n\r\n".encode()
+                )
+                status_line = reader.readline()
+                assert status_line, f"the server closed the connection before answering {path}"
+                statuses.append(int(status_line.split()[1]))
+                length = 0
+                while (line := reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                reader.read(length)
+    assert statuses == [500, 200]
 
 
 @pytest.mark.parametrize("path", ["/api/docs"])

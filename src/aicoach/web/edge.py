@@ -14,6 +14,11 @@ alike:
   ``Permissions-Policy`` (no camera, microphone, geolocation, payment, USB), ``X-Frame-Options``,
   ``Cross-Origin-Opener-Policy``;
 * ``Strict-Transport-Security`` when the base URL is ``https://``.
+
+Beneath it, :class:`KeepAliveAfterErrorMiddleware`: Starlette's error layer re-raises an error
+*after* sending its 500, and uvicorn then closes the connection (and prints the traceback a
+second time). Once a response has been sent in full, the error was handled (the handler logged
+and reported it): it stops here, and the client's keep-alive connection serves its next request.
 """
 
 from __future__ import annotations
@@ -97,6 +102,31 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_secured)
 
 
+class KeepAliveAfterErrorMiddleware:
+    """See the module docstring: swallow an error raised after the response was complete."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        complete = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal complete
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                complete = True
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if not complete:
+                raise  # half a response: the connection must close
+
+
 class EdgeApp(FastAPI):
     """FastAPI with :class:`SecurityHeadersMiddleware` around Starlette's outermost layer (the
     ``ServerErrorMiddleware`` that renders 500s), so no response leaves without the headers."""
@@ -106,5 +136,5 @@ class EdgeApp(FastAPI):
         self.edge_settings = edge_settings
 
     def build_middleware_stack(self) -> ASGIApp:
-        inner = super().build_middleware_stack()
+        inner = KeepAliveAfterErrorMiddleware(super().build_middleware_stack())
         return SecurityHeadersMiddleware(inner, settings=self.edge_settings)
