@@ -34,8 +34,8 @@ from aicoach.positions.plugin import MANIFEST as POSITIONS
 from aicoach.watchlist.plugin import MANIFEST as WATCHLIST
 from aicoach.web import docs, handlers, health
 from aicoach.web.csrf import csrf_protect
-from aicoach.web.frontend import StaticTree, TreeStaticFiles
 from aicoach.web.edge import EdgeApp
+from aicoach.web.frontend import StaticTree, TreeStaticFiles
 from aicoach.web.middleware import BodyLimitMiddleware, CSRFCookieMiddleware
 from aicoach.web.templating import build_templates
 from aicoach.worker.consumer import start_in_process

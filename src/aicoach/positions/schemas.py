@@ -128,12 +128,7 @@ class StrategyClose(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     legs: list[LegClose] = Field(default_factory=list, max_length=20)
-    closed_at: datetime | None = Field(None, description="Default: now. With an offset.")
-
-    @field_validator("closed_at")
-    @classmethod
-    def _closed(cls, v: datetime | None) -> datetime | None:
-        return _aware(v)
+    closed_at: BoundedDatetime | None = Field(None, description="Default: now. With an offset.")
 
     @field_validator("legs")
     @classmethod
