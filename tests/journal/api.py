@@ -65,5 +65,8 @@ def realized_by_underlying(items: list[dict[str, Any]]) -> dict[str, tuple[Decim
     out: dict[str, tuple[Decimal, Decimal]] = {}
     for t in items:
         gross, net = out.get(t["underlying"], (Decimal(0), Decimal(0)))
-        out[t["underlying"]] = (gross + Decimal(t["realized_gross"]), net + Decimal(t["realized_net"]))
+        out[t["underlying"]] = (
+            gross + Decimal(t["realized_gross"]),
+            net + Decimal(t["realized_net"]),
+        )
     return out

@@ -14,7 +14,7 @@ from aicoach.journal.repository import JournalRepository
 from aicoach.journal.service.accounts import AccountService, MappingService
 from aicoach.journal.service.analytics import AnalyticsService
 from aicoach.journal.service.enrichment import Enricher
-from aicoach.journal.service.imports import MAX_IMPORT_BYTES, ImportService
+from aicoach.journal.service.imports import BACKGROUND_ROWS, MAX_IMPORT_BYTES, ImportService
 from aicoach.journal.service.ledger import Ledger
 from aicoach.journal.service.trades import TradeService
 from aicoach.marketdata.service import MarketDataService
@@ -44,7 +44,9 @@ def enricher(p: JournalParts) -> Enricher:
     return Enricher(p.market, risk_free_rate=p.settings.risk_free_rate)
 
 
-def import_service(session: AsyncSession, p: JournalParts) -> ImportService:
+def import_service(
+    session: AsyncSession, p: JournalParts, background_rows: int = BACKGROUND_ROWS
+) -> ImportService:
     repo = JournalRepository(session)
 
     async def background(s: AsyncSession, import_id: int) -> None:
@@ -52,12 +54,20 @@ def import_service(session: AsyncSession, p: JournalParts) -> ImportService:
         p.jobs.enqueue_after_commit(s, COMMIT_JOB, import_id)
 
     return ImportService(
-        repo, Ledger(repo, enricher(p)), data_dir=p.settings.data_dir, background=background
-    )
+        repo, Ledger(repo, enricher(p)), data_dir=p.settings.data_dir, background=background,
+        background_rows=background_rows,
+    )  # fmt: skip
 
 
-async def get_import_service(request: Request, session: SessionDep) -> ImportService:
-    return import_service(session, parts(request))
+async def background_rows() -> int:
+    """New rows above which a commit runs as a background job (tests override this)."""
+    return BACKGROUND_ROWS
+
+
+async def get_import_service(
+    request: Request, session: SessionDep, rows: Annotated[int, Depends(background_rows)]
+) -> ImportService:
+    return import_service(session, parts(request), rows)
 
 
 async def get_trade_service(request: Request, session: SessionDep) -> TradeService:

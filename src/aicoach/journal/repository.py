@@ -296,10 +296,8 @@ class JournalRepository:
     async def trade_entries(
         self, user_id: int | None, account_id: int | None = None
     ) -> Sequence[Any]:
-        """(id, account_id, opened_at, legs) of trades to enrich (one user, one account, or all)."""
-        q = select(
-            TradeRow.id, TradeRow.account_id, TradeRow.opened_at, TradeRow.legs, TradeRow.user_id
-        )
+        """(id, underlying, opened_at, legs) of trades to enrich (a user's, an account's, all)."""
+        q = select(TradeRow.id, TradeRow.underlying, TradeRow.opened_at, TradeRow.legs)
         if user_id is not None:
             q = q.where(TradeRow.user_id == user_id)
         if account_id is not None:
