@@ -70,3 +70,32 @@ def realized_by_underlying(items: list[dict[str, Any]]) -> dict[str, tuple[Decim
             net + Decimal(t["realized_net"]),
         )
     return out
+
+
+TASTY_HEADER = (
+    "Date,Type,Sub Type,Action,Symbol,Instrument Type,Description,Value,Quantity,Average Price,"
+    "Commissions,Fees,Multiplier,Root Symbol,Underlying Symbol,Expiration Date,Strike Price,"
+    "Call or Put,Order #,Currency"
+)
+
+
+def tasty_round_trips(n: int, symbol: str = "SPY") -> bytes:
+    """A tastytrade export of ``n`` short puts, each sold at 2.00 (costs 1.14) and bought back
+    at 1.00 (costs 0.14) a day later: ``n`` closed trades of 100.00 gross, 98.72 net each."""
+    rows = [TASTY_HEADER]
+    for i in range(n):
+        strike = 300 + i
+        occ = f"{symbol:<6}240621P00{strike}000"
+        day = 1 + (i % 27)
+        minute = f"{i // 27 % 60:02d}"
+        rows.append(
+            f"2024-03-{day:02d}T15:{minute}:00+0100,Trade,Sell to Open,SELL_TO_OPEN,{occ},"
+            f"Equity Option,Sold 1,200.00,1,200.00,-1.00,-0.14,100,{symbol},{symbol},6/21/24,"
+            f"{strike},PUT,{10_000 + i},USD"
+        )
+        rows.append(
+            f"2024-03-{day + 1:02d}T15:{minute}:00+0100,Trade,Buy to Close,BUY_TO_CLOSE,{occ},"
+            f"Equity Option,Bought 1,-100.00,1,-100.00,0.00,-0.14,100,{symbol},{symbol},6/21/24,"
+            f"{strike},PUT,{20_000 + i},USD"
+        )
+    return ("\n".join(rows) + "\n").encode()

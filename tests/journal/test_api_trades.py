@@ -136,7 +136,11 @@ async def test_stats_and_patterns(alice: UserClient) -> None:
     assert summary["profit_factor"]["value"] is None
     assert summary["profit_factor"]["reason"] == "no losing trades"
     assert {g["key"] for g in stats["breakdowns"]["symbol"]} == {"AAPL", "KO", "SPY"}
-    assert [round(x, 2) for x in stats["equity"]["equity"]] == [123.73, 217.59, 362.78]  # KO and SPY close together
+    assert [round(x, 2) for x in stats["equity"]["equity"]] == [
+        123.73,
+        217.59,
+        362.78,
+    ]  # KO and SPY close together
     march = (await alice.get("/api/journal/stats", params={"symbol": "SPY"})).json()
     assert march["summary"]["n"] == 1 and march["filters"] == {"symbol": "SPY"}
     patterns = (await alice.get("/api/journal/patterns")).json()
