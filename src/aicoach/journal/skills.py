@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any, Final
 
 from aicoach.chat.offline.answers import result_or_reason
+from aicoach.chat.offline.dates import MONTHS
 from aicoach.chat.offline.fmt import day, fraction_percent, money, signed_money
 from aicoach.chat.offline.request import Request
 from aicoach.coach.skills import Call, Outcome, Scored, Skill
@@ -89,10 +90,20 @@ class JournalParams:
     when: bool = False  # patterns: the question is about time of day/week
 
 
+def _symbol(request: Request, span: Span | None) -> str | None:
+    """The ticker the message names, unless it is a word of the period ("march 2024")."""
+    said = span.words if span is not None else ""
+    for symbol in request.symbols:
+        word = symbol.lower()
+        if word not in MONTHS and word not in said.split():
+            return symbol
+    return None
+
+
 def _params(request: Request, **extra: Any) -> JournalParams:
     span: Span | None = parse_period(request.text.lower(), request.today)
     return JournalParams(
-        symbol=request.symbol,
+        symbol=_symbol(request, span),
         strategy=strategy_family(request.masked),
         start=span.start if span else None,
         end=span.end if span else None,
@@ -290,8 +301,8 @@ class TradePatternsSkill(Skill[Request, JournalParams]):
     def score(self, request: Request) -> Scored[JournalParams] | None:
         if request.legs or not _has(request, _PATTERNS):
             return None
-        if not (request.mine or _has(request, r"\bwhen\s+do\s+i\b")):
-            return None
+        if not (request.mine or _has(request, r"\b(?:i|am\s+i|do\s+i)\b")):
+            return None  # "patterns" alone may be a chart's; a habit is the trader's own
         typed = request.text.lower()
         focus = "worst" if _WORST.search(typed) else "best" if _BEST.search(typed) else ""
         return Scored(0.88, _params(request, focus=focus, when=bool(_WHEN.search(typed))))
@@ -309,10 +320,14 @@ class TradePatternsSkill(Skill[Request, JournalParams]):
 _TIME_KINDS: Final = ("hour", "weekday")
 
 
-def _rank(f: FindingLine, p: JournalParams) -> tuple[int, int, int]:
+def _rank(f: FindingLine, p: JournalParams) -> tuple[int, int, int, int]:
+    """Findings the question asks for first: time of day/week for "when", the weak ones for
+    "worst" (the strong ones for "best"), the hour before the weekday, then the larger n."""
     tone = {"worst": {"weakness": 0}, "best": {"strength": 0}}.get(p.focus, {}).get(f.tone, 1)
-    timely = 0 if p.when and f.kind.split("_")[-1] in _TIME_KINDS else 1
-    return (timely, tone, -f.n)
+    kind = f.kind.split("_")[-1]
+    timely = 0 if p.when and kind in _TIME_KINDS else 1
+    order = _TIME_KINDS.index(kind) if kind in _TIME_KINDS else len(_TIME_KINDS)
+    return (timely, tone, order, -f.n)
 
 
 def patterns_text(d: TradePatternsResult, p: JournalParams) -> str:

@@ -70,6 +70,7 @@ class TradeLine(BaseModel):
     closed_at: IsoDatetime | None
     realized_net: float = Field(description="Dollars, costs included (0 while open).")
     r_multiple: float | None
+    expirations: list[date] = Field(default_factory=list, description="Of the option legs.")
 
 
 class TradeHistoryResult(BaseModel):
@@ -220,6 +221,8 @@ def _line(t: TradeRow) -> TradeLine:
         status=t.status, opened_at=t.opened_at, closed_at=t.closed_at,
         realized_net=round(float(t.realized_net), 2),
         r_multiple=_rate(float(t.r_multiple)) if t.r_multiple is not None else None,
+        expirations=sorted({date.fromisoformat(x["expiration"]) for x in t.legs
+                            if x.get("expiration")}),
     )  # fmt: skip
 
 
