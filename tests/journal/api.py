@@ -34,7 +34,8 @@ def fixture(name: str) -> Path:
 
 
 async def preview(user: UserClient, account_id: int, path: Path, **form: Any) -> dict[str, Any]:
-    response = await upload(user, account_id, path.read_bytes(), path.name, **form)
+    data = path.read_bytes()  # noqa: ASYNC240 (a small fixture, read once)
+    response = await upload(user, account_id, data, path.name, **form)
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body

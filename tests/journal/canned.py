@@ -28,9 +28,11 @@ def _period(args: dict[str, Any]) -> Period:
 
 def _line(i: str, und: str, label: str, opened: datetime, closed: datetime | None,
           net: float, r: float | None = None) -> TradeLine:  # fmt: skip
-    return TradeLine(id=i, underlying=und, strategy=label.lower().replace(" ", "_"),
-                     strategy_label=label, status="closed" if closed else "open",
-                     opened_at=opened, closed_at=closed, realized_net=net, r_multiple=r)  # fmt: skip
+    return TradeLine(
+        id=i, underlying=und, strategy=label.lower().replace(" ", "_"), strategy_label=label,
+        status="closed" if closed else "open", opened_at=opened, closed_at=closed,
+        realized_net=net, r_multiple=r,
+    )  # fmt: skip
 
 
 BEST = _line("b1", "TSLA", "Short put", datetime(2026, 10, 6, 14, 40, tzinfo=UTC),

@@ -81,8 +81,10 @@ CASES: list[tuple[str, dict[str, tuple[Decimal, Decimal]], int, int]] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("name", "expected", "n_trades", "n_closed"), CASES,
-                         ids=[c[0].split("/")[0] + ":" + Path(c[0]).stem for c in CASES])  # fmt: skip
+IDS = [c[0].split("/")[0] + ":" + Path(c[0]).stem for c in CASES]
+
+
+@pytest.mark.parametrize(("name", "expected", "n_trades", "n_closed"), CASES, ids=IDS)
 async def test_broker_file_to_round_trips_and_realized_pnl(
     alice: UserClient, name: str, expected: dict[str, tuple[Decimal, Decimal]], n_trades: int,
     n_closed: int,
@@ -101,8 +103,8 @@ async def test_broker_file_to_round_trips_and_realized_pnl(
 
 async def test_generic_csv_with_a_saved_mapping(alice: UserClient) -> None:
     account = await new_account(alice)
-    saved = await alice.post("/api/journal/mappings", json={"name": "My CSV",
-                                                            "mapping": GENERIC_MAPPING})  # fmt: skip
+    body = {"name": "My CSV", "mapping": GENERIC_MAPPING}
+    saved = await alice.post("/api/journal/mappings", json=body)
     assert saved.status_code == 201, saved.text
     done = await import_file(
         alice, account["id"], fixture("generic/fills.csv"), mapping_id=saved.json()["id"]

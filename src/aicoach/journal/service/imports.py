@@ -244,7 +244,7 @@ class ImportService:
         )  # fmt: skip
         trades, warnings = trade_summary(derived.book, {e.fingerprint for e in new})
         ordered = sorted(result.executions, key=lambda e: e.row)
-        path = self._store(text)
+        path = await asyncio.to_thread(self._store, text)  # up to 50 MB: off the loop
         imp = JournalImport(
             user_id=user_id, account_id=account.id, file_name=(file_name or "upload")[:255],
             format=parsed.importer.name, format_label=parsed.importer.label, status="previewed",
@@ -346,7 +346,7 @@ class ImportService:
                 await progress(int(total * (start + (end - start) * within)), total, phase)
 
         await report("reading")
-        text = self._stored_text(imp)
+        text = await asyncio.to_thread(self._stored_text, imp)
         parsed = await self._parse(text, imp.options.get("format") or imp.format, imp.options)
         await report("matching")
         revision = await self.repo.revision(imp.account_id)
