@@ -49,15 +49,16 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
     migrate: Annotated[bool, typer.Option(help="Run migrations before serving.")] = True,
+    db_wait: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait for an unreachable database at start.")
+    ] = 60.0,
 ) -> None:
     """Serve the web app (migrates the database first unless told not to)."""
     import uvicorn
 
     settings = load_settings()
     if migrate:
-        from aicoach.migrations.runner import upgrade_to_head
-
-        asyncio.run(upgrade_to_head(settings))
+        _migrate_when_reachable(settings, db_wait)
     if workers > 1 and settings.jobs_in_process and settings.is_sqlite:
         typer.echo(
             "Note: several workers on SQLite each consume jobs; use Redis at scale.", err=True
@@ -79,6 +80,44 @@ def serve(
         log_config=None,
         server_header=False,
     )
+
+
+def _migrate_when_reachable(settings: Settings, wait_seconds: float) -> None:
+    """Migrate, retrying with jittered backoff while the database cannot be reached (it may be
+    starting next to us): one line per try, then one line and exit code 1 when the wait is over.
+    Any other failure (a broken migration) is a bug and keeps its traceback."""
+    import time
+
+    from sqlalchemy.engine import make_url
+
+    from aicoach.kit.backoff import jittered_backoff
+    from aicoach.migrations.runner import upgrade_to_head
+    from aicoach.web.handlers import is_outage
+
+    where = make_url(settings.effective_database_url).render_as_string(hide_password=True)
+    deadline = time.monotonic() + wait_seconds
+    for attempt in range(10_000):
+        try:
+            asyncio.run(upgrade_to_head(settings))
+            return
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            reason = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                typer.echo(
+                    f"Error: the database at {where} cannot be reached ({reason}); gave up after "
+                    f"{wait_seconds:g} s. Is it running, and is DATABASE_URL right?",
+                    err=True,
+                )
+                raise typer.Exit(1) from None
+            delay = min(remaining, jittered_backoff(attempt, base=0.5, cap=5.0))
+            typer.echo(
+                f"Waiting for the database at {where} ({reason}); retrying in {delay:.1f} s",
+                err=True,
+            )
+            time.sleep(delay)
 
 
 @app.command()

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     session_ttl_hours: int = Field(24 * 14, ge=1, validation_alias=_env("SESSION_TTL_HOURS"))
     password_min_length: int = Field(10, ge=8, validation_alias=_env("PASSWORD_MIN_LENGTH"))
     login_max_failures: int = Field(5, ge=1, validation_alias=_env("LOGIN_MAX_FAILURES"))
+    password_hash_concurrency: int = Field(
+        2, ge=1, le=64, validation_alias=_env("PASSWORD_HASH_CONCURRENCY")
+    )
+    login_address_max_failures: int = Field(
+        25, ge=1, validation_alias=_env("LOGIN_ADDRESS_MAX_FAILURES")
+    )
     login_lockout_base_seconds: float = Field(
         30.0, gt=0, validation_alias=_env("LOGIN_LOCKOUT_BASE_SECONDS")
     )

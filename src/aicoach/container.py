@@ -162,7 +162,7 @@ def build_container(
         levels=levels,
         chains=chains,
         analysis=AnalysisService(market, chains, levels, settings.risk_free_rate),
-        throttler=LoginThrottler(sessions, settings),
+        throttler=LoginThrottler(settings),
         saved_legs=PositionLegs(),
         llm=over.llm if over.llm is not None else build_llm(settings),
         registries=registries,

@@ -35,6 +35,7 @@ from aicoach.positions.plugin import MANIFEST as POSITIONS
 from aicoach.watchlist.plugin import MANIFEST as WATCHLIST
 from aicoach.web import docs, handlers, health
 from aicoach.web.csrf import csrf_protect
+from aicoach.web.edge import EdgeApp
 from aicoach.web.frontend import StaticTree, TreeStaticFiles
 from aicoach.web.middleware import BodyLimitMiddleware, CSRFCookieMiddleware
 from aicoach.web.templating import build_templates
@@ -94,7 +95,8 @@ def create_app(
             await tunnel.close_tunnel_client(app)
             sentry.flush()
 
-    app = FastAPI(
+    app = EdgeApp(
+        edge_settings=settings,
         title="AI Coach",
         version=__version__,
         lifespan=lifespan,
@@ -117,7 +119,7 @@ def create_app(
     app.include_router(metrics.metrics_router)
     app.include_router(tunnel.tunnel_router)
     # Outermost first: observability sees every request, including rejected bodies.
-    app.add_middleware(CSRFCookieMiddleware, secure=settings.base_url.startswith("https"))
+    app.add_middleware(CSRFCookieMiddleware, https_base=settings.base_url.startswith("https://"))
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware)
     return app

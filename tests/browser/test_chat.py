@@ -157,7 +157,9 @@ async def scripted(app_factory: Any) -> AsyncIterator[tuple[str, FastAPI]]:
 @pytest.fixture
 async def spage(browser: Any, scripted: tuple[str, FastAPI]) -> AsyncIterator[Any]:
     url, _ = scripted
-    context = await browser.new_context(base_url=url, viewport={"width": 1440, "height": 900})
+    context = await browser.new_context(  # bypass_csp: see the `page` fixture
+        base_url=url, viewport={"width": 1440, "height": 900}, bypass_csp=True
+    )
     context.set_default_timeout(15_000)
     pg = await context.new_page()
     errors: list[str] = []

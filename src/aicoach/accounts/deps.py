@@ -22,6 +22,7 @@ from aicoach.accounts.service import LoginThrottler
 from aicoach.errors import AuthenticationRequiredError
 from aicoach.kit.orm import utcnow
 from aicoach.observability.context import bind_user
+from aicoach.web.cookies import read_cookie
 from aicoach.web.csrf import bearer_token
 from aicoach.web.deps import SessionDep, container_of, get_session
 
@@ -99,7 +100,7 @@ async def get_principal(request: Request, session: SessionDep) -> Principal | No
             touch = update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
             await session.execute(touch, execution_options=_NO_SYNC)
         principal = Principal(user, None, True) if user.is_active else None
-    elif (cookie := request.cookies.get(security.SESSION_COOKIE)) is not None:
+    elif (cookie := read_cookie(request, security.SESSION_COOKIE)) is not None:
         params = {"token_hash": security.digest(cookie), "now": now}
         row = (await session.execute(_LIVE_SESSION, params)).first()
         if row is not None:

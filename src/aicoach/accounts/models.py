@@ -76,6 +76,16 @@ class Invite(IdMixin, CreatedAtMixin, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class InstanceClaim(Base):
+    """A once-per-instance role, taken by inserting its row: the primary key lets exactly one
+    transaction have it (``first_admin``: the first sign-up becomes the administrator)."""
+
+    __tablename__ = "instance_claims"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    claimed_at: Mapped[datetime]
+
+
 class LoginThrottle(Base):
     """Consecutive failed log-ins for one key (``email:<addr>`` or ``ip:<addr>``)."""
 

@@ -28,6 +28,8 @@ from aicoach.accounts.service import AccountService
 from aicoach.errors import AICoachError
 from aicoach.kit.orm import utcnow
 from aicoach.observability.context import register_secret
+from aicoach.web import cookies
+from aicoach.web.csrf import rotate_csrf_token
 from aicoach.web.deps import RowId, SessionDep, SettingsDep, client_ip
 from aicoach.web.validation import readable, summary
 
@@ -71,20 +73,20 @@ def _parse(model: type[M], data: dict[str, Any]) -> M:
 
 
 def _login_cookie(response: Response, token: str, request: Request, max_age: int) -> None:
-    response.set_cookie(
-        security.SESSION_COOKIE,
-        token,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    """The session cookie, and a new CSRF token: none from before the log-in carries over."""
+    cookies.set_cookie(response, request, security.SESSION_COOKIE, token, max_age=max_age)
+    rotate_csrf_token(response, request)
 
 
-def _render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+def _render(
+    request: Request,
+    template: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
     response: Response = request.app.state.templates.TemplateResponse(
-        request, template, context, status_code=status_code
+        request, template, context, status_code=status_code, headers=headers
     )
     return response
 
@@ -106,18 +108,16 @@ async def login(
     throttler: ThrottlerDep,
     next: str | None = None,
 ) -> Response:
+    """One connection at a time, from the request's own session: the attempt is counted (and
+    committed) first, then the password is checked, then the session is started."""
     data = await _form(request)
-    ip, now = client_ip(request), utcnow()
+    ip = client_ip(request)
     try:
         creds = _parse(LoginIn, data)
-        await throttler.check(creds.email, ip, now)
         service = AccountService(session, settings)
-        try:
+        async with throttler.attempt(session, creds.email, ip):
             user = await service.authenticate(creds.email, creds.password)
-        except AICoachError:
-            await throttler.record_failure(creds.email, ip, now)
-            raise
-        await throttler.record_success(creds.email)
+            await throttler.succeeded(session, creds.email, ip)
         new = await service.start_session(
             user, user_agent=request.headers.get("user-agent", ""), ip=ip
         )
@@ -127,7 +127,8 @@ async def login(
         )
     except AICoachError as exc:
         return _render(
-            request, "auth/login.html", exc.status_code, error=exc.message, form=data, next=next,
+            request, "auth/login.html", exc.status_code, headers=exc.headers(),
+            error=exc.message, form=data, next=next,
         )  # fmt: skip
     response = RedirectResponse(_safe_next(next), status_code=303)
     _login_cookie(response, new.token, request, settings.session_ttl_hours * 3600)
@@ -154,6 +155,7 @@ async def signup(request: Request, session: SessionDep, settings: SettingsDep) -
     except ValidationError as exc:
         return _render(request, "auth/signup.html", 422, error=_form_problems(exc), form=data)
     except AICoachError as exc:
+        await session.rollback()  # nothing half-written: no claim, no spent invite
         return _render(request, "auth/signup.html", exc.status_code, error=exc.message, form=data)
     response = RedirectResponse("/", status_code=303)
     _login_cookie(response, new.token, request, settings.session_ttl_hours * 3600)
@@ -162,12 +164,12 @@ async def signup(request: Request, session: SessionDep, settings: SettingsDep) -
 
 @router.post("/logout")
 async def logout(
-    principal: OptionalPrincipal, session: SessionDep, settings: SettingsDep
+    request: Request, principal: OptionalPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
     if principal is not None and principal.session_id is not None:
         await AccountService(session, settings).end_session(principal.user.id, principal.session_id)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(security.SESSION_COOKIE, path="/")
+    cookies.delete_cookie(response, request, security.SESSION_COOKIE)
     return response
 
 
@@ -176,14 +178,14 @@ async def settings_page(
     request: Request, principal: PrincipalDep, session: SessionDep, settings: SettingsDep,
     notice: str = "", error: str = "",
 ) -> Response:  # fmt: skip
-    new_token = request.cookies.get(_NEW_TOKEN_COOKIE, "")
+    new_token = cookies.read_cookie(request, _NEW_TOKEN_COOKIE, path="/settings") or ""
     response = await _settings_view(
         request, principal, AccountService(session, settings), notice=_NOTICES.get(notice, ""),
         error=error[:300],
         new_token=new_token if new_token.startswith(security.API_TOKEN_PREFIX) else "",
     )  # fmt: skip
     if new_token:
-        response.delete_cookie(_NEW_TOKEN_COOKIE, path="/settings")
+        cookies.delete_cookie(response, request, _NEW_TOKEN_COOKIE, path="/settings")
     return response
 
 
@@ -260,9 +262,9 @@ async def settings_create_token(
     # Shown once on the next GET. The secret rides in a one-shot cookie, never in a URL (URLs end
     # up in logs and history), and the redirect keeps a reload from creating a second token.
     response = RedirectResponse("/settings#tokens", status_code=303)
-    response.set_cookie(
-        _NEW_TOKEN_COOKIE, secret, max_age=120, path="/settings", httponly=True, samesite="strict",
-        secure=request.url.scheme == "https",
+    cookies.set_cookie(
+        response, request, _NEW_TOKEN_COOKIE, secret, max_age=120, path="/settings",
+        samesite="strict",
     )  # fmt: skip
     return response
 

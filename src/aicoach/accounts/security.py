@@ -1,9 +1,19 @@
-"""Password hashing (argon2id), random tokens and their stored digests."""
+"""Password hashing (argon2id), random tokens and their stored digests.
+
+Argon2 is deliberately slow (tens of milliseconds of CPU and 64 MiB per hash): on the event loop
+one log-in would stall every other request. The ``*_async`` functions run it on a small thread
+pool instead (argon2-cffi releases the GIL), sized by ``PASSWORD_HASH_CONCURRENCY`` — the bound
+on hashes computed at once, in the whole process; further ones wait their turn in the pool's
+queue, holding no database connection.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -29,6 +39,34 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(concurrency: int) -> ThreadPoolExecutor:
+    """The process's hashing pool for this bound (one per distinct setting; apps share it)."""
+    with _pools_lock:
+        pool = _pools.get(concurrency)
+        if pool is None:
+            pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="argon2")
+            _pools[concurrency] = pool
+        return pool
+
+
+async def hash_password_async(password: str, *, concurrency: int) -> str:
+    """:func:`hash_password` on the hashing pool (at most ``concurrency`` at once)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_pool(concurrency), hash_password, password)
+
+
+async def verify_password_async(
+    password_hash: str | None, password: str, *, concurrency: int
+) -> bool:
+    """:func:`verify_password` on the hashing pool (at most ``concurrency`` at once)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_pool(concurrency), verify_password, password_hash, password)
 
 
 def new_session_token() -> str:

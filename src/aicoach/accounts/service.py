@@ -1,17 +1,20 @@
 """Account use cases: sign-up, log-in with throttling, sessions, API tokens, invites.
 
 Services flush but never commit; the request dependency commits. The one exception is the log-in
-throttle: a failed log-in raises (so the request rolls back) yet the failure must be remembered,
-so ``LoginThrottler`` writes through its own short transaction.
+throttle: an attempt must be counted whatever its outcome, so ``LoginThrottler.attempt`` commits
+its count at once — in the request's own session, never through a second connection.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from aicoach.accounts import security
 from aicoach.accounts.errors import (
@@ -22,11 +25,10 @@ from aicoach.accounts.errors import (
     LoginThrottledError,
     WeakPasswordError,
 )
-from aicoach.accounts.models import ApiToken, Invite, LoginThrottle, Role, User, UserSession
+from aicoach.accounts.models import ApiToken, Invite, Role, User, UserSession
 from aicoach.accounts.repository import AccountRepository
 from aicoach.accounts.schemas import ApiTokenCreate, InviteCreate, SignupIn
 from aicoach.config import Settings
-from aicoach.db import transaction
 from aicoach.errors import NotFoundError
 from aicoach.kit.orm import utcnow
 
@@ -35,6 +37,8 @@ _COMMON_PASSWORDS = frozenset(
      "iloveyou12", "trustno1234", "welcome123", "0987654321", "abcdefghij", "passw0rd12"}
 )  # fmt: skip
 _MAX_LOCKOUT = timedelta(hours=1)
+#: The claim the first sign-up takes: it makes that account the instance's administrator.
+FIRST_ADMIN = "first_admin"
 
 
 def check_password_policy(password: str, *, min_length: int, email: str = "") -> None:
@@ -57,49 +61,98 @@ class NewSession:
 
 
 class LoginThrottler:
-    """Backoff per account and per address after repeated failures.
+    """Backoff after repeated failed log-ins, per account *and address*, and per address.
 
-    After ``max_failures`` consecutive failures a key is locked for ``base * 2**(extra)`` seconds
-    (capped at one hour), doubling with each further failure; a success clears the account key.
+    Two keys per attempt: ``acct:<email>|<address>`` (locks after ``login_max_failures``) and
+    the looser ``ip:<address>`` (after ``login_address_max_failures``, so one address cannot try
+    password after password across many accounts). An account locked from one address still
+    opens from another: a lock-out is not a denial of service on its owner.
+
+    Every attempt is counted *before* its password is checked, by one atomic statement per key
+    (:meth:`AccountRepository.count_attempt`) in the request's own session, committed at once:
+    parallel attempts never lose a count, and only the first ``max`` of them are checked. The
+    attempt that reaches the limit locks its key for ``base * 2**extra`` seconds (``extra``:
+    failures beyond the limit; capped at one hour); a locked key refuses attempts without
+    counting them (they check no password). A success clears both keys.
     """
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-        self._factory = factory
-        self._max = settings.login_max_failures
+    def __init__(self, settings: Settings) -> None:
+        self._account_max = settings.login_max_failures
+        self._address_max = settings.login_address_max_failures
         self._base = settings.login_lockout_base_seconds
+        self._serial = _KeyedLocks()
 
     @staticmethod
-    def keys(email: str, ip: str) -> list[str]:
-        return [f"email:{email.strip().lower()}", f"ip:{ip}"]
+    def keys(email: str, ip: str) -> tuple[str, str]:
+        """``(account+address key, address key)``."""
+        return f"acct:{email.strip().lower()}|{ip}", f"ip:{ip}"
 
-    async def check(self, email: str, ip: str, now: datetime) -> None:
-        async with transaction(self._factory) as session:
-            rows = await AccountRepository(session).throttles(self.keys(email, ip))
-        waits = [(row.locked_until - now).total_seconds() for row in rows if row.locked_until]
-        wait = max([w for w in waits if w > 0], default=0.0)
-        if wait > 0:
-            raise LoginThrottledError(
-                f"Too many failed log-ins. Try again in {int(wait) + 1} seconds.", retry_after=wait
-            )
+    def _locks(self, now: datetime) -> list[datetime]:
+        """``now + base * 2**k`` for k = 0, 1, ... up to the first that reaches the cap."""
+        locks: list[datetime] = []
+        for extra in range(64):
+            lock = min(timedelta(seconds=self._base * 2**extra), _MAX_LOCKOUT)
+            locks.append(now + lock)
+            if lock >= _MAX_LOCKOUT:
+                break
+        return locks
 
-    async def record_failure(self, email: str, ip: str, now: datetime) -> None:
-        async with transaction(self._factory) as session:
-            repo = AccountRepository(session)
-            for key in self.keys(email, ip):
-                row = await repo.throttle(key)
-                if row is None:
-                    row = LoginThrottle(key=key, failures=0, updated_at=now)
-                    session.add(row)
-                row.failures += 1
-                row.updated_at = now
-                extra = row.failures - self._max
-                if extra >= 0:
-                    lock = min(timedelta(seconds=self._base * 2**extra), _MAX_LOCKOUT)
-                    row.locked_until = now + lock
+    @asynccontextmanager
+    async def attempt(self, session: AsyncSession, email: str, ip: str) -> AsyncIterator[None]:
+        """Around one log-in attempt: count it, or raise :class:`LoginThrottledError` (with
+        ``Retry-After``) when a key is locked; the body checks the password and, when it is
+        right, calls :meth:`succeeded`.
 
-    async def record_success(self, email: str) -> None:
-        async with transaction(self._factory) as session:
-            await AccountRepository(session).clear_throttle(self.keys(email, "")[0])
+        The count is committed at once: it must stand whatever the password check says, and no
+        row lock is held while the password is hashed. In this process, attempts on one
+        account+address run one at a time (the next one sees the previous one's outcome): so
+        parallel correct log-ins all succeed while parallel wrong ones stop at the limit. Across
+        processes the atomic count alone bounds the attempts checked.
+        """
+        account_key, address_key = self.keys(email, ip)
+        async with self._serial.hold(account_key):
+            repo, now = AccountRepository(session), utcnow()
+            locks = self._locks(now)
+            # Account key first, then address key: every transaction takes the two row locks in
+            # the same order, so concurrent attempts cannot deadlock.
+            allowed = await repo.count_attempt(account_key, self._account_max, locks, now)
+            if allowed:
+                allowed = await repo.count_attempt(address_key, self._address_max, locks, now)
+            until = None if allowed else await repo.locked_until([account_key, address_key])
+            await session.commit()
+            if not allowed:
+                wait = max(1.0, ((until or now) - now).total_seconds())
+                raise LoginThrottledError(
+                    f"Too many failed log-ins. Try again in {int(wait) + 1} seconds.",
+                    retry_after=wait,
+                )
+            yield
+            await session.commit()  # the success's clean-up, before the next attempt reads it
+
+    async def succeeded(self, session: AsyncSession, email: str, ip: str) -> None:
+        """A correct password from this address clears both keys (in the request's session)."""
+        await AccountRepository(session).clear_throttles(self.keys(email, ip))
+
+
+class _KeyedLocks:
+    """One :class:`asyncio.Lock` per key, dropped when no one holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 class AccountService:
@@ -110,47 +163,57 @@ class AccountService:
 
     # sign-up and log-in ---------------------------------------------------------------------
     async def signup(self, data: SignupIn, *, now: datetime | None = None) -> User:
+        """A new account. Atomic against parallel sign-ups: the first admin is a claim row
+        (exactly one sign-up takes it), the invite is spent by a conditional update (exactly
+        one sign-up per invite), the email is decided by its unique constraint. On any error
+        the caller must roll the transaction back (the claim and the invite go back with it)."""
         now = now or utcnow()
         email = data.email.lower()
         check_password_policy(
             data.password, min_length=self.settings.password_min_length, email=email
         )
-        first_user = await self.repo.count_users() == 0
-        invite: Invite | None = None
+        password_hash = await self._hash(data.password)  # before the transaction starts
+        first_user = await self.repo.claim(FIRST_ADMIN, now)
+        invite_id: int | None = None
         if self.settings.invite_only and not first_user:
-            invite = await self._usable_invite(data.invite_code, now)
-        if await self.repo.user_by_email(email) is not None:
-            raise EmailTakenError("An account with that email already exists.")
+            if not data.invite_code:
+                raise InviteRequiredError("Sign-up is by invitation; enter your invite code.")
+            invite_id = await self.repo.use_invite(data.invite_code, now)
+            if invite_id is None:
+                raise InviteRequiredError("That invite code is not valid, used or expired.")
         user = User(
             email=email,
             display_name=data.display_name or email.split("@")[0],
-            password_hash=security.hash_password(data.password),
+            password_hash=password_hash,
             role=Role.ADMIN if first_user else Role.USER,
             password_changed_at=now,
         )
-        self.session.add(user)
-        await self.session.flush()
-        if invite is not None:
-            invite.used_by_id, invite.used_at = user.id, now
+        if await self.repo.user_by_email(email) is not None or not await self.repo.add_user(user):
+            raise EmailTakenError("An account with that email already exists.")
+        if invite_id is not None:
+            await self.repo.set_invite_user(invite_id, user.id)
         return user
 
     async def authenticate(self, email: str, password: str) -> User:
         user = await self.repo.user_by_email(email.strip())
-        ok = security.verify_password(user.password_hash if user else None, password)
+        await self._release_connection()
+        ok = await self._verify(user.password_hash if user else None, password)
         if user is None or not ok or not user.is_active:
             raise InvalidCredentialsError()
         if security.needs_rehash(user.password_hash):
-            user.password_hash = security.hash_password(password)
+            user.password_hash = await self._hash(password)
         return user
 
     async def change_password(
         self, user: User, current: str, new: str, keep_session_id: int
     ) -> None:
-        if not security.verify_password(user.password_hash, current):
+        await self._release_connection()
+        if not await self._verify(user.password_hash, current):
             raise WeakPasswordError("Your current password is not correct.")
         check_password_policy(new, min_length=self.settings.password_min_length, email=user.email)
+        new_hash = await self._hash(new)
         now = utcnow()
-        user.password_hash = security.hash_password(new)
+        user.password_hash = new_hash
         user.password_changed_at = now
         # A changed password ends every other log-in: the point of changing it is often theft.
         await self.repo.revoke_sessions(user.id, now, except_id=keep_session_id)
@@ -161,11 +224,30 @@ class AccountService:
         if user is None:
             user = User(email=email.lower(), display_name=email.split("@")[0], password_hash="")
             self.session.add(user)
-        user.password_hash = security.hash_password(password)
+        user.password_hash = await self._hash(password)
         user.role = Role.ADMIN
         user.is_active = True
         await self.session.flush()
+        await self.repo.claim(FIRST_ADMIN, utcnow())  # no later sign-up becomes an admin
         return user
+
+    # password hashing -----------------------------------------------------------------------
+    async def _hash(self, password: str) -> str:
+        return await security.hash_password_async(
+            password, concurrency=self.settings.password_hash_concurrency
+        )
+
+    async def _verify(self, password_hash: str | None, password: str) -> bool:
+        return await security.verify_password_async(
+            password_hash, password, concurrency=self.settings.password_hash_concurrency
+        )
+
+    async def _release_connection(self) -> None:
+        """End the read-only transaction so far, handing its connection back to the pool while
+        a password is hashed (the one place a service commits: a burst of log-ins must not hold
+        the pool through tens of milliseconds of argon2 each)."""
+        if self.session.in_transaction():
+            await self.session.commit()
 
     # sessions -------------------------------------------------------------------------------
     async def start_session(self, user: User, *, user_agent: str, ip: str) -> NewSession:
@@ -232,9 +314,8 @@ class AccountService:
         row = await self.repo.invite_by_id(invite_id)
         if row is None or row.revoked_at is not None:
             raise NotFoundError("No such invite.")
-        if row.used_at is not None:
+        if row.used_at is not None or not await self.repo.revoke_invite(invite_id, utcnow()):
             raise InviteRequiredError("That invite has already been used.")
-        row.revoked_at = utcnow()
 
     async def list_invites(self, admin: User) -> list[Invite]:
         self._require_admin(admin)
@@ -243,20 +324,6 @@ class AccountService:
     async def list_users(self, admin: User) -> list[User]:
         self._require_admin(admin)
         return list(await self.repo.list_users())
-
-    async def _usable_invite(self, code: str, now: datetime) -> Invite:
-        if not code:
-            raise InviteRequiredError("Sign-up is by invitation; enter your invite code.")
-        invite = await self.repo.invite_by_code(code)
-        usable = (
-            invite is not None
-            and invite.revoked_at is None
-            and invite.used_at is None
-            and (invite.expires_at is None or invite.expires_at > now)
-        )
-        if not usable or invite is None:
-            raise InviteRequiredError("That invite code is not valid, used or expired.")
-        return invite
 
     @staticmethod
     def _require_admin(user: User) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from aicoach.accounts.models import User
 from aicoach.chat.errors import ChatSessionNotFoundError
 from aicoach.chat.models import ChatMessageRow, ChatSession, ChatUsage, MessageRole, MessageStatus
 
@@ -150,6 +151,14 @@ class ChatRepository:
         chat.updated_at = now
         await self.session.flush()
         return user, reply
+
+    async def lock_user_for_rate(self, user_id: int) -> None:
+        """Hold the user's row until this transaction ends: the rate check and the insert that
+        follows it become one critical section per user (a no-op write: PostgreSQL locks the
+        row, SQLite takes its write lock — which a plain SELECT would not), so parallel posts
+        cannot all count the same "19 of 20" and all get in."""
+        stmt = update(User).where(User.id == user_id).values(is_active=User.is_active)
+        await self.session.execute(stmt, execution_options={"synchronize_session": False})
 
     async def user_messages_since(
         self, user_id: int, since: datetime

@@ -240,7 +240,10 @@ def _start(runtime: ChatRuntime, turn: Turn, content: str, first: bool) -> None:
 
 async def _check_rate(repo: ChatRepository, user_id: int, now: datetime, per_minute: int) -> None:
     """At most ``per_minute`` messages in any sliding minute, counted in the database (so every
-    app instance agrees); the wait until the oldest of them leaves the window is Retry-After."""
+    app instance agrees); the wait until the oldest of them leaves the window is Retry-After.
+    The user's row is locked first, until the turn's rows are committed: parallel posts are
+    counted one after the other."""
+    await repo.lock_user_for_rate(user_id)
     count, oldest = await repo.user_messages_since(user_id, now - RATE_WINDOW)
     if count < per_minute:
         return

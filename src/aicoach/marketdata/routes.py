@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
 from aicoach.accounts.deps import CurrentUser
+from aicoach.kit.timebounds import BoundedDate, BoundedDatetime
 from aicoach.marketdata.deps import MarketDep
 from aicoach.marketdata.errors import InvalidBarRangeError
 from aicoach.marketdata.models import Timeframe
@@ -41,8 +42,8 @@ async def market_status(_: CurrentUser, market: MarketDep) -> MarketStatusRead:
 async def market_sessions(
     _: CurrentUser,
     market: MarketDep,
-    start: Annotated[date, Query(description="First date (inclusive)")],
-    end: Annotated[date, Query(description="Last date (inclusive)")],
+    start: Annotated[BoundedDate, Query(description="First date (inclusive)")],
+    end: Annotated[BoundedDate, Query(description="Last date (inclusive)")],
 ) -> list[SessionRead]:
     """NYSE sessions between two dates, with extended hours and early closes (times in UTC)."""
     if end < start:
@@ -75,10 +76,10 @@ async def bars(
     market: MarketDep,
     timeframe: Annotated[Timeframe, Query(description="1m 5m 15m 30m 1h 1d 1w 1mo")] = Timeframe.D1,
     start: Annotated[
-        datetime | None, Query(description="ISO 8601 with offset; default: a screenful")
+        BoundedDatetime | None, Query(description="ISO 8601 with offset; default: a screenful")
     ] = None,
     end: Annotated[
-        datetime | None, Query(description="ISO 8601 with offset, exclusive; default: now")
+        BoundedDatetime | None, Query(description="ISO 8601 with offset, exclusive; default: now")
     ] = None,
 ) -> BarsRead:
     """OHLCV bars opening in ``[start, end)``, aligned to exchange sessions."""

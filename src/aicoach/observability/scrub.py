@@ -120,6 +120,8 @@ def sdk_event_scrubber() -> EventScrubber:
         *DEFAULT_DENYLIST,
         SESSION_COOKIE,
         CSRF_COOKIE,
+        f"__Host-{SESSION_COOKIE}",
+        f"__Host-{CSRF_COOKIE}",
         "x-csrf-token",
         "x_csrf_token",
         "x-api-key",

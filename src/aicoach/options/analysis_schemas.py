@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from aicoach.kit.timebounds import BoundedDate, BoundedDatetime
 from aicoach.options.core.legs import LegKind, leg_shape_problem
 from aicoach.options.service import AnalysisOutcome, LegSpec, Scenario, greek_phrases, instant_of
 
@@ -29,7 +30,7 @@ class AnalyzeLeg(BaseModel):
     symbol: str = Field(min_length=1, max_length=20, examples=["SPY"])
     kind: LegKind
     strike: Money | None = Field(None, description="Dollars; options only.")
-    expiration: date | None = Field(None, description="Expiration session; options only.")
+    expiration: BoundedDate | None = Field(None, description="Expiration session; options only.")
     quantity: int = Field(ge=-100_000, le=100_000, description="Signed; not zero.")
     entry_price: Money = Field(description="Dollars per share paid (or received) to open.")
     multiplier: int = Field(100, ge=1, le=10_000, description="Shares per contract.")
@@ -63,14 +64,14 @@ class ScenarioIn(BaseModel):
     leg_iv_shift_points: dict[int, VolPoints] = Field(
         default_factory=dict, max_length=50, description="IV points per 0-based leg index."
     )
-    valuation_date: date | datetime | None = Field(
+    valuation_date: BoundedDate | BoundedDatetime | None = Field(
         None, description="When to value (a date = that session's close); default: now."
     )
     rate: float | None = Field(
         None, ge=-0.05, le=0.25, allow_inf_nan=False,
         description="Risk-free rate, annual decimal; default: settings.",
     )  # fmt: skip
-    dates: list[date | datetime] = Field(
+    dates: list[BoundedDate | BoundedDatetime] = Field(
         default_factory=list, max_length=10,
         description="Extra risk-graph lines (a date = that session's close).",
     )  # fmt: skip

@@ -11,13 +11,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
 from aicoach.accounts.deps import CurrentUser
 from aicoach.errors import ValidationFailedError
+from aicoach.kit.timebounds import BoundedDate
 from aicoach.options.analysis_schemas import (
     AnalysisRead,
     AnalyzeRequest,
@@ -59,7 +59,7 @@ async def chain(
     symbol: Symbol,
     _: CurrentUser,
     chains: ChainsDep,
-    expiration: Annotated[date, Query(description="Expiration session, YYYY-MM-DD.")],
+    expiration: Annotated[BoundedDate, Query(description="Expiration session, YYYY-MM-DD.")],
     strike_min: StrikeBound = None,
     strike_max: StrikeBound = None,
 ) -> Response:

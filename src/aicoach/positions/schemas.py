@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from aicoach.kit.timebounds import BoundedDate, BoundedDatetime
 from aicoach.options.core.legs import leg_shape_problem
 from aicoach.positions.models import Position, PositionKind, Strategy
 
@@ -37,29 +38,18 @@ Notes = Annotated[str, Field(max_length=2000)]
 ClosePrice = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6, le=10**9)]
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise ValueError("needs a timezone offset, e.g. 2026-11-20T15:30:00Z")
-    return value
-
-
 class LegCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     symbol: str = Field(min_length=1, max_length=20, examples=["SPY"])
     kind: PositionKind
     strike: DecimalMoney | None = Field(None, description="Dollars; options only.")
-    expiration: date | None = Field(None, description="Expiration session; options only.")
+    expiration: BoundedDate | None = Field(None, description="Expiration session; options only.")
     quantity: Quantity = Field(description="Signed, non-zero: contracts (options) or shares.")
     entry_price: DecimalMoney = Field(description="Dollars per share paid or received.")
     multiplier: int = Field(100, ge=1, le=10_000, description="Shares per contract (options).")
-    opened_at: datetime | None = Field(None, description="Default: now. With an offset.")
+    opened_at: BoundedDatetime | None = Field(None, description="Default: now. With an offset.")
     notes: Notes = ""
-
-    @field_validator("opened_at")
-    @classmethod
-    def _opened(cls, v: datetime | None) -> datetime | None:
-        return _aware(v)
 
     @field_validator("quantity")
     @classmethod
@@ -101,16 +91,11 @@ class PositionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     strike: DecimalMoney | None = None
-    expiration: date | None = None
+    expiration: BoundedDate | None = None
     quantity: Quantity | None = None
     entry_price: DecimalMoney | None = None
-    opened_at: datetime | None = None
+    opened_at: BoundedDatetime | None = None
     notes: Notes | None = None
-
-    @field_validator("opened_at")
-    @classmethod
-    def _opened(cls, v: datetime | None) -> datetime | None:
-        return _aware(v)
 
     @field_validator("quantity")
     @classmethod
@@ -143,12 +128,7 @@ class StrategyClose(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     legs: list[LegClose] = Field(default_factory=list, max_length=20)
-    closed_at: datetime | None = Field(None, description="Default: now. With an offset.")
-
-    @field_validator("closed_at")
-    @classmethod
-    def _closed(cls, v: datetime | None) -> datetime | None:
-        return _aware(v)
+    closed_at: BoundedDatetime | None = Field(None, description="Default: now. With an offset.")
 
     @field_validator("legs")
     @classmethod

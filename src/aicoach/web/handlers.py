@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,7 +10,8 @@ import sentry_sdk
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aicoach.errors import AICoachError
@@ -17,6 +19,8 @@ from aicoach.observability.context import current_request_id
 from aicoach.observability.sentry import capture_exception
 from aicoach.web.htmx import wants_json
 from aicoach.web.validation import readable, summary
+
+log = logging.getLogger(__name__)
 
 _TITLES = {
     400: "Bad request",
@@ -90,11 +94,96 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return render_error(request, exc.status_code, code, message, headers=exc.headers)
 
 
+#: What a client is told to wait when the database is away (seconds).
+OUTAGE_RETRY_AFTER = 5
+#: SQLSTATE classes of a connection lost or refused: 08 (connection exception), 57P0x (the server
+#: shutting down, crashed, or not yet accepting connections), 53 (out of resources).
+_OUTAGE_SQLSTATES = ("08", "57P0", "53")
+#: SQLite says "operational error" for a lock held too long or a file it cannot open — and for
+#: a typo in SQL, which is a bug (500): only these messages are outages.
+_OUTAGE_MESSAGES = (
+    "database is locked",
+    "unable to open database",
+    "disk i/o error",
+    "database or disk is full",
+    "connection is closed",
+    "cannot operate on a closed database",
+)
+
+
+def _driver_outages() -> tuple[type[BaseException], ...]:
+    try:
+        from asyncpg import exceptions as pg
+    except ImportError:  # pragma: no cover - asyncpg is a dependency; SQLite-only installs
+        return ()
+    return (
+        pg.CannotConnectNowError,
+        pg.ConnectionDoesNotExistError,
+        pg.PostgresConnectionError,
+        pg.InterfaceError,
+    )
+
+
+_OUTAGES: tuple[type[BaseException], ...] = (
+    PoolTimeoutError,  # the pool had no connection to give within its timeout
+    InterfaceError,  # the connection is closed or broken
+    ConnectionError,  # refused, reset, aborted (asyncpg's connect raises these bare)
+    TimeoutError,
+    *_driver_outages(),
+)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an error it wraps) means the database cannot be reached right now,
+    rather than that this request was wrong: such errors are a 503 with ``Retry-After``."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        err = stack.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, _OUTAGES):
+            return True
+        if isinstance(err, DBAPIError) and err.connection_invalidated:
+            return True
+        sqlstate = str(getattr(err, "sqlstate", "") or getattr(err, "pgcode", "") or "")
+        if sqlstate.startswith(_OUTAGE_SQLSTATES):
+            return True
+        if isinstance(err, OperationalError) and str(err.orig).lower().startswith(_OUTAGE_MESSAGES):
+            return True
+        orig = getattr(err, "orig", None)
+        stack += [orig if isinstance(orig, BaseException) else None, err.__cause__, err.__context__]
+    return False
+
+
+async def _outage(request: Request, exc: Exception) -> Response:
+    """The database (or its pool) is away: 503, come back in a few seconds. Logged once, as a
+    warning: it is an outage to watch, not a bug to report per request."""
+    log.warning("database unavailable: %s: %s", type(exc).__name__, str(exc)[:300])
+    return render_error(
+        request,
+        503,
+        "database_unavailable",
+        "The database is not answering right now; nothing was saved. Please try again in a few "
+        "seconds.",
+        headers={"Retry-After": str(OUTAGE_RETRY_AFTER)},
+    )
+
+
+async def _connection_error(request: Request, exc: Exception) -> Response:
+    if is_outage(exc):
+        return await _outage(request, exc)
+    return await _unhandled(request, exc)
+
+
 async def _database_error(request: Request, exc: Exception) -> Response:
     """Values the database refuses as data (SQLSTATE class 22: a NUL character, a number out of
     range, text too long) came from the request: a 422, not a 500. The transaction already rolled
     back, so nothing was half-written. Anything else is a real server error."""
     assert isinstance(exc, DBAPIError)
+    if is_outage(exc):
+        return await _outage(request, exc)
     sqlstate = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
     if not sqlstate.startswith("22"):
         return await _unhandled(request, exc)
@@ -123,4 +212,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    for outage in (PoolTimeoutError, ConnectionError, TimeoutError, *_driver_outages()):
+        app.add_exception_handler(outage, _connection_error)
     app.add_exception_handler(Exception, _unhandled)

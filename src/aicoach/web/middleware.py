@@ -6,22 +6,27 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aicoach.web.cookies import cookie_name
 from aicoach.web.csrf import CSRF_COOKIE, new_csrf_token
 
 
 class CSRFCookieMiddleware:
-    """Makes sure every browser has an ``aicoach_csrf`` cookie and exposes it to templates as
-    ``request.state.csrf_token`` (the check itself is the ``csrf_protect`` dependency)."""
+    """Makes sure every browser has a CSRF cookie (``aicoach_csrf``, ``__Host-aicoach_csrf`` on
+    an https base URL) and exposes it to templates as ``request.state.csrf_token`` (the check
+    itself is the ``csrf_protect`` dependency). Secure when the base URL is https or the request
+    came over HTTPS; a response that sets the cookie itself (a log-in's new token) wins."""
 
-    def __init__(self, app: ASGIApp, *, secure: bool) -> None:
+    def __init__(self, app: ASGIApp, *, https_base: bool) -> None:
         self.app = app
-        self.secure = secure
+        self.secure = https_base
+        self.name = cookie_name(CSRF_COOKIE, https_base=https_base)
+        self._prefix = f"{self.name}=".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        token = _cookie(scope, CSRF_COOKIE)
+        token = _cookie(scope, self.name)
         fresh = not token
         if fresh:
             token = new_csrf_token()
@@ -30,10 +35,12 @@ class CSRFCookieMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if fresh and message["type"] == "http.response.start":
-                attrs = f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"
-                if https:
-                    attrs += "; Secure"
-                message.setdefault("headers", []).append((b"set-cookie", attrs.encode()))
+                headers = message.setdefault("headers", [])
+                if not any(k == b"set-cookie" and v.startswith(self._prefix) for k, v in headers):
+                    attrs = f"{self.name}={token}; Path=/; HttpOnly; SameSite=Lax"
+                    if https:
+                        attrs += "; Secure"
+                    headers.append((b"set-cookie", attrs.encode()))
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

@@ -40,6 +40,7 @@ def build_templates(
         return {
             "user": getattr(request.state, "user_view", None),
             "csrf_token": getattr(request.state, "csrf_token", ""),
+            "csp_nonce": getattr(request.state, "csp_nonce", ""),
             "request_id": current_request_id() or "",
         }
 
