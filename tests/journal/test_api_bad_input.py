@@ -206,6 +206,8 @@ def _trade_bodies() -> Iterator[tuple[str, dict[str, Any], str]]:
     yield "close-without-price", {"legs": [{**leg, "closed_at": "2024-03-08T15:00:00Z"}]}, "both"
     yield "two-underlyings", {"legs": [leg, {**leg, "symbol": "QQQ"}]}, "same underlying"
     yield "negative-price", {"legs": [{**leg, "price": "-1"}]}, "price"
+    yield "year-3000", {"legs": [{**leg, "opened_at": "3000-01-02T15:00:00Z"}]}, "between the years"
+    yield "expiry-9999", {"legs": [{**leg, "expiration": "9999-12-31"}]}, "between the years"
 
 
 @pytest.mark.parametrize(("case", "body", "words"), list(_trade_bodies()),
@@ -224,7 +226,7 @@ async def test_manual_trades_are_validated_in_words(
     "query",
     ["sort=size", "order=up", "limit=0", "limit=100000", "from=2024-13-01",
      "from=2024-03-10&to=2024-03-01", "status=pending", "side=long", "strategy=unicorn",
-     "offset=-1", "unknown=1"],
+     "offset=-1", "unknown=1", "to=9999-12-31", "from=0001-01-01"],
 )  # fmt: skip
 async def test_bad_filters_are_422s(alice: UserClient, query: str) -> None:
     for path in ("/api/journal/trades", "/api/journal/stats", "/api/journal/export.csv"):

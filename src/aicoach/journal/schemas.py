@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,6 +20,7 @@ from pydantic import (
 )
 
 from aicoach.journal.importers.mapping import ColumnMapping
+from aicoach.kit.timebounds import BoundedDate, BoundedDatetime
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 Price = Annotated[Decimal, Field(ge=0, le=10**9, max_digits=18, decimal_places=6)]
@@ -307,11 +307,11 @@ class ManualLeg(BaseModel):
     symbol: str = Field(min_length=1, max_length=20, examples=["SPY"])
     kind: Literal["stock", "call", "put"]
     strike: Strike | None = None
-    expiration: date | None = None
+    expiration: BoundedDate | None = None
     quantity: Quantity = Field(description="Signed: + bought, - sold (contracts or shares).")
     price: Price = Field(description="Dollars per share at entry.")
-    opened_at: AwareDatetime
-    closed_at: AwareDatetime | None = None
+    opened_at: BoundedDatetime
+    closed_at: BoundedDatetime | None = None
     close_price: Price | None = None
     fees: Fee = Decimal(0)
 
@@ -388,8 +388,8 @@ class TradeFilters(BaseModel):
     tag: str | None = Field(None, min_length=1, max_length=40)
     status: Literal["open", "closed"] | None = None
     side: Literal["credit", "debit"] | None = None
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    from_: BoundedDate | None = Field(None, alias="from")
+    to: BoundedDate | None = None
 
     @model_validator(mode="after")
     def _range(self) -> TradeFilters:

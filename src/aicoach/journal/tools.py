@@ -27,6 +27,7 @@ from aicoach.journal.service.analytics import AnalyticsService
 from aicoach.journal.service.filters import to_query
 from aicoach.journal.service.ledger import Ledger
 from aicoach.journal.service.trades import TradeService
+from aicoach.kit.timebounds import BoundedDate
 from aicoach.marketdata.service import MarketDataService
 
 
@@ -47,8 +48,10 @@ Strategy = Annotated[
     ),
 ]
 #: ``from``/``to`` as the model writes them (``from`` is a Python keyword: the aliases).
-From = Annotated[date | None, Field(alias="from", description="First New York date, inclusive.")]
-To = Annotated[date | None, Field(alias="to", description="Last New York date, inclusive.")]
+From = Annotated[
+    BoundedDate | None, Field(alias="from", description="First New York date, inclusive.")
+]
+To = Annotated[BoundedDate | None, Field(alias="to", description="Last New York date, inclusive.")]
 
 
 # --- result models -----------------------------------------------------------------------------
