@@ -20,6 +20,7 @@ from aicoach.charts.plugin import MANIFEST as CHARTS
 from aicoach.chat.plugin import MANIFEST as CHAT
 from aicoach.config import Settings
 from aicoach.container import Container, Overrides, Registries, build_container
+from aicoach.journal.plugin import MANIFEST as JOURNAL
 from aicoach.levels.core import indicators
 from aicoach.levels.plugin import MANIFEST as LEVELS
 from aicoach.marketdata.plugin import MANIFEST as MARKETDATA
@@ -49,6 +50,7 @@ SLICES: tuple[Manifest, ...] = (
     CHARTS,
     OPTIONS,
     POSITIONS,
+    JOURNAL,
     CHAT,
 )
 

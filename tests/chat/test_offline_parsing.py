@@ -124,9 +124,6 @@ CASES: list[tuple[str, Calls]] = [
 
 
 NOT_YET: list[tuple[str, str]] = [
-    ("how did my trades do last month", "journal"),
-    ("what's my win rate on iron condors", "journal"),
-    ("show my trade history", "journal"),
     ("scan for high iv stocks", "scanner"),
     ("which stocks have the highest iv", "scanner"),
     ("alert me when spy hits 600", "alerts"),

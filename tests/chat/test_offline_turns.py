@@ -34,6 +34,7 @@ from aicoach.llm.ports import LLM
 from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.simulation.options_surface import listed_expirations
 from tests.helpers.coach import skill_registry
+from tests.journal import canned as journal_canned
 
 CAL = MarketCalendar()
 #: Wednesday 2026-11-25 15:00 New York, the day before Thanksgiving (Friday is an early close).
@@ -246,6 +247,8 @@ class CannedTools:
             return self.raw[name]
         if name in self.overrides:
             return json.dumps(self.overrides[name](args))
+        if name in journal_canned.JOURNAL_TOOLS:
+            return json.dumps(journal_canned.content(name, args))
         sym = str(args.get("symbol", "")).upper()
         if sym and sym not in SPOT:
             return json.dumps({"error": f"Unknown symbol '{sym}'."})

@@ -45,6 +45,9 @@ CANNED_ARGS: dict[str, dict[str, Any]] = {
     "analyze_position": {"position_ids": [1, 2, 3, 4]},
     "get_positions": {},
     "get_portfolio_greeks": {},
+    "get_trade_history": {"symbol": "TSLA"},
+    "get_journal_stats": {"from": "2026-10-01", "to": "2026-10-31"},
+    "get_trade_patterns": {},
 }
 
 

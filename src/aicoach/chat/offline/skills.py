@@ -81,15 +81,6 @@ class Missing:
 #: Each answer is one or two lines, names only what exists, and contains no digit.
 NOT_YET: Final = (
     Missing(
-        "journal",
-        r"\b(?:win\s*rate|winrate|hit\s+rate|journal|journaling|trade\s+(?:history|log)|"
-        r"past\s+trades|closed\s+trades|reali[sz]ed\s+(?:p&l|pnl|gains?|losses?|profits?)|"
-        r"track\s+record|"
-        r"(?:how|what)\s+did\s+(?:my|i|we)|did\s+i\s+(?:make|lose|do))\b",
-        "I can't review past trades yet: there's no trade journal or trade history in AI Coach. "
-        "I can analyse the positions you have open now — ask \u201canalyze my positions\u201d.",
-    ),
-    Missing(
         "scanner",
         r"\b(?:scan|scans|scanner|scanning|screen|screener|screening)\b|"
         r"\bwhich\s+(?:stocks|tickers|names|symbols|etfs)\b|"
@@ -121,7 +112,7 @@ NOT_YET: Final = (
 
 
 class NotYetSkill(Skill[Request, Missing]):
-    """A request for a feature that does not exist yet (journal, scanner, alerts, screenshot
+    """A request for a feature that does not exist yet (scanner, alerts, screenshot
     import, choosing the AI model): a short "not yet" instead of a wrong tool."""
 
     name = "not_yet"

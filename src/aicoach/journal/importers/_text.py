@@ -18,6 +18,7 @@ import io
 import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import BinaryIO
 
 from aicoach.journal.importers.errors import BinaryFileError, EmptyFileError, FileTooLargeError
@@ -193,5 +194,6 @@ class Columns:
         return cells[i]
 
 
+@lru_cache(maxsize=4096)
 def _key(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())

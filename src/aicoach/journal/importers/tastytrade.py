@@ -51,6 +51,7 @@ _REMOVALS = {
     "assignment": ExecutionKind.ASSIGNMENT,
     "exercise": ExecutionKind.EXERCISE,
 }
+_TRADE_SUB_TYPES = frozenset({"buy to open", "sell to open", "buy to close", "sell to close"})
 _SUPPORTED = {"equity": False, "equity option": True, "index option": True}
 
 
@@ -95,8 +96,13 @@ class TastytradeImporter:
         sub_type = cols.get(cells, "Sub Type")
         action = text_cell(cols.get(cells, "Action"), "action").upper()
         removal = _removal(sub_type, description) if kind_of_row == "Receive Deliver" else None
-        if kind_of_row == "Receive Deliver" and removal is None and not action:
-            out.skip(line, f"Receive Deliver row ({sub_type or description}): not a trade")
+        if (
+            kind_of_row == "Receive Deliver"
+            and removal is None
+            and not _is_delivery(action, sub_type, description)
+        ):
+            what = sub_type or description
+            out.skip(line, f"Receive Deliver row ({what}): a transfer or corporate action")
             return
         multiplier = int(number(cols.get(cells, "Multiplier"), "multiplier") or 1)
         instrument = self._instrument(cols, cells, is_option, multiplier)
@@ -173,6 +179,16 @@ def _removal(sub_type: str, description: str) -> ExecutionKind | None:
             if word in text:
                 return kind
     return None
+
+
+def _is_delivery(action: str, sub_type: str, description: str) -> bool:
+    """A stock leg of an assignment/exercise (``Buy to Open 100 SCHG @ 103.00``), not an ACAT,
+    symbol change, split or spin-off (those carry an Action too)."""
+    if not action:
+        return False
+    if sub_type:
+        return sub_type.lower() in _TRADE_SUB_TYPES
+    return description.lower().startswith(("buy to", "sell to"))
 
 
 def _sign(action: str) -> int:
