@@ -12,6 +12,8 @@ import { mountChart, palette } from "./libs.js";
 import { BREAKDOWNS, breakdownRows, calendarData, equitySeries, heatmapCells, histogramBins, humanize, statValue } from "./model.js";
 import { breakdownHeight, breakdownOption, calendarOption, equityOption, heatmapOption, histogramOption } from "./plots.js";
 
+/** Below this many days, Sharpe and Sortino say little (shown, with that caution). */
+const FEW_DAYS = 20;
 const cap = (s) => (s ? s[0].toUpperCase() + s.slice(1) : "");
 const plural = (n, word) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 
@@ -74,7 +76,9 @@ export function headline(stats) {
   const so = v(risk.sortino);
   out.ratios = sh.value === null && so.value === null ? missing(sh.reason) : {
     text: `${sh.value === null ? "—" : num(sh.value, 2)} / ${so.value === null ? "—" : num(so.value, 2)}`,
-    tone: "", sub: sh.value === null ? `Sharpe: ${sh.reason}` : so.value === null ? `Sortino: ${so.reason}` : `over ${plural(risk.days || 0, "day")} (${risk.basis || "days with closed trades"})`,
+    tone: "",
+    sub: (risk.days || 0) < FEW_DAYS ? `only ${plural(risk.days || 0, "day")} with closed trades: too few to lean on`
+      : sh.value === null ? `Sharpe: ${sh.reason}` : so.value === null ? `Sortino: ${so.reason}` : `over ${plural(risk.days || 0, "day")} (${risk.basis || "days with closed trades"})`,
   };
   return out;
 }

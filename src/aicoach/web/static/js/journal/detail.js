@@ -9,8 +9,8 @@
 
 import { apiJson, ApiError } from "../kit/api.js";
 import { html } from "../kit/html.js";
-import { dateTimeET, money, num, pctFromFraction, price, shortDate, signedMoney, signedNum, timeET, tone } from "../kit/format.js";
-import { amount, formErrors, humanize, legLabel, normalTags, nyDate } from "./model.js";
+import { dateTimeET, money, num, pctFromFraction, shortDate, signedMoney, signedNum, timeET, tone } from "../kit/format.js";
+import { amount, formErrors, humanize, legLabel, normalTags, nyDate, priceText } from "./model.js";
 import { TradeChart } from "./trade-chart.js";
 
 const enc = encodeURIComponent;
@@ -67,7 +67,7 @@ function fillRow(f) {
   return html`<tr class="jr-fill">
     <td><span class="jr-fill-when">${shortDate(nyDate(new Date(f.executed_at)))} ${timeET(f.executed_at, { seconds: true })}</span> ${what}</td>
     <td class="num">${signedNum(q, Number.isInteger(q) ? 0 : 2)}</td>
-    <td class="num">${price(amount(f.price))}</td>
+    <td class="num">${priceText(f.price)}</td>
     <td class="num muted" title="${`Commission ${money(amount(f.commission))} + fees ${money(amount(f.fees))}`}">${money(costs)}</td>
     <td class="small muted" colspan="2">${f.import_id ? `import #${f.import_id}, row ${f.row}` : "entered by hand"}</td>
   </tr>`;
@@ -86,7 +86,7 @@ function legsTable(legs) {
       return html`<tbody class="jr-leg"><tr class="jr-leg-row">
         <th scope="row"><b>${legLabel(leg)}</b> <span class="badge">${opened < 0 ? "short" : "long"}</span></th>
         <td class="num" title="${`Opened ${opened}, closed ${closed}, open ${open}`}">${signedNum(opened, 0)}${open ? html`<span class="jr-sub">${open} open</span>` : ""}</td>
-        <td class="num">${price(amount(leg.average_open_price))}</td>
+        <td class="num">${priceText(leg.average_open_price)}</td>
         <td class="num muted">${money(amount(leg.costs))}</td>
         <td class="num">${signedMoney(amount(leg.gross))}</td>
         <td class="num ${tone(net)}">${signedMoney(net)}</td>
@@ -117,6 +117,16 @@ function campaignBlock(trade) {
           <td class="num ${tone(net)}">${signedMoney(net)}</td>
           <td class="num ${tone(run)}">${signedMoney(run)}</td></tr>`;
       })}</tbody></table>${breakeven}`;
+}
+
+/** What the chart draws, in words (the legend under it). */
+export function chartNote({ spot, strikes, strikesAway }) {
+  const parts = ["▲ entries, ▼ exits"];
+  if (spot) parts.push("dashed: the underlying at entry");
+  if (strikes > strikesAway) parts.push("dotted: strikes (red short, blue long)");
+  let text = parts.join("; ") + ".";
+  if (strikesAway) text += ` ${strikesAway === strikes ? "The strikes are" : `${strikesAway} strike${strikesAway === 1 ? " is" : "s are"}`} far from these bars, off the chart.`;
+  return text;
 }
 
 export class TradeDetail {
@@ -321,6 +331,7 @@ export class TradeDetail {
       this.$("[data-jr-notes-error]").textContent = other.join(" ") || (Object.keys(found.fields).length ? "" : error.message);
     } finally {
       button.disabled = false;
+      if (document.activeElement === document.body) button.focus(); // a disabled button loses focus
     }
   }
 
@@ -347,7 +358,7 @@ export class TradeDetail {
       host.dataset.markers = String(shown.markers);
       host.dataset.timeframe = shown.timeframe;
       this.$("[data-jr-chart-sub]").textContent = `${trade.underlying} · ${shown.timeframe === "1d" ? "daily" : shown.timeframe} bars${shown.timeframe === "1d" ? "" : ", New York time"}`;
-      note.textContent = shown.bars ? "▲ entries, ▼ exits; dashed: the underlying at entry; dotted: strikes (red short, blue long)." : `No ${trade.underlying} bars around this trade.`;
+      note.textContent = shown.bars ? chartNote(shown) : `No ${trade.underlying} bars around this trade.`;
     } catch (error) {
       if (trade !== this.trade) return;
       this.chart.clear();

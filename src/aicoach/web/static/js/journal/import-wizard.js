@@ -9,8 +9,8 @@
 
 import { apiFetch, apiJson, ApiError } from "../kit/api.js";
 import { html } from "../kit/html.js";
-import { money, price, shortDate, signedMoney, timeET, tone } from "../kit/format.js";
-import { amount, formErrors, humanize, nyDate, previewRows, progressPercent } from "./model.js";
+import { money, shortDate, signedMoney, signedNum, timeET, tone } from "../kit/format.js";
+import { amount, formErrors, humanize, nyDate, occLabel, previewRows, priceText, progressPercent } from "./model.js";
 
 const POLL_MS = 600;
 const NEW = "__new__";
@@ -30,8 +30,8 @@ function previewRow(r) {
     ? html`<span class="badge" title="Already in this account from an earlier import: it will not be added twice">Duplicate</span>`
     : e.kind && e.kind !== "trade" ? html`<span class="badge badge-info">${humanize(e.kind)}</span>` : "";
   return html`<tr class="${r.kind === "duplicate" ? "jr-p-dup" : ""}" data-row="${r.row}"><td class="num">${r.row}</td>
-    <td>${when}</td><td class="truncate" title="${e.instrument}">${e.instrument}</td>
-    <td class="num ${tone(q, 0)}">${e.quantity}</td><td class="num">${price(amount(e.price))}</td><td class="num muted">${money(costs)}</td>
+    <td>${when}</td><td class="truncate" title="${e.instrument}">${occLabel(e.instrument)}</td>
+    <td class="num">${signedNum(q, Number.isInteger(q) ? 0 : 2)}</td><td class="num">${priceText(e.price)}</td><td class="num muted">${money(costs)}</td>
     <td>${e.effect}</td><td>${note}</td></tr>`;
 }
 

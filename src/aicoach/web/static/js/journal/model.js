@@ -7,7 +7,7 @@
 // Epoch values: `*_s` are UTC seconds, day numbers are New York dates as days since 1970-01-01.
 
 import { addDays, isoDate, nyDate, toIso } from "../kit/dates.js";
-import { MINUS, isFiniteNumber, shortDate } from "../kit/format.js";
+import { MINUS, MISSING, isFiniteNumber, num, shortDate } from "../kit/format.js";
 
 // ---------- numbers ----------
 
@@ -285,6 +285,26 @@ export const humanize = (key) => {
 };
 
 // ---------- trades ----------
+
+/** A price per share as the API sent it ("0.70", "1.9500", 2.05): its own decimals, trailing
+ *  zeros trimmed down to two ("0.70", "1.95", "0.0125"); "—" when it is not a number. */
+export function priceText(x) {
+  const n = amount(x);
+  if (n === null) return MISSING;
+  const given = typeof x === "string" && x.includes(".") ? x.trim().split(".")[1].replace(/0+$/, "").length : 2;
+  return num(n, Math.max(2, Math.min(6, given)));
+}
+
+const OCC = /^([A-Z.]{1,6})\s*(\d{2})(\d{2})(\d{2})([CP])(\d{8})$/;
+
+/** An OCC option symbol as people read it: "SPY   240315P00500000" → "SPY 500P Mar 15 '24";
+ *  anything else (a stock, a future's symbol) unchanged. */
+export function occLabel(instrument) {
+  const m = OCC.exec(String(instrument || "").trim());
+  if (!m) return String(instrument || "");
+  const strike = Number(m[6]) / 1000;
+  return `${m[1]} ${strike}${m[5]} ${shortDate(`20${m[2]}-${m[3]}-${m[4]}`, { year: true })}`;
+}
 
 /** "SPY 500P 15 Mar" style label of a leg: stock legs are their symbol. */
 export function legLabel(leg) {

@@ -168,6 +168,14 @@ class JournalTab {
       event.preventDefault();
       this.showView(this.view === "trades" ? "analytics" : "trades", { focus: true });
     });
+    // Escape closes the drawer from anywhere in the tab (or with focus on nothing at all).
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || !this.detail.isOpen() || !this.root.isConnected) return;
+      const inTab = this.root.contains(event.target) || event.target === document.body;
+      if (!inTab || event.target.closest("dialog") || this.panel?.hidden) return;
+      event.preventDefault();
+      this.detail.close();
+    });
     window.addEventListener("themechange", () => {
       this.dashboard.retheme();
       this.detail.retheme();
@@ -283,6 +291,8 @@ class JournalTab {
     const anything = this.accounts.some((a) => a.trades > 0 || a.executions > 0);
     this.$("[data-jr-welcome]").hidden = anything;
     this.$("[data-jr-body]").hidden = !anything;
+    this.$("[data-jr-filters]").hidden = !anything;
+    this.$("[data-jr-export]").hidden = !anything;
     if (!anything) this.root.dataset.state = "empty";
   }
 

@@ -94,14 +94,33 @@ export class TradeChart {
     if (spotValue !== null) {
       this.lines.push(this.candles.createPriceLine({ price: spotValue, color: entry, lineWidth: 1, lineStyle: 2, axisLabelVisible: true, title: "at entry" }));
     }
-    for (const k of strikeLines(trade.legs)) {
+    const strikes = strikeLines(trade.legs);
+    for (const k of strikes) {
       this.lines.push(this.candles.createPriceLine({
         price: k.price, color: k.side === "short" ? this.color("--down") : this.color("--info"),
         lineWidth: 1, lineStyle: 1, axisLabelVisible: false, title: k.title,
       }));
     }
+    // The price axis takes in the strikes and the price at entry when they are near the bars
+    // (a strike far outside them would squash the candles to a line).
+    const lows = bars.map((b) => b.low);
+    const highs = bars.map((b) => b.high);
+    const lo = Math.min(...lows);
+    const hi = Math.max(...highs);
+    const reach = (hi - lo) * 0.6;
+    const near = [spotValue, ...strikes.map((k) => k.price)].filter((v) => v !== null && v >= lo - reach && v <= hi + reach);
+    this.candles.applyOptions({
+      autoscaleInfoProvider: (base) => {
+        const r = base();
+        if (!r || !near.length) return r;
+        return { ...r, priceRange: { minValue: Math.min(r.priceRange.minValue, ...near), maxValue: Math.max(r.priceRange.maxValue, ...near) } };
+      },
+    });
     this.chart.timeScale().fitContent();
-    return { timeframe: win.timeframe, bars: bars.length, markers: marks.length };
+    return {
+      timeframe: win.timeframe, bars: bars.length, markers: marks.length,
+      spot: spotValue !== null, strikes: strikes.length, strikesAway: strikes.filter((k) => !near.includes(k.price)).length,
+    };
   }
 
   clear() {

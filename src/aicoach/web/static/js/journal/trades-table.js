@@ -29,8 +29,7 @@ function row(t, { allAccounts }) {
   return html`<tr class="jr-row" data-trade-id="${t.id}" tabindex="-1" aria-selected="false">
     <td><span class="jr-date">${day(t.opened_at)}</span> <span class="jr-time">${timeET(t.opened_at)}</span></td>
     <td><b class="jr-sym">${t.underlying}</b>${allAccounts ? html`<span class="jr-sub truncate" title="${t.account}">${t.account}</span>` : ""}</td>
-    <td class="jr-strat"><span class="truncate" title="${t.strategy_label}">${t.strategy_label}</span>${tags.map((name) => html`<span class="jr-chip">${name}</span>`)}${more > 0 ? html`<span class="jr-chip jr-chip-more">+${more}</span>` : ""}${t.has_notes ? html`<span class="jr-note-dot" title="Has notes" aria-label="Has notes">✎</span>` : ""}</td>
-    <td class="num">${t.quantity_label}</td>
+    <td class="jr-strat-cell"><div class="jr-strat"><span class="truncate" title="${`${t.strategy_label} · ${t.quantity_label}`}">${t.strategy_label}</span>${tags.map((name) => html`<span class="jr-chip">${name}</span>`)}${more > 0 ? html`<span class="jr-chip jr-chip-more">+${more}</span>` : ""}${t.has_notes ? html`<span class="jr-note-dot" title="Has notes" aria-label="Has notes">✎</span>` : ""}</div></td>
     <td><span class="badge ${statusClass}">${statusText}</span></td>
     <td>${t.closed_at ? html`<span class="jr-date">${day(t.closed_at)}</span>` : html`<span class="muted">—</span>`}</td>
     <td class="num muted">${money(amount(t.costs))}</td>
