@@ -14,6 +14,8 @@ import { breakdownHeight, breakdownOption, calendarOption, equityOption, heatmap
 
 /** Below this many days, Sharpe and Sortino say little (shown, with that caution). */
 const FEW_DAYS = 20;
+/** One of two figures in a tile: its text and tone ("—" when there is none). */
+const pairPart = (x) => (x === null ? { text: "—", tone: "" } : { text: signedDollars(x), tone: tone(x) });
 const cap = (s) => (s ? s[0].toUpperCase() + s.slice(1) : "");
 const plural = (n, word) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 
@@ -49,7 +51,7 @@ export function headline(stats) {
   const aw = v(s.average_win);
   const al = v(s.average_loss);
   out.avg = aw.value === null && al.value === null ? missing(aw.reason) : {
-    text: `${aw.value === null ? "—" : signedDollars(aw.value)} / ${al.value === null ? "—" : signedDollars(al.value)}`,
+    pair: [pairPart(aw.value), pairPart(al.value)],
     tone: "", sub: aw.value === null ? cap(aw.reason) : al.value === null ? cap(al.reason) : "per winning / losing trade",
   };
 
@@ -59,7 +61,7 @@ export function headline(stats) {
   const lw = v(s.largest_win);
   const ll = v(s.largest_loss);
   out.largest = lw.value === null && ll.value === null ? missing(lw.reason) : {
-    text: `${lw.value === null ? "—" : signedDollars(lw.value)} / ${ll.value === null ? "—" : signedDollars(ll.value)}`,
+    pair: [pairPart(lw.value), pairPart(ll.value)],
     tone: "", sub: lw.value === null ? cap(lw.reason) : ll.value === null ? cap(ll.reason) : "best and worst single trade",
   };
 
@@ -74,10 +76,11 @@ export function headline(stats) {
   const risk = stats?.risk || {};
   const sh = v(risk.sharpe);
   const so = v(risk.sortino);
+  const few = (risk.days || 0) < FEW_DAYS;
   out.ratios = sh.value === null && so.value === null ? missing(sh.reason) : {
-    text: `${sh.value === null ? "—" : num(sh.value, 2)} / ${so.value === null ? "—" : num(so.value, 2)}`,
+    pair: [{ text: sh.value === null ? "—" : num(sh.value, 2), tone: few ? "faint" : "" }, { text: so.value === null ? "—" : num(so.value, 2), tone: few ? "faint" : "" }],
     tone: "",
-    sub: (risk.days || 0) < FEW_DAYS ? `only ${plural(risk.days || 0, "day")} with closed trades: too few to lean on`
+    sub: few ? `only ${plural(risk.days || 0, "day")} with closed trades: too few to lean on`
       : sh.value === null ? `Sharpe: ${sh.reason}` : so.value === null ? `Sortino: ${so.reason}` : `over ${plural(risk.days || 0, "day")} (${risk.basis || "days with closed trades"})`,
   };
   return out;
@@ -124,8 +127,13 @@ export class Dashboard {
       const el = this.kpis.querySelector(`[data-kpi="${key}"]`);
       if (!el) continue;
       const b = el.querySelector("b");
-      b.textContent = f.text;
-      b.className = `num ${f.tone}`;
+      if (f.pair) {
+        b.innerHTML = html`<span class="${f.pair[0].tone}">${f.pair[0].text}</span> <span class="jr-kpi-sep">/</span> <span class="${f.pair[1].tone}">${f.pair[1].text}</span>`.text;
+        b.className = "num jr-kpi-pair";
+      } else {
+        b.textContent = f.text;
+        b.className = `num ${f.tone}`;
+      }
       el.querySelector(".jr-kpi-sub").textContent = f.sub;
       el.toggleAttribute("data-unavailable", Boolean(f.missing));
       el.title = f.missing ? f.sub : "";

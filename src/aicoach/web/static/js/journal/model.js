@@ -157,13 +157,15 @@ export const dayIso = (day) => toIso(new Date(day * 86_400_000));
 // ---------- analytics payload → plot data ----------
 
 /** Equity after each closed trade from 0, and the drawdown under its running peak (≤ 0):
- *  {equity: [[ms, $]], drawdown: [[ms, $]]}, both starting at 0 just before the first close. */
+ *  {equity: [[ms, $]], drawdown: [[ms, $]]}, both starting at 0 a little before the first close. */
 export function equitySeries(equity) {
   const t = equity?.closed_s || [];
   const y = equity?.equity || [];
   const n = Math.min(t.length, y.length);
   if (!n) return { equity: [], drawdown: [] };
-  const start = t[0] * 1000 - 1;
+  // The curve starts from 0 a little before the first close (3 % of the span, at least an hour).
+  const span = (t[n - 1] - t[0]) * 1000;
+  const start = t[0] * 1000 - Math.max(3_600_000, span * 0.03);
   const eq = [[start, 0]];
   const dd = [[start, 0]];
   let peak = 0;

@@ -4,13 +4,18 @@
 
 import { MINUS, compact, dateTimeET, num, pctFromFraction, shortDate, signedMoney } from "../kit/format.js";
 
-/** Axis money: "$1.2K", "−$350", "$0". */
+/** Axis money: "$1.2K", "−$350", "$2.50", "$0". */
 export function axisMoney(x) {
   if (!Number.isFinite(x)) return "";
-  const sign = x < 0 ? MINUS : "";
   const a = Math.abs(x);
-  return sign + "$" + (a >= 1000 ? compact(a) : num(a, 0));
+  if (a < 0.005) return "$0";
+  const sign = x < 0 ? MINUS : "";
+  const text = a >= 1000 ? compact(a) : a >= 10 ? num(a, 0) : num(a, 2).replace(/\.00$/, "");
+  return sign + "$" + text;
 }
+
+/** Time-axis labels by level (ECharts picks the level per tick): days, then months, years. */
+const TIME_LABELS = { year: "{yyyy}", month: "{MMM}", day: "{MMM} {d}", hour: "{HH}:{mm}", minute: "{HH}:{mm}", second: "{HH}:{mm}:{ss}", millisecond: "{HH}:{mm}" };
 
 const axis = (p, extra = {}) => ({
   axisLine: { lineStyle: { color: p.border } },
@@ -56,22 +61,23 @@ export function equityOption({ equity, drawdown }, p) {
     xAxis: [
       axis(p, { type: "time", gridIndex: 0, axisLabel: { show: false }, splitLine: { show: false } }),
       axis(p, { type: "time", gridIndex: 1, splitLine: { show: false },
-        axisLabel: { color: p.muted, fontSize: 11, hideOverlap: true, formatter: (v) => shortDate(new Date(v).toISOString().slice(0, 10)) } }),
+        axisLabel: { color: p.muted, fontSize: 11, hideOverlap: true, formatter: TIME_LABELS } }),
     ],
     yAxis: [
       axis(p, { type: "value", gridIndex: 0, scale: true, axisLabel: { color: p.muted, fontSize: 11, formatter: axisMoney } }),
-      axis(p, { type: "value", gridIndex: 1, max: 0, splitNumber: 2, axisLabel: { color: p.muted, fontSize: 11, formatter: axisMoney } }),
+      axis(p, { type: "value", gridIndex: 1, max: 0, splitNumber: 2, min: (v) => Math.min(v.min, -1),
+        axisLabel: { color: p.muted, fontSize: 11, formatter: axisMoney } }),
     ],
     dataZoom: [{ type: "inside", xAxisIndex: [0, 1] }],
     series: [
       {
-        name: "Equity", type: "line", xAxisIndex: 0, yAxisIndex: 0, data: equity, step: false,
+        name: "Equity", type: "line", xAxisIndex: 0, yAxisIndex: 0, data: equity, step: "end",
         showSymbol: equity.length <= 40, symbolSize: 4, lineStyle: { width: 2, color }, itemStyle: { color },
         areaStyle: { color, opacity: 0.08 },
         markLine: { silent: true, symbol: "none", label: { show: false }, lineStyle: { color: p.faint, type: "dashed" }, data: [{ yAxis: 0 }] },
       },
       {
-        name: "Drawdown", type: "line", xAxisIndex: 1, yAxisIndex: 1, data: drawdown, showSymbol: false,
+        name: "Drawdown", type: "line", xAxisIndex: 1, yAxisIndex: 1, data: drawdown, showSymbol: false, step: "end",
         lineStyle: { width: 1, color: p.down }, itemStyle: { color: p.down }, areaStyle: { color: p.down, opacity: 0.25 },
       },
     ],

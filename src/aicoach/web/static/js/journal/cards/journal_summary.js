@@ -13,9 +13,9 @@ const when = (iso) => (iso && Number.isFinite(Date.parse(iso)) ? shortDate(nyDat
 
 function extreme(label, t) {
   if (!t) return "";
-  return html`<li data-trade="${t.id}"><span class="cstat-label">${label}</span>
-    <span class="truncate" title="${t.label}">${t.label}${t.closed_at ? html` <span class="muted small">${when(t.closed_at)}</span>` : ""}</span>
-    <b class="num ${tone(t.net)}">${signedMoney(t.net)}</b></li>`;
+  return html`<tr data-trade="${t.id}"><th scope="row" class="cstat-label">${label}</th>
+    <td>${t.label}${t.closed_at ? html` <span class="muted small">${when(t.closed_at)}</span>` : ""}</td>
+    <td class="num ${tone(t.net)}">${signedMoney(t.net)}</td></tr>`;
 }
 
 export default {
@@ -28,14 +28,15 @@ export default {
     }
     return html`<div class="pnl-top">
         <div><span class="cstat-label">Net P&amp;L · ${n} closed trade${n === 1 ? "" : "s"}</span>
-          <div class="cprice num ${tone(d.net)}">${signedMoney(d.net)}</div></div>
+          <div class="cprice num ${tone(d.net)}" style="text-align: left">${signedMoney(d.net)}</div></div>
       </div>
       <div class="cstats">
         ${stat("Win rate", isFiniteNumber(d.win_rate) ? pctFromFraction(d.win_rate, 0) : "—")}
         ${stat("Profit factor", isFiniteNumber(d.profit_factor) ? num(d.profit_factor, 2) : "—", isFiniteNumber(d.profit_factor) ? (d.profit_factor >= 1 ? "up" : "down") : "")}
         ${stat("Expectancy", isFiniteNumber(d.expectancy) ? signedMoney(d.expectancy) : "—", tone(d.expectancy))}
       </div>
-      ${d.best || d.worst ? html`<ul class="pnl-list">${extreme("Best", d.best)}${extreme("Worst", d.worst)}</ul>` : ""}`;
+      ${d.best || d.worst ? html`<table class="table table-compact ctable"><caption class="sr-only">Best and worst trade</caption>
+        <tbody>${extreme("Best", d.best)}${extreme("Worst", d.worst)}</tbody></table>` : ""}`;
   },
   open: (d) => ({ tab: "journal", detail: { filters: { ...(d.filters || {}) }, view: "trades" } }),
 };
