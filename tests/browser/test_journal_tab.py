@@ -75,18 +75,39 @@ async def open_journal(page: Any) -> Any:
     return root
 
 
+#: Drags a file (name, text) over the wizard's drop zone and drops it there.
+DROP = """([name, text]) => {
+    const zone = document.querySelector('[data-jr-drop]');
+    const data = new DataTransfer();
+    data.items.add(new File([text], name, { type: 'text/csv' }));
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+        const init = { dataTransfer: data, bubbles: true, cancelable: true };
+        zone.dispatchEvent(new DragEvent(type, init));
+    }
+}"""
+
+
+def text_of(path: Path) -> str:
+    return path.read_text("utf-8")
+
+
 async def drop_file(page: Any, path: Path) -> None:
     """Drag ``path`` onto the wizard's drop zone, as a trader drops a file from their desktop."""
-    await page.evaluate(
-        """([name, text]) => {
-            const zone = document.querySelector('[data-jr-drop]');
-            const data = new DataTransfer();
-            data.items.add(new File([text], name, { type: 'text/csv' }));
-            for (const type of ['dragenter', 'dragover', 'drop']) {
-                zone.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
-            }
+    await drop_text(page, path.name, text_of(path))
+
+
+async def drop_text(page: Any, name: str, text: str) -> None:
+    await page.evaluate(DROP, [name, text])
+
+
+async def query_has(page: Any, part: str, present: bool = True) -> None:
+    """Wait until the trades table's last query has (or no longer has) ``part``."""
+    await page.wait_for_function(
+        """([part, present]) => {
+            const q = document.querySelector('[data-jr-trades]').dataset.query || '';
+            return q.includes(part) === present;
         }""",
-        [path.name, path.read_text("utf-8")],
+        arg=[part, present],
     )
 
 
@@ -101,7 +122,8 @@ async def trades_ready(page: Any) -> Any:
     await page.wait_for_function(
         """() => {
             const el = document.querySelector('[data-jr-trades]');
-            return el && ['ready', 'empty'].includes(el.dataset.state) && !el.hasAttribute('aria-busy');
+            const done = el && ['ready', 'empty'].includes(el.dataset.state);
+            return done && !el.hasAttribute('aria-busy');
         }"""
     )
     return page.locator("[data-jr-trades]")
@@ -150,7 +172,9 @@ def this_month_csv(now: datetime) -> tuple[bytes, int]:
         strike = 500 + 5 * i
         occ = f"{sym:<6}{exp:%y%m%d}P00{strike}000"
         sold, bought = 2.00, (1.10 if i % 3 else 2.60)  # every third one lost
-        common = f"Equity Option,x,{{}},1,{{}},{{}},-0.14,100,{sym},{sym},{exp:%m/%d/%y},{strike},PUT"
+        common = (
+            f"Equity Option,x,{{}},1,{{}},{{}},-0.14,100,{sym},{sym},{exp:%m/%d/%y},{strike},PUT"
+        )
         rows.append(
             f"{opened.isoformat()},Trade,Sell to Open,SELL_TO_OPEN,{occ},"
             + common.format(f"{sold * 100:.2f}", f"{sold * 100:.2f}", "-1.00")
@@ -164,9 +188,7 @@ def this_month_csv(now: datetime) -> tuple[bytes, int]:
     return ("\n".join(rows) + "\n").encode(), n
 
 
-async def test_a_new_trader_imports_reviews_and_asks_the_coach(
-    jpage: Any, screenshot: Any
-) -> None:
+async def test_a_new_trader_imports_reviews_and_asks_the_coach(jpage: Any, screenshot: Any) -> None:
     page = jpage
     await sign_up_in_browser(page, "journal-user@example.com")
     root = await open_journal(page)
@@ -229,8 +251,8 @@ async def test_a_new_trader_imports_reviews_and_asks_the_coach(
     # Newest first; a click on "Opened" sorts oldest first.
     firsts = await page.locator("[data-jr-rows] tr .jr-date").first.inner_text()
     await page.locator('th[data-sort="opened_at"] button').click()
-    await page.wait_for_function(
-        "() => document.querySelector('th[data-sort=opened_at]').getAttribute('aria-sort') === 'ascending'"
+    await expect(page.locator('th[data-sort="opened_at"]')).to_have_attribute(
+        "aria-sort", "ascending"
     )
     await trades_ready(page)
     assert await page.locator("[data-jr-rows] tr .jr-date").first.inner_text() != firsts
@@ -311,9 +333,7 @@ async def test_a_new_trader_imports_reviews_and_asks_the_coach(
     # Filter by symbol: the table, the numbers and the export follow.
     await page.get_by_role("tab", name="Trades").click()
     await page.locator("[data-jr-filters] input[name=symbol]").fill("spy")
-    await page.wait_for_function(
-        "() => (document.querySelector('[data-jr-trades]').dataset.query || '').includes('symbol=SPY')"
-    )
+    await query_has(page, "symbol=SPY")
     await trades_ready(page)
     syms = await page.locator("[data-jr-rows] .jr-sym").all_inner_texts()
     assert syms and set(syms) == {"SPY"}
@@ -325,27 +345,19 @@ async def test_a_new_trader_imports_reviews_and_asks_the_coach(
     assert lines and {r["underlying"] for r in lines} == {"SPY"}
     assert "jq=symbol%3DSPY" in page.url
     await page.locator("[data-jr-reset]").click()
-    await page.wait_for_function(
-        "() => !(document.querySelector('[data-jr-trades]').dataset.query || '').includes('symbol=')"
-    )
+    await query_has(page, "symbol=", present=False)
 
     # This month's trades (a second import), then the coach on them.
     now = datetime.now(UTC)
     content, closed = this_month_csv(now)
     await page.locator(".jr-toolbar [data-jr-import]").click()
-    await page.evaluate(
-        """([name, text]) => {
-            const zone = document.querySelector('[data-jr-drop]');
-            const data = new DataTransfer();
-            data.items.add(new File([text], name, { type: 'text/csv' }));
-            zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-        }""",
-        ["this_month.csv", content.decode()],
-    )
+    await drop_text(page, "this_month.csv", content.decode())
     await wait_step(page, "preview")
     await page.locator("[data-jr-p-commit]").click()
     await wait_step(page, "done")
-    await page.locator("[data-jr-import-dialog]").get_by_role("button", name="See the trades").click()
+    await (
+        page.locator("[data-jr-import-dialog]").get_by_role("button", name="See the trades").click()
+    )
     await trades_ready(page)
 
     await ask(page, "how did I do this month?")
@@ -358,10 +370,7 @@ async def test_a_new_trader_imports_reviews_and_asks_the_coach(
     await screenshot(page, "10-chat-card")
     await card.locator(".ccard-body").click()
     ny_today = now.astimezone(NEW_YORK).date()
-    await page.wait_for_function(
-        "(from) => (document.querySelector('[data-jr-trades]').dataset.query || '').includes('from=' + from)",
-        arg=ny_today.replace(day=1).isoformat(),
-    )
+    await query_has(page, f"from={ny_today.replace(day=1).isoformat()}")
     await trades_ready(page)
     assert await page.locator("[data-jr-filters] input[name=from]").input_value() == (
         ny_today.replace(day=1).isoformat()
@@ -384,7 +393,9 @@ async def test_broken_rows_and_duplicates_in_the_preview(jpage: Any, screenshot:
     for (row, reason), tr in zip(expected["errors"], await errors.all(), strict=True):
         assert await tr.get_attribute("data-row") == str(row)
         assert reason in await tr.inner_text()
-    assert await page.locator('[data-count="errors"] dd').inner_text() == str(len(expected["errors"]))
+    assert await page.locator('[data-count="errors"] dd').inner_text() == str(
+        len(expected["errors"])
+    )
     await screenshot(page, "1-errors")
     # "Only rows with a problem" hides the good rows.
     await page.get_by_label("Only rows with a problem").check()
@@ -407,23 +418,14 @@ async def test_broken_rows_and_duplicates_in_the_preview(jpage: Any, screenshot:
 
     # A file no importer knows: the API's message, with the formats it knows.
     await page.locator("[data-jr-p-back]").click()
-    await page.evaluate(
-        """() => {
-            const zone = document.querySelector('[data-jr-drop]');
-            const data = new DataTransfer();
-            data.items.add(new File(['hello,world\\n1,2\\n'], 'notes.csv', { type: 'text/csv' }));
-            zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-        }"""
-    )
+    await drop_text(page, "notes.csv", "hello,world\n1,2\n")
     error = page.locator("[data-jr-i-error]")
     await expect(error).to_contain_text("I can read")
     assert await page.locator("[data-jr-import-dialog]").get_attribute("data-step") == "choose"
     await screenshot(page, "3-unknown-format")
 
 
-async def test_manual_entry_shows_the_apis_validation_messages(
-    jpage: Any, screenshot: Any
-) -> None:
+async def test_manual_entry_shows_the_apis_validation_messages(jpage: Any, screenshot: Any) -> None:
     page = jpage
     await sign_up_in_browser(page, "manual-entry@example.com")
     await open_journal(page)
@@ -443,7 +445,7 @@ async def test_manual_entry_shows_the_apis_validation_messages(
     await page.locator("[data-jr-welcome] [data-jr-new]").click()
     dialog = page.locator("[data-jr-entry]")
     await expect(dialog).to_be_visible()
-    await page.get_by_label("Underlying").fill("spy")
+    await dialog.get_by_label("Underlying").fill("spy")
     await page.get_by_label("Opened (New York time)").fill("2024-03-04T10:15")
     # Leg 1: sell 1 put without a strike; leg 2: buy 1 put with a negative price.
     await page.get_by_label("Leg 1 side").select_option("-1")
