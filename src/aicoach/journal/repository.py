@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
+    Table,
     and_,
     case,
     delete,
@@ -278,8 +279,11 @@ class JournalRepository:
         return {i: (d, bool(e)) for i, d, e in rows}
 
     async def insert_trades(self, values: Sequence[dict[str, Any]]) -> None:
+        # Core insert (executemany): the ORM's bulk path would rebuild every dict first.
+        table = TradeRow.__table__
+        assert isinstance(table, Table)
         for part in _chunks(values, 500):
-            await self.session.execute(insert(TradeRow), list(part))
+            await self.session.execute(insert(table), list(part))
 
     async def update_trades(self, values: Sequence[dict[str, Any]]) -> None:
         """Rewrite changed trades by primary key (an ORM bulk UPDATE: one executemany)."""

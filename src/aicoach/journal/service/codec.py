@@ -5,7 +5,6 @@ built trade to its derived row (money as 2-decimal strings in the JSON the detai
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,8 +19,8 @@ from aicoach.journal.core.executions import (
     ExecutionKind,
     Instrument,
 )
-from aicoach.journal.core.lots import Fill
-from aicoach.journal.core.trades import Campaign, Trade, TradeLeg
+from aicoach.journal.core.lots import ZERO, Fill
+from aicoach.journal.core.trades import R_QUANTUM, Campaign, Trade, TradeLeg
 from aicoach.marketdata.models import OptionRight
 
 CENT = Decimal("0.01")
@@ -29,8 +28,8 @@ CENT = Decimal("0.01")
 
 def money(x: Decimal) -> str:
     """Dollars as the API writes them: two decimals, half-even (``"-142.50"``; never "-0.00")."""
-    q = x.quantize(CENT, rounding=ROUND_HALF_EVEN)
-    return f"{q + 0:.2f}" if q != 0 else "0.00"
+    text = str(x.quantize(CENT, rounding=ROUND_HALF_EVEN))  # exponent −2: never scientific
+    return "0.00" if text == "-0.00" else text
 
 
 def price_text(x: Decimal) -> str:
@@ -187,12 +186,57 @@ def _leg_kind(ins: Instrument) -> str:
     return "call" if ins.right is OptionRight.CALL else "put"
 
 
-def leg_json(leg: TradeLeg, infos: Mapping[str, RowInfo]) -> dict[str, Any]:
+@dataclass(slots=True)
+class Sums:
+    """A leg's (or a trade's) money, each summed once (the core's properties re-sum the fills
+    on every access, and a row reads each several times)."""
+
+    gross: Decimal = ZERO
+    costs: Decimal = ZERO
+    realized_gross: Decimal = ZERO
+    realized_net: Decimal = ZERO
+    opening_gross: Decimal = ZERO
+    open_cash: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        return self.gross - self.costs
+
+    def add(self, other: Sums) -> None:
+        self.gross += other.gross
+        self.costs += other.costs
+        self.realized_gross += other.realized_gross
+        self.realized_net += other.realized_net
+        self.opening_gross += other.opening_gross
+        self.open_cash += other.open_cash
+
+
+def leg_sums(leg: TradeLeg) -> Sums:
+    s = Sums()
+    for f in leg.opening:
+        s.gross += f.gross
+        s.costs += f.costs
+        s.opening_gross += f.gross
+    for f in leg.closing:
+        s.gross += f.gross
+        s.costs += f.costs
+    for m in leg.matches:
+        s.realized_gross += m.gross
+        s.realized_net += m.net
+    s.open_cash = leg.open_gross - leg.open_costs
+    return s
+
+
+def leg_json(
+    leg: TradeLeg, infos: Mapping[str, RowInfo], sums: Sums | None = None
+) -> dict[str, Any]:
     ins = leg.instrument
+    s = sums or leg_sums(leg)
     fills = [
         _fill(f, infos.get(f.fingerprint)) for f in sorted(
             (*leg.opening, *leg.closing), key=lambda f: (f.executed_at, f.row))
     ]  # fmt: skip
+    opened = sum((f.quantity for f in leg.opening), ZERO)
     return {
         "instrument": ins.key,
         "symbol": ins.underlying,
@@ -202,14 +246,14 @@ def leg_json(leg: TradeLeg, infos: Mapping[str, RowInfo]) -> dict[str, Any]:
         "strike": price_text(ins.strike) if ins.strike is not None else None,
         "expiration": ins.expiration.isoformat() if ins.expiration is not None else None,
         "multiplier": ins.multiplier,
-        "opened_quantity": qty_text(leg.opened_quantity),
+        "opened_quantity": qty_text(opened),
         "closed_quantity": qty_text(leg.closed_quantity),
         "open_quantity": qty_text(leg.open_quantity),
         "average_open_price": price_text(leg.average_open_price),
-        "gross": money(leg.gross),
-        "costs": money(leg.costs),
-        "net": money(leg.net),
-        "realized_net": money(leg.realized_net),
+        "gross": money(s.gross),
+        "costs": money(s.costs),
+        "net": money(s.net),
+        "realized_net": money(s.realized_net),
         "fills": fills,
     }
 
@@ -246,16 +290,38 @@ def quantity_label(t: Trade) -> str:
     return " + ".join(parts) or "—"
 
 
-def digest(values: Mapping[str, Any]) -> str:
-    """A fingerprint of a trade row's content: a rebuild rewrites only rows whose digest moved."""
-    text = json.dumps(values, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+#: Bumped whenever ``trade_values`` writes a row differently: every stored digest then
+#: differs, so the next rebuild of an account rewrites all its rows.
+ENCODING = "1"
+
+
+def digest(t: Trade, campaign: Campaign, infos: Mapping[str, RowInfo]) -> str:
+    """A fingerprint of what a trade's row is made from — its fills and FIFO matches (each a
+    row fingerprint, which stands for that row's whole content, with the quantity and costs
+    this trade holds of it), the import each came from and its campaign — computed without
+    encoding the row, so a rebuild encodes and rewrites only the trades whose digest moved."""
+    cumulative = ",".join(map(str, campaign.cumulative_net))
+    parts = [ENCODING, t.id, campaign.id, ",".join(campaign.trade_ids),
+             str(campaign.breakeven.price), cumulative]  # fmt: skip
+    for leg in t.legs:
+        for f in (*leg.opening, *leg.closing):
+            info = infos.get(f.fingerprint)
+            parts.append(f"{f.fingerprint}:{f.quantity}:{f.costs}:{info.import_id if info else ''}")
+        parts.extend(
+            f"{m.open_fingerprint}>{m.close_fingerprint}:{m.quantity}" for m in leg.matches
+        )
+    return hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
 def trade_values(
-    t: Trade, campaign: Campaign, infos: Mapping[str, RowInfo], *, user_id: int, account_id: int
-) -> dict[str, Any]:
+    t: Trade, campaign: Campaign, infos: Mapping[str, RowInfo], *, user_id: int, account_id: int,
+    digest_: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """The derived row of one built trade (enrichment excluded: it is kept across rebuilds)."""
+    per_leg = [leg_sums(leg) for leg in t.legs]
+    total = Sums()
+    for one in per_leg:
+        total.add(one)
     values: dict[str, Any] = {
         "underlying": t.underlying,
         "strategy": t.strategy.value,
@@ -268,21 +334,25 @@ def trade_values(
         "period_at": t.closed_at or t.opened_at,
         "quantity_label": quantity_label(t)[:60],
         "campaign_id": t.campaign_id,
-        "gross": t.gross,
-        "costs": t.costs,
-        "net": t.net,
-        "realized_gross": t.realized_gross,
-        "realized_net": t.realized_net,
-        "open_cash": t.open_cash,
-        "opening_gross": t.opening_gross,
+        "gross": total.gross,
+        "costs": total.costs,
+        "net": total.net,
+        "realized_gross": total.realized_gross,
+        "realized_net": total.realized_net,
+        "open_cash": total.open_cash,
+        "opening_gross": total.opening_gross,
         "planned_risk": t.planned_risk,
         "planned_risk_note": t.planned_risk_note[:300],
-        "r_multiple": t.r_multiple,
-        "legs": [leg_json(leg, infos) for leg in t.legs],
+        "r_multiple": (
+            (total.realized_net / t.planned_risk).quantize(R_QUANTUM)
+            if t.is_closed and t.planned_risk is not None
+            else None
+        ),
+        "legs": [leg_json(leg, infos, one) for leg, one in zip(t.legs, per_leg, strict=True)],
         "campaign": campaign_json(campaign),
     }
-    values["digest"] = digest(values)
-    values.update({"id": t.id, "user_id": user_id, "account_id": account_id})
+    values.update({"id": t.id, "user_id": user_id, "account_id": account_id,
+                   "digest": digest_ or digest(t, campaign, infos)})  # fmt: skip
     return values
 
 

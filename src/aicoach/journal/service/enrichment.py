@@ -221,7 +221,7 @@ class Enricher:
     async def _symbol(self, symbol: str, entries: list[Entry]) -> dict[str, dict[str, Any]]:
         daily, daily_reason = await self._daily(symbol, entries)
         minutes = await self._minutes(symbol, entries)
-        spots = {e.trade_id: self._spot(e, minutes) for e in entries}
+        spots = self._spots(entries, minutes)
         levels = self._levels(entries, spots, daily, daily_reason)
         greeks = self._greeks(entries, spots)
         out: dict[str, dict[str, Any]] = {}
@@ -298,20 +298,35 @@ class Enricher:
             np.concatenate([p.close for p in parts]),
         )
 
-    def _spot(self, e: Entry, m: _Minutes) -> _Spot:
-        if not e.time_known:
-            return _Spot(None, None, "the export gives the fill's date, not its time of day")
+    def _spots(self, entries: list[Entry], m: _Minutes) -> dict[str, _Spot]:
+        """Each entry's price (module docstring), with one ``searchsorted`` for all of them."""
         if not m.time.size:
-            return _Spot(None, None, m.reason or "no minute bars then")
-        at = _ns(e.opened_at)
+            why = m.reason or "no minute bars then"
+            return {e.trade_id: self._no_time(e) or _Spot(None, None, why) for e in entries}
+        at = np.array([_ns(e.opened_at) for e in entries], dtype="datetime64[ns]")
         minute = np.timedelta64(60, "s")
-        i = int(np.searchsorted(m.time, at - minute, side="right")) - 1
-        if i >= 0 and m.time[i] >= at - minute - np.timedelta64(STALE_AFTER):
-            return _Spot(float(m.close[i]), _py(m.time[i] + minute), None)
-        j = int(np.searchsorted(m.time, at, side="right")) - 1
-        if j >= 0 and m.time[j] > at - minute:  # the entry's own minute, nothing before it
-            return _Spot(float(m.open[j]), _py(m.time[j]), None)
-        return _Spot(None, None, "no minute bar in the 15 minutes before the entry")
+        stale = minute + np.timedelta64(STALE_AFTER)
+        before = np.searchsorted(m.time, at - minute, side="right") - 1  # last complete bar
+        within = np.searchsorted(m.time, at, side="right") - 1  # the entry's own bar
+        out: dict[str, _Spot] = {}
+        for k, e in enumerate(entries):
+            i, j = int(before[k]), int(within[k])
+            if (missing := self._no_time(e)) is not None:
+                out[e.trade_id] = missing
+            elif i >= 0 and m.time[i] >= at[k] - stale:
+                out[e.trade_id] = _Spot(float(m.close[i]), _py(m.time[i] + minute), None)
+            elif j >= 0 and m.time[j] > at[k] - minute:  # the entry's minute, nothing before
+                out[e.trade_id] = _Spot(float(m.open[j]), _py(m.time[j]), None)
+            else:
+                out[e.trade_id] = _Spot(None, None, "no minute bar in the 15 minutes before the "
+                                        "entry")  # fmt: skip
+        return out
+
+    @staticmethod
+    def _no_time(e: Entry) -> _Spot | None:
+        if e.time_known:
+            return None
+        return _Spot(None, None, "the export gives the fill's date, not its time of day")
 
     # --- levels --------------------------------------------------------------------------------
 

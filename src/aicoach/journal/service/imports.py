@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,6 +66,7 @@ from aicoach.journal.service.codec import (
     price_text,
     qty_text,
 )
+from aicoach.journal.service.cpu import run_cpu
 from aicoach.journal.service.ledger import Derived, Ledger
 from aicoach.kit.orm import utcnow
 
@@ -80,6 +84,49 @@ MAX_WARNINGS = 100
 UPLOADS = Path("journal") / "uploads"
 #: Where the job's progress stands after each phase (fractions of the rows).
 PHASES = {"reading": 0.0, "matching": 0.3, "enriching": 0.4, "writing": 0.9, "done": 1.0}
+
+
+@dataclass(slots=True)
+class Staged:
+    """A preview's parse and build, kept for the commit that usually follows in seconds."""
+
+    stored_path: str
+    revision: int
+    new: list[Execution]
+    stored: list[StoredExecution]
+    book: TradeBook
+    at: float = field(default_factory=time.monotonic)
+
+
+class StagedPreviews:
+    """The last few previews' work, in this process (module docstring). A commit uses it only
+    for the same upload and the same account revision — the executions it was built from are
+    then exactly the ones the commit would read — else parses and builds again."""
+
+    def __init__(self, size: int = 2, ttl: float = 900.0) -> None:
+        self.size = size
+        self.ttl = ttl
+        self._kept: OrderedDict[int, Staged] = OrderedDict()
+        self._lock = threading.Lock()  # the in-process job consumer runs on its own thread
+
+    def keep(self, import_id: int, staged: Staged) -> None:
+        with self._lock:
+            self._kept[import_id] = staged
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def take(self, import_id: int, stored_path: str, revision: int) -> Staged | None:
+        with self._lock:
+            staged = self._kept.pop(import_id, None)
+        if staged is None or time.monotonic() - staged.at > self.ttl:
+            return None
+        if staged.stored_path != stored_path or staged.revision != revision:
+            return None
+        return staged
+
+
+#: This process's staged previews.
+PREVIEWS = StagedPreviews()
 
 
 class ProgressSink(Protocol):
@@ -220,7 +267,7 @@ class ImportService:
         )
         importer = self._importer(text, format, mapping)
         parse_options = ParseOptions(mapping=mapping)
-        result = await asyncio.to_thread(importer.parse, text, options=parse_options)
+        result = await run_cpu(importer.parse, text, options=parse_options)
         return Parsed(importer, result)
 
     async def preview(
@@ -237,12 +284,12 @@ class ImportService:
         fingerprints = [e.fingerprint for e in result.executions]
         known = await self.repo.known_fingerprints(account.id, fingerprints)
         new = [e for e in result.executions if e.fingerprint not in known]
+        revision = await self.repo.revision(account.id)
         stored = await self.ledger.load(account.id)
-        derived = await self.ledger.derive(
-            [*stored, *(StoredExecution(e, None) for e in new)],
-            user_id=user_id, account_id=account.id, enrich=False,
-        )  # fmt: skip
-        trades, warnings = trade_summary(derived.book, {e.fingerprint for e in new})
+        book = await self.ledger.book(
+            account.id, [*stored, *(StoredExecution(e, None) for e in new)]
+        )
+        trades, warnings = trade_summary(book, {e.fingerprint for e in new})
         ordered = sorted(result.executions, key=lambda e: e.row)
         path = await asyncio.to_thread(self._store, text)  # up to 50 MB: off the loop
         imp = JournalImport(
@@ -263,6 +310,7 @@ class ImportService:
             },
         )  # fmt: skip
         await self.repo.add(imp)
+        PREVIEWS.keep(imp.id, Staged(str(path), revision, new, stored, book))
         return import_read(imp)
 
     def _store(self, text: str) -> Path:
@@ -346,11 +394,16 @@ class ImportService:
                 await progress(int(total * (start + (end - start) * within)), total, phase)
 
         await report("reading")
-        text = await asyncio.to_thread(self._stored_text, imp)
-        parsed = await self._parse(text, imp.options.get("format") or imp.format, imp.options)
-        await report("matching")
         revision = await self.repo.revision(imp.account_id)
-        new, stored = await self._match(imp, parsed.result.executions)
+        staged = PREVIEWS.take(imp.id, imp.stored_path or "", revision)
+        book: TradeBook | None = None
+        if staged is not None:  # this process previewed it and the account has not changed
+            new, stored, book = staged.new, staged.stored, staged.book
+        else:
+            text = await asyncio.to_thread(self._stored_text, imp)
+            parsed = await self._parse(text, imp.options.get("format") or imp.format, imp.options)
+            new, stored = await self._match(imp, parsed.result.executions)
+        await report("matching")
         await report("enriching")
         n_new = max(1, len(new))
 
@@ -359,7 +412,7 @@ class ImportService:
 
         derived = await self.ledger.derive(
             [*stored, *(StoredExecution(e, imp.id) for e in new)],
-            user_id=imp.user_id, account_id=imp.account_id, progress=enriched,
+            user_id=imp.user_id, account_id=imp.account_id, progress=enriched, book=book,
         )  # fmt: skip
         await report("writing")
         return Prepared(revision, new, derived)

@@ -2,9 +2,12 @@
 
 ``build_trades`` runs over *all* of the account's executions (a new fill can close a lot opened
 months ago, or turn a lone trade into a roll), then the derived table is brought in line: new
-trades inserted, changed ones rewritten (by content digest), vanished ones deleted — the
-trader's notes and tags sit in their own tables and are never touched. Entry enrichment is
-computed for trades that have none and kept across rewrites (a trade's entry never changes).
+trades inserted, changed ones rewritten, vanished ones deleted — the trader's notes and tags
+sit in their own tables and are never touched. Whether a trade changed is decided by its digest
+(``codec.digest``: its fills, matches, imports and campaign), computed without encoding the
+row, so a commit into a large account encodes and writes only the trades it touched. Entry
+enrichment is computed for trades that have none and kept across rewrites (an entry never
+changes).
 
 The CPU-heavy steps (building round trips, encoding rows) run in a worker thread so the event
 loop keeps serving other requests meanwhile.
@@ -12,9 +15,8 @@ loop keeps serving other requests meanwhile.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aicoach.journal.core.roundtrips import AccountExecution, build_trades
@@ -22,11 +24,16 @@ from aicoach.journal.core.trades import TradeBook
 from aicoach.journal.repository import JournalRepository
 from aicoach.journal.service.codec import (
     StoredExecution,
+    digest,
     execution_from_row,
     row_infos,
     trade_values,
 )
+from aicoach.journal.service.cpu import run_cpu
 from aicoach.journal.service.enrichment import Enricher, Entry, Progress, columns, entry_of
+
+#: Trade id → (digest, has enrichment), as the table holds them.
+Have = Mapping[str, tuple[str, bool]]
 
 
 def account_key(account_id: int) -> str:
@@ -40,31 +47,34 @@ def build(account_id: int, stored: Sequence[StoredExecution]) -> TradeBook:
 
 
 def encode(
-    book: TradeBook, stored: Sequence[StoredExecution], *, user_id: int, account_id: int
-) -> list[dict[str, Any]]:
-    """The derived rows of every trade of ``book``."""
+    book: TradeBook, stored: Sequence[StoredExecution], *, user_id: int, account_id: int,
+    have: Have | None = None,
+) -> tuple[list[dict[str, Any]], set[str]]:  # fmt: skip
+    """The rows of the trades that ``have`` lacks, holds with another digest, or holds without
+    enrichment (every trade when ``have`` is None), and the ids of all the book's trades."""
     infos = row_infos(stored)
     campaigns = {c.id: c for c in book.campaigns}
-    return [
-        trade_values(t, campaigns[t.campaign_id], infos, user_id=user_id, account_id=account_id)
-        for t in book.trades
-    ]
-
-
-def _build_and_encode(
-    stored: Sequence[StoredExecution], *, user_id: int, account_id: int
-) -> tuple[TradeBook, list[dict[str, Any]]]:
-    book = build(account_id, stored)
-    return book, encode(book, stored, user_id=user_id, account_id=account_id)
+    rows = []
+    for t in book.trades:
+        c = campaigns[t.campaign_id]
+        d = digest(t, c, infos)
+        held = have.get(t.id) if have is not None else None
+        if held is None or held[0] != d or not held[1]:
+            rows.append(trade_values(t, c, infos, user_id=user_id, account_id=account_id,
+                                     digest_=d))  # fmt: skip
+    return rows, {t.id for t in book.trades}
 
 
 @dataclass(slots=True)
 class Derived:
-    """A build of one account: its trades' rows and the enrichment computed for new ones."""
+    """A build of one account: the rows to write (new, changed or unenriched trades), the ids of
+    every trade it has, and the enrichment computed for trades the table has none for."""
 
     book: TradeBook
     rows: list[dict[str, Any]]
-    enrichment: dict[str, dict[str, Any]]
+    ids: set[str]
+    have: Have
+    enrichment: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Ledger:
@@ -74,50 +84,46 @@ class Ledger:
 
     async def load(self, account_id: int) -> list[StoredExecution]:
         rows = await self.repo.execution_rows(account_id)
-        return await asyncio.to_thread(lambda: [execution_from_row(r) for r in rows])
+        return await run_cpu(lambda: [execution_from_row(r) for r in rows])
+
+    async def book(self, account_id: int, stored: Sequence[StoredExecution]) -> TradeBook:
+        return await run_cpu(build, account_id, stored)
 
     async def derive(
         self, stored: Sequence[StoredExecution], *, user_id: int, account_id: int,
         enrich: bool = True, progress: Progress | None = None, book: TradeBook | None = None,
     ) -> Derived:  # fmt: skip
-        """Build and encode the account's trades; enrich the ones the table has no enrichment
-        for (``enrich=False``: leave that to :meth:`write`). ``book``: a build of the same
-        executions to encode again (only the fills' import ids differ)."""
-        if book is None:
-            built, rows = await asyncio.to_thread(
-                _build_and_encode, stored, user_id=user_id, account_id=account_id
-            )
-        else:
-            built = book
-            rows = await asyncio.to_thread(
-                encode, book, stored, user_id=user_id, account_id=account_id
-            )
+        """Build (unless ``book`` is a build of the same executions) and encode what the table
+        needs; enrich the trades it has no enrichment for (``enrich=False``: :meth:`write`
+        does it)."""
+        have = await self.repo.trade_digests(account_id)
+        built = book if book is not None else await self.book(account_id, stored)
+        rows, ids = await run_cpu(
+            encode, built, stored, user_id=user_id, account_id=account_id, have=have
+        )
         enrichment: dict[str, dict[str, Any]] = {}
         if enrich and self.enricher is not None:
-            have = await self.repo.trade_digests(account_id)
             todo = [r for r in rows if not have.get(r["id"], ("", False))[1]]
             enrichment = await self.enricher.enrich(entries(todo), progress)
-        return Derived(built, rows, enrichment)
+        return Derived(built, rows, ids, have, enrichment)
 
     async def write(self, account_id: int, derived: Derived) -> None:
-        """Bring the account's derived rows in line with ``derived`` (module docstring)."""
-        have = await self.repo.trade_digests(account_id)
-        ids = {r["id"] for r in derived.rows}
-        fresh = [r for r in derived.rows if r["id"] not in have]
-        changed = [r for r in derived.rows if r["id"] in have and have[r["id"]][0] != r["digest"]]
-        need = [r for r in derived.rows if not have.get(r["id"], ("", False))[1]]
-        missing = [r for r in need if r["id"] not in derived.enrichment]
+        """Bring the account's derived rows in line with ``derived`` (module docstring). The
+        table must be as ``derived.have`` saw it: the caller holds the account's lock and has
+        checked its revision."""
+        have = derived.have
+        unenriched = [r for r in derived.rows if not have.get(r["id"], ("", False))[1]]
+        missing = [r for r in unenriched if r["id"] not in derived.enrichment]
         computed = dict(derived.enrichment)
         if missing and self.enricher is not None:
             computed.update(await self.enricher.enrich(entries(missing)))
-        inserts = [{**r, **_enriched(computed.get(r["id"]))} for r in fresh]
-        updates = {r["id"]: dict(r) for r in changed}
-        for r in need:  # rows already there without enrichment get it now
-            if r["id"] in have and r["id"] in computed:
-                updates.setdefault(r["id"], {"id": r["id"]}).update(_enriched(computed[r["id"]]))
-        await self.repo.delete_trades([i for i in have if i not in ids])
+        inserts = [{**r, **_enriched(computed.get(r["id"]))} for r in derived.rows
+                   if r["id"] not in have]  # fmt: skip
+        updates = [{**r, **_enriched(computed.get(r["id"]))} for r in derived.rows
+                   if r["id"] in have]  # fmt: skip
+        await self.repo.delete_trades([i for i in have if i not in derived.ids])
         await self.repo.insert_trades(inserts)
-        await self.repo.update_trades(list(updates.values()))
+        await self.repo.update_trades(updates)
 
     async def enrich_all(
         self, trades: Iterable[tuple[str, str, Any, list[dict[str, Any]]]],
