@@ -18,9 +18,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,19 @@ DROP = """([name, text]) => {
 }"""
 
 
+#: Records every step the import wizard shows, and each progress the bar reports.
+RECORD_STEPS = """() => {
+    const dialog = document.querySelector('[data-jr-import-dialog]');
+    const bar = document.querySelector('[data-jr-progress-bar]');
+    window.__steps = [];
+    window.__progress = [];
+    new MutationObserver(() => window.__steps.push(dialog.dataset.step))
+        .observe(dialog, { attributes: true, attributeFilter: ['data-step'] });
+    new MutationObserver(() => window.__progress.push(bar.getAttribute('aria-valuenow')))
+        .observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
+}"""
+
+
 def text_of(path: Path) -> str:
     return path.read_text("utf-8")
 
@@ -149,6 +163,13 @@ async def detail_ready(page: Any) -> Any:
         }"""
     )
     return page.locator("[data-jr-detail]")
+
+
+TASTY_HEADER = (
+    "Date,Type,Sub Type,Action,Symbol,Instrument Type,Description,Value,Quantity,"
+    "Average Price,Commissions,Fees,Multiplier,Root Symbol,Underlying Symbol,"
+    "Expiration Date,Strike Price,Call or Put,Order #,Currency"
+)
 
 
 def this_month_csv(now: datetime) -> tuple[bytes, int]:
@@ -227,8 +248,12 @@ async def test_a_new_trader_imports_reviews_and_asks_the_coach(jpage: Any, scree
     await screenshot(page, "3-preview")
 
     # Commit: 16 new rows > the threshold of 5 → the background job, polled with a progress bar.
+    await page.evaluate(RECORD_STEPS)
     await commit.click()
     await wait_step(page, "done")
+    steps = await page.evaluate("window.__steps")
+    assert "committing" in steps, steps  # the progress bar was up while the job ran
+    assert await page.evaluate("window.__progress.length") >= 1
     assert "Imported 16 executions" in await page.locator("[data-jr-d-title]").inner_text()
     await screenshot(page, "4-imported")
     await dialog.get_by_role("button", name="See the trades").click()
@@ -314,6 +339,18 @@ async def test_a_new_trader_imports_reviews_and_asks_the_coach(jpage: Any, scree
     await expect(selected.locator(".jr-note-dot")).to_be_visible()
     assert "support bounce" in await selected.inner_text()
     assert await selected.evaluate("tr => document.activeElement === tr")
+
+    # The AAPL roll: the new short call's campaign holds both calls, with its true breakeven.
+    await page.locator("[data-jr-rows] tr", has_text="172.5").click()
+    await detail_ready(page)
+    campaign = page.locator("[data-jr-campaign]")
+    assert await campaign.locator("tbody tr").count() == 2
+    assert "this trade" in await campaign.locator("tr.is-current").inner_text()
+    breakeven = await campaign.locator(".jr-breakeven b").inner_text()
+    assert re.fullmatch(r"\$[\d,]+\.\d\d", breakeven), breakeven
+    await page.locator("[data-jr-campaign-sec]").scroll_into_view_if_needed()
+    await screenshot(page, "7b-campaign")
+    await page.keyboard.press("Escape")
 
     # The analytics view: every plot drawn (or saying why not), patterns listed.
     await page.get_by_role("tab", name="Analytics").click()
@@ -474,3 +511,150 @@ async def test_manual_entry_shows_the_apis_validation_messages(jpage: Any, scree
     net = await drawer.locator(".jr-fact", has_text="Net P&L").locator("dd").inner_text()
     assert net == "+$35.00", net  # (3.10 − 1.95) − (1.50 − 0.70) = 0.35 a share, no fees
     await screenshot(page, "2-created")
+
+
+#: tastytrade's words for each action.
+TASTY_SUB = {"SELL_TO_OPEN": "Sell to Open", "BUY_TO_OPEN": "Buy to Open",
+             "SELL_TO_CLOSE": "Sell to Close", "BUY_TO_CLOSE": "Buy to Close"}  # fmt: skip
+
+
+def tasty_row(at: datetime, action: str, sym: str, exp: date, *rest: Any) -> str:
+    """One tastytrade transaction row: 1 contract of ``sym`` (``rest``: strike, right, price,
+    order number)."""
+    strike, right, price, order = rest
+    occ = f"{sym:<6}{exp:%y%m%d}{right[0]}{strike * 1000:08d}"
+    value = price * 100 * (1 if action.startswith("SELL") else -1)
+    fee = "-1.00" if action.endswith("OPEN") else "0.00"
+    return (
+        f"{at.isoformat()},Trade,{TASTY_SUB[action]},{action},{occ},Equity Option,x,{value:.2f},1,"
+        f"{value:.2f},{fee},-0.14,100,{sym},{sym},{exp:%-m/%-d/%y},{strike},{right},{order},USD"
+    )
+
+
+def busy_csv(n: int = 90, seed: int = 21) -> bytes:
+    """A tastytrade export of ``n`` round trips over four months of 2024 (seeded): short puts,
+    long calls and put credit spreads on five symbols, entered at different hours and weekdays,
+    closed the same day or days later, about 60 % of them for a gain."""
+    rng = random.Random(seed)
+    rows = [TASTY_HEADER]
+    days = [date(2024, 1, 2) + timedelta(days=i) for i in range(120)]
+    days = [d for d in days if d.weekday() < 5][:-8]
+    base = {"SPY": 480, "QQQ": 420, "IWM": 200, "AAPL": 180, "TSLA": 190}
+    for i in range(n):
+        sym = rng.choice(sorted(base))
+        day = rng.choice(days)
+        hour, minute = rng.choice(range(9, 16)), rng.choice([35, 40, 45, 50])
+        opened = datetime(day.year, day.month, day.day, hour, minute, tzinfo=NEW_YORK)
+        held = rng.choice([timedelta(days=d) for d in (1, 2, 3, 7)] + [timedelta(minutes=45)])
+        closed, exp = opened + held, day + timedelta(days=30)
+        k = base[sym] + 5 * rng.randint(-3, 3)
+        win = rng.random() < 0.6
+        kind = rng.choice(["short_put", "long_call", "put_spread"])
+        o, c = 5000 + 2 * i, 5001 + 2 * i
+        p = round(rng.uniform(1.0, 4.0), 2)
+        if kind == "short_put":
+            q = round(p * (rng.uniform(0.2, 0.7) if win else rng.uniform(1.3, 2.5)), 2)
+            legs = [
+                (opened, "SELL_TO_OPEN", k, "PUT", p, o),
+                (closed, "BUY_TO_CLOSE", k, "PUT", q, c),
+            ]
+        elif kind == "long_call":
+            q = round(p * (rng.uniform(1.3, 2.2) if win else rng.uniform(0.2, 0.8)), 2)
+            legs = [
+                (opened, "BUY_TO_OPEN", k, "CALL", p, o),
+                (closed, "SELL_TO_CLOSE", k, "CALL", q, c),
+            ]
+        else:
+            w = round(p * rng.uniform(0.3, 0.5), 2)  # the long put's price
+            f = rng.uniform(0.2, 0.6) if win else rng.uniform(1.3, 1.9)
+            legs = [
+                (opened, "SELL_TO_OPEN", k, "PUT", p, o),
+                (opened, "BUY_TO_OPEN", k - 5, "PUT", w, o),
+                (closed, "BUY_TO_CLOSE", k, "PUT", round(p * f, 2), c),
+                (closed, "SELL_TO_CLOSE", k - 5, "PUT", round(w * f * 0.8, 2), c),
+            ]  # fmt: skip
+        rows += [tasty_row(at, act, sym, exp, *rest) for at, act, *rest in legs]
+    return ("\n".join(rows) + "\n").encode()
+
+
+async def test_a_busy_journal_pages_filters_and_themes(jpage: Any, screenshot: Any) -> None:
+    page = jpage
+    await sign_up_in_browser(page, "busy-journal@example.com")
+    await open_journal(page)
+    await page.locator("[data-jr-welcome] [data-jr-import]").click()
+    await page.get_by_label("Account name").fill("Busy")
+    await drop_text(page, "tasty_busy.csv", busy_csv().decode())
+    await wait_step(page, "preview")
+    await page.locator("[data-jr-p-commit]").click()
+    await wait_step(page, "done")
+    await (
+        page.locator("[data-jr-import-dialog]").get_by_role("button", name="See the trades").click()
+    )
+    table = await trades_ready(page)
+    total = int(await table.get_attribute("data-total") or 0)
+    assert total > 60
+
+    # 25 a page; PgDn goes to the next page, ↑ at its top back to the last row of the first.
+    await page.locator("[data-jr-page-size]").select_option("25")
+    await query_has(page, "limit=25")
+    await trades_ready(page)
+    assert await page.locator("[data-jr-page-label]").inner_text() == f"1–25 of {total}"
+    await page.locator("[data-jr-rows] tr").first.focus()
+    await page.keyboard.press("PageDown")
+    await query_has(page, "offset=25")
+    await trades_ready(page)
+    assert await page.locator("[data-jr-page-label]").inner_text() == f"26–50 of {total}"
+    first = page.locator("[data-jr-rows] tr").first
+    await expect(first).to_have_attribute("aria-selected", "true")
+    await expect(first).to_be_focused()
+    await page.keyboard.press("ArrowUp")
+    await query_has(page, "offset=0")
+    await trades_ready(page)
+    last = page.locator("[data-jr-rows] tr").nth(24)
+    await expect(last).to_have_attribute("aria-selected", "true")
+    await expect(last).to_be_focused()
+    # Sort by net P&L, best first.
+    await page.locator('th[data-sort="net"] button').click()
+    await query_has(page, "sort=net&order=desc")
+    await trades_ready(page)
+    nets = await page.locator("[data-jr-rows] tr td:nth-child(7)").all_inner_texts()
+    values = [float(t.replace("−", "-").replace("$", "").replace(",", "")) for t in nets]
+    assert values == sorted(values, reverse=True)
+    await screenshot(page, "1-sorted")
+
+    # The dashboard of a busy journal, dark then light.
+    await page.get_by_role("tab", name="Analytics").click()
+    await plots_ready(page, ["equity", "calendar", "heatmap", "r_histogram"])
+    patterns = page.locator("[data-jr-pattern-list] li")
+    await page.locator('[data-jr-patterns][data-state="ready"]').wait_for()
+    assert await patterns.count() >= 1
+    await screenshot(page, "2-analytics")
+    await page.locator("[data-jr-breakdowns]").scroll_into_view_if_needed()
+    await screenshot(page, "3-breakdowns")
+    await page.locator("[data-jr-patterns]").scroll_into_view_if_needed()
+    await screenshot(page, "4-patterns")
+    await page.locator("[data-theme-toggle]").click()
+    await page.wait_for_function("document.documentElement.dataset.theme === 'light'")
+    await plots_ready(page, ["equity", "calendar", "heatmap", "r_histogram"])
+    await page.locator("[data-jr-scroll]").evaluate("el => el.scrollTo(0, 0)")
+    await screenshot(page, "5-analytics-light")
+    await page.locator("[data-theme-toggle]").click()
+
+    # A link from elsewhere (a chat card) before the Journal tab has loaded: the bus keeps it.
+    await page.goto("/#tab=chart")
+    await page.locator('[data-chart][data-state="ready"]').wait_for(timeout=30_000)
+    await page.evaluate(
+        """async () => {
+            const { workspace } = await import('/static/js/kit/workspace.js');
+            const filters = { symbol: 'spy', status: 'closed' };
+            workspace.open('journal', { filters, view: 'analytics' });
+        }"""
+    )
+    await query_has(page, "symbol=SPY&status=closed")
+    await plots_ready(page, ["equity"])
+    assert await page.locator("#jr-tab-analytics").get_attribute("aria-selected") == "true"
+    assert await page.locator("[data-jr-filters] input[name=symbol]").input_value() == "SPY"
+    checked = page.locator('[data-jr-filters] input[name="status"]:checked')
+    assert await checked.get_attribute("value") == "closed"
+    assert "jq=symbol%3DSPY%26status%3Dclosed" in page.url
+    await screenshot(page, "6-opened-from-a-card")

@@ -257,6 +257,12 @@ export class TradeDetail {
     this.$("[data-jr-risk-note]").textContent = trade.planned_risk_note ? `Now: ${trade.planned_risk_note}` : "Dollars you were ready to lose";
     this.$("#jr-notes").value = trade.notes || "";
     this.tags = normalTags(trade.tags);
+    if (trade.id !== this.shownId) {
+      // Another trade: a fresh tag field (the kind is kept across adds on one trade only).
+      this.$("[data-jr-tag-name]").value = "";
+      this.$("[data-jr-tag-kind]").value = "custom";
+    }
+    this.shownId = trade.id;
     this.renderTags();
     this.clearErrors();
     this.$("[data-jr-notes-status]").textContent = "";

@@ -96,8 +96,9 @@ export function calendarOption({ cells, range, max }, p) {
       },
     }),
     visualMap: {
-      show: false, type: "continuous", min: -max, max, dimension: 1, seriesIndex: 0,
-      inRange: { color: [p.down, p.surface3, p.up] },
+      show: true, type: "continuous", min: -max, max, dimension: 1, seriesIndex: 0, calculable: false,
+      orient: "horizontal", right: 8, top: 0, itemWidth: 8, itemHeight: 90, text: ["gain", "loss"],
+      textStyle: { color: p.faint, fontSize: 10 }, inRange: { color: [p.down, p.surface3, p.up] },
     },
     calendar: {
       range, top: 22, left: 34, right: 8, bottom: 4, cellSize: ["auto", 15],
@@ -172,7 +173,8 @@ export function breakdownOption(rows, p) {
     xAxis: axis(p, {
       type: "value", axisLabel: { show: false }, splitLine: { show: false }, axisLine: { show: false }, axisTick: { show: false },
       // Room for the value labels beside the longest bars on either side.
-      min: (v) => (v.min < 0 ? v.min * 1.4 : 0), max: (v) => (v.max > 0 ? v.max * 1.25 : 0),
+      min: (v) => (v.min < 0 ? v.min - (Math.max(v.max, 0) - v.min) * 0.3 : 0),
+      max: (v) => (v.max > 0 ? v.max + (v.max - Math.min(v.min, 0)) * 0.25 : 0),
     }),
     yAxis: axis(p, {
       type: "category", inverse: true, data: rows.map((r) => `${r.label} (${r.n})`),
