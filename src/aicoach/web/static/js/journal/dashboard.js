@@ -222,8 +222,19 @@ export class Dashboard {
   drawBreakdowns(stats, echarts, p, none) {
     const grid = this.root.querySelector("[data-jr-breakdowns]");
     const groups = stats.breakdowns || {};
-    const shown = BREAKDOWNS.filter(([dim]) => dim !== "account" || (groups.account || []).length > 1);
-    // One figure per dimension, kept across renders so the charts are reused.
+    // A dimension no trade has (no tags, no IV rank at entry…) is a line under the grid, not a
+    // card; the others get a figure each, kept across renders so their charts are reused.
+    const missing = [];
+    const shown = BREAKDOWNS.filter(([dim]) => {
+      if (dim === "account" && (groups.account || []).length <= 1) return false;
+      const { rows, known } = breakdownRows(dim, groups[dim]);
+      if (!none && (!rows.length || (!known && EMPTY_NOTES[dim]))) {
+        missing.push(EMPTY_NOTES[dim] || `${BREAKDOWNS.find((b) => b[0] === dim)[1]}: no trades.`);
+        return false;
+      }
+      return true;
+    });
+    this.root.querySelector("[data-jr-breakdowns-missing]").innerHTML = html`${missing.map((m) => html`<li>${m}</li>`)}`.text;
     for (const [dim, title] of shown) {
       let fig = grid.querySelector(`[data-breakdown="${dim}"]`);
       if (!fig) {
@@ -235,7 +246,7 @@ export class Dashboard {
       }
       const { rows, known } = breakdownRows(dim, groups[dim], DIMENSION_LABEL[dim] || ((k) => k));
       const host = fig.querySelector(".jr-plot");
-      const note = none || (!rows.length ? EMPTY_NOTES[dim] || "No trades." : !known && EMPTY_NOTES[dim] ? EMPTY_NOTES[dim] : "");
+      const note = none || (!rows.length || !known ? EMPTY_NOTES[dim] || "No trades." : "");
       host.style.height = note ? "" : `${breakdownHeight(rows.length)}px`;
       this.drawInto(`breakdown-${dim}`, host, echarts, note, () => breakdownOption(rows, p));
     }
