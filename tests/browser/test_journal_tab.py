@@ -172,40 +172,55 @@ TASTY_HEADER = (
 )
 
 
+#: tastytrade's words for each action.
+TASTY_SUB = {"SELL_TO_OPEN": "Sell to Open", "BUY_TO_OPEN": "Buy to Open",
+             "SELL_TO_CLOSE": "Sell to Close", "BUY_TO_CLOSE": "Buy to Close"}  # fmt: skip
+
+
+def tasty_row(at: datetime, action: str, sym: str, exp: date, *rest: Any) -> str:
+    """One tastytrade transaction row: 1 contract of ``sym`` (``rest``: strike, right, price,
+    order number)."""
+    strike, right, price, order = rest
+    occ = f"{sym:<6}{exp:%y%m%d}{right[0]}{strike * 1000:08d}"
+    value = price * 100 * (1 if action.startswith("SELL") else -1)
+    fee = "-1.00" if action.endswith("OPEN") else "0.00"
+    return (
+        f"{at.isoformat()},Trade,{TASTY_SUB[action]},{action},{occ},Equity Option,x,{value:.2f},1,"
+        f"{value:.2f},{fee},-0.14,100,{sym},{sym},{exp:%-m/%-d/%y},{strike},{right},{order},USD"
+    )
+
+
 def this_month_csv(now: datetime) -> tuple[bytes, int]:
     """A tastytrade export of round trips opened and closed this month (New York), before
-    ``now``: short puts on SPY and QQQ, some won, some lost. Returns (file, closed trades)."""
-    header = (
-        "Date,Type,Sub Type,Action,Symbol,Instrument Type,Description,Value,Quantity,"
-        "Average Price,Commissions,Fees,Multiplier,Root Symbol,Underlying Symbol,"
-        "Expiration Date,Strike Price,Call or Put,Order #,Currency"
-    )
+    ``now``: short puts on SPY and QQQ held half an hour in the session where the month allows
+    (else in the small hours), every third one lost. Returns (file, closed trades)."""
     ny = now.astimezone(NEW_YORK)
-    start = ny.replace(day=1, hour=0, minute=5, second=0, microsecond=0)
-    span = max(timedelta(minutes=30), ny - start - timedelta(minutes=10))
-    rows = [header]
     n = 6
+    slots = []
+    day = ny.date().replace(day=1)
+    while day <= ny.date():
+        for k in range(6):
+            at = datetime(day.year, day.month, day.day, 9, 45, tzinfo=NEW_YORK)
+            at += timedelta(minutes=50 * k)
+            if at + timedelta(minutes=40) < ny:
+                slots.append(at)
+        day += timedelta(days=1)
+    if len(slots) < n:  # the first hours of a month: before the open, minutes apart
+        start = ny.replace(day=1, hour=0, minute=5, second=0, microsecond=0)
+        step = max(timedelta(minutes=2), (ny - start) / (2 * n + 2))
+        slots = [start + step * 2 * i for i in range(n)]
+        held = step
+    else:
+        slots = [slots[round(i * (len(slots) - 1) / (n - 1))] for i in range(n)]
+        held = timedelta(minutes=30)
+    rows = [TASTY_HEADER]
     exp = (ny + timedelta(days=40)).date()
-    for i in range(n):
-        opened = start + span * i / (2 * n)
-        closed = opened + span / (3 * n)
+    for i, opened in enumerate(slots):
         sym = "SPY" if i % 2 == 0 else "QQQ"
-        strike = 500 + 5 * i
-        occ = f"{sym:<6}{exp:%y%m%d}P00{strike}000"
         sold, bought = 2.00, (1.10 if i % 3 else 2.60)  # every third one lost
-        common = (
-            f"Equity Option,x,{{}},1,{{}},{{}},-0.14,100,{sym},{sym},{exp:%m/%d/%y},{strike},PUT"
-        )
-        rows.append(
-            f"{opened.isoformat()},Trade,Sell to Open,SELL_TO_OPEN,{occ},"
-            + common.format(f"{sold * 100:.2f}", f"{sold * 100:.2f}", "-1.00")
-            + f",{900 + i},USD"
-        )
-        rows.append(
-            f"{closed.isoformat()},Trade,Buy to Close,BUY_TO_CLOSE,{occ},"
-            + common.format(f"-{bought * 100:.2f}", f"-{bought * 100:.2f}", "0.00")
-            + f",{950 + i},USD"
-        )
+        k = 500 + 5 * i
+        rows.append(tasty_row(opened, "SELL_TO_OPEN", sym, exp, k, "PUT", sold, 900 + i))
+        rows.append(tasty_row(opened + held, "BUY_TO_CLOSE", sym, exp, k, "PUT", bought, 950 + i))
     return ("\n".join(rows) + "\n").encode(), n
 
 
@@ -419,6 +434,19 @@ async def test_a_new_trader_imports_reviews_and_asks_the_coach(jpage: Any, scree
     assert int(await page.locator("[data-jr-trades]").get_attribute("data-total") or 0) == closed
     await screenshot(page, "11-card-opened")
 
+    # One of this month's trades, held half an hour in the session: 5-minute bars on the New
+    # York clock, its entry and its exit marked.
+    in_session = page.locator("[data-jr-rows] tr", has=page.locator(".jr-time", has_text=":45"))
+    if await in_session.count():
+        await in_session.first.click()
+        await detail_ready(page)
+        chart = page.locator("[data-jr-chart]")
+        assert await chart.get_attribute("data-state") == "ready"
+        assert await chart.get_attribute("data-timeframe") == "5m"
+        assert int(await chart.get_attribute("data-markers") or 0) == 2
+        assert "New York time" in await page.locator("[data-jr-chart-sub]").inner_text()
+        await screenshot(page, "12-intraday-trade")
+
 
 async def test_broken_rows_and_duplicates_in_the_preview(jpage: Any, screenshot: Any) -> None:
     page = jpage
@@ -515,24 +543,6 @@ async def test_manual_entry_shows_the_apis_validation_messages(jpage: Any, scree
     net = await drawer.locator(".jr-fact", has_text="Net P&L").locator("dd").inner_text()
     assert net == "+$35.00", net  # (3.10 − 1.95) − (1.50 − 0.70) = 0.35 a share, no fees
     await screenshot(page, "2-created")
-
-
-#: tastytrade's words for each action.
-TASTY_SUB = {"SELL_TO_OPEN": "Sell to Open", "BUY_TO_OPEN": "Buy to Open",
-             "SELL_TO_CLOSE": "Sell to Close", "BUY_TO_CLOSE": "Buy to Close"}  # fmt: skip
-
-
-def tasty_row(at: datetime, action: str, sym: str, exp: date, *rest: Any) -> str:
-    """One tastytrade transaction row: 1 contract of ``sym`` (``rest``: strike, right, price,
-    order number)."""
-    strike, right, price, order = rest
-    occ = f"{sym:<6}{exp:%y%m%d}{right[0]}{strike * 1000:08d}"
-    value = price * 100 * (1 if action.startswith("SELL") else -1)
-    fee = "-1.00" if action.endswith("OPEN") else "0.00"
-    return (
-        f"{at.isoformat()},Trade,{TASTY_SUB[action]},{action},{occ},Equity Option,x,{value:.2f},1,"
-        f"{value:.2f},{fee},-0.14,100,{sym},{sym},{exp:%-m/%-d/%y},{strike},{right},{order},USD"
-    )
 
 
 def busy_csv(n: int = 90, seed: int = 21) -> bytes:
@@ -662,3 +672,29 @@ async def test_a_busy_journal_pages_filters_and_themes(jpage: Any, screenshot: A
     assert await checked.get_attribute("value") == "closed"
     assert "jq=symbol%3DSPY%26status%3Dclosed" in page.url
     await screenshot(page, "6-opened-from-a-card")
+
+    # A trade held under an hour asks for intraday bars; the simulated market keeps 60 sessions
+    # of them, so for 2024 the chart says so and shows daily bars, entry and exit marked.
+    listed = await (await page.request.get("/api/journal/trades?symbol=SPY&limit=500")).json()
+
+    def held(t: dict[str, Any]) -> float:
+        closed = datetime.fromisoformat(t["closed_at"])
+        return (closed - datetime.fromisoformat(t["opened_at"])).total_seconds()
+
+    quick = next(t for t in listed["items"] if t["closed_at"] and held(t) < 3600)
+    await page.evaluate(
+        """async (id) => {
+            const { workspace } = await import('/static/js/kit/workspace.js');
+            workspace.open('journal', { trade_id: id, view: 'trades' });
+        }""",
+        quick["id"],
+    )
+    await detail_ready(page)
+    chart = page.locator("[data-jr-chart]")
+    assert await chart.get_attribute("data-state") == "ready"
+    assert await chart.get_attribute("data-timeframe") == "1d"
+    assert int(await chart.get_attribute("data-markers") or 0) == 2  # one bar, entry and exit
+    note = await page.locator("[data-jr-chart-note]").inner_text()
+    assert "No 5m bars that far back" in note, note
+    assert f"jt={quick['id']}" in page.url
+    await screenshot(page, "7-quick-trade")

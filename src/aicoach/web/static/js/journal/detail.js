@@ -120,12 +120,13 @@ function campaignBlock(trade) {
 }
 
 /** What the chart draws, in words (the legend under it). */
-export function chartNote({ spot, strikes, strikesAway }) {
+export function chartNote({ spot, strikes, strikesAway, timeframe = "", wanted = "" }) {
   const parts = ["▲ entries, ▼ exits"];
   if (spot) parts.push("dashed: the underlying at entry");
   if (strikes > strikesAway) parts.push("dotted: strikes (red short, blue long)");
   let text = parts.join("; ") + ".";
   if (strikesAway) text += ` ${strikesAway === strikes ? "The strikes are" : `${strikesAway} strike${strikesAway === 1 ? " is" : "s are"}`} far from these bars, off the chart.`;
+  if (wanted && wanted !== timeframe) text += ` No ${wanted} bars that far back from the market data: daily bars instead.`;
   return text;
 }
 
@@ -261,6 +262,7 @@ export class TradeDetail {
       // Another trade: a fresh tag field (the kind is kept across adds on one trade only).
       this.$("[data-jr-tag-name]").value = "";
       this.$("[data-jr-tag-kind]").value = "custom";
+      this.$("[data-jr-detail-body]").scrollTop = 0;
     }
     this.shownId = trade.id;
     this.renderTags();

@@ -62,6 +62,7 @@ export class TradeChart {
   async show(trade, { timeframe = "" } = {}) {
     const seq = ++this.seq;
     let win = barWindow(trade.opened_at, trade.closed_at, Date.now(), timeframe);
+    const wanted = win.timeframe;
     let bars = [];
     try {
       bars = await this.fetchBars(trade.underlying, win);
@@ -118,7 +119,7 @@ export class TradeChart {
     });
     this.chart.timeScale().fitContent();
     return {
-      timeframe: win.timeframe, bars: bars.length, markers: marks.length,
+      timeframe: win.timeframe, wanted, bars: bars.length, markers: marks.length,
       spot: spotValue !== null, strikes: strikes.length, strikesAway: strikes.filter((k) => !near.includes(k.price)).length,
     };
   }
