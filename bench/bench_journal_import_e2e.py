@@ -154,7 +154,7 @@ async def _import(workdir: Path, text: str) -> tuple[float, int, dict[str, float
         await engine.dispose()
 
 
-async def _api(workdir: Path) -> tuple[list[float], list[float], list[float], int]:
+async def _api(workdir: Path) -> tuple[list[float], list[float], list[float], list[float], int]:
     settings = _settings(workdir)
     await upgrade_to_head(settings)
     app = create_app(settings, overrides=Overrides(market=_market()))
@@ -176,20 +176,28 @@ async def _api(workdir: Path) -> tuple[list[float], list[float], list[float], in
                     await commit_import(JobContext(settings, session), shown.json()["id"])
             total = (await user.get("/api/journal/trades?limit=1")).json()["total"]
 
-            async def sample(url: str) -> list[float]:
+            async def sample(url: str | list[str]) -> list[float]:
                 out = []
-                for _ in range(API_SAMPLES):
+                for i in range(API_SAMPLES):
                     t0 = time.perf_counter()
-                    response = await user.get(url)
+                    response = await user.get(url if isinstance(url, str) else url[i])
                     out.append(time.perf_counter() - t0)
                     assert response.status_code == 200, response.text[:200]
                 return out
 
             await sample("/api/journal/stats")  # warm-up (imports, caches)
             page = await sample("/api/journal/trades?limit=50")
-            stats = await sample("/api/journal/stats")
+            warm = await sample("/api/journal/stats")
+            # A filter never asked before misses the analytics cache: the first load after a
+            # change costs this (all but a few trades kept, so the same work as unfiltered).
+            cold = await sample(
+                [
+                    f"/api/journal/stats?to=2025-01-{1 + i % 28:02d}&from=2022-{1 + i // 28:02d}-01"
+                    for i in range(API_SAMPLES)
+                ]
+            )
             base = await sample("/api/journal/accounts")
-            return page, stats, base, int(total)
+            return page, warm, cold, base, int(total)
 
 
 def run(report: Report) -> None:
@@ -218,15 +226,19 @@ def run(report: Report) -> None:
         )
         work = Path(tmp) / "api"
         work.mkdir()
-        page, stats, base, total = asyncio.run(_api(work))
+        page, warm, cold, base, total = asyncio.run(_api(work))
     report.latency(f"journal.api.trades_first_page ({total:,} trades)", page)
-    report.latency(f"journal.api.stats ({total:,} trades)", stats)
+    report.latency(f"journal.api.stats ({total:,} trades, cached)", warm)
+    report.latency(f"journal.api.stats ({total:,} trades, first read)", cold)
     report.latency("journal.api.accounts (baseline)", base)
-    med = sorted
-    report.ratio("journal.api.first_page", med(page)[len(page) // 2],
-                 med(base)[len(base) // 2], "accounts read")  # fmt: skip
-    report.ratio("journal.api.stats", med(stats)[len(stats) // 2], med(base)[len(base) // 2],
-                 "accounts read", goal="p50 well under 1 s")  # fmt: skip
+
+    def p50(xs: list[float]) -> float:
+        return sorted(xs)[len(xs) // 2]
+
+    report.ratio("journal.api.first_page", p50(page), p50(base), "accounts read",
+                 goal="< 50 ms")  # fmt: skip
+    report.ratio("journal.api.stats.first_read", p50(cold), p50(base), "accounts read",
+                 goal="< 500 ms")  # fmt: skip
 
 
 if __name__ == "__main__":

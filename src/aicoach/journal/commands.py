@@ -171,6 +171,7 @@ async def enrich(
                     total += await Ledger(repo, enricher).enrich_all(
                         [(r.id, r.underlying, r.opened_at, r.legs) for r in rows], advance
                     )
+                    await repo.bump_revision(account_id)  # the analytics read new columns
                     bar.update(task, completed=max(1, len(rows)))
         console.print(f"Enriched {total:,} trades.")
         return total

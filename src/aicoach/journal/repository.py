@@ -123,6 +123,15 @@ class JournalRepository:
         )
         return [(a, int(t or 0), int(e or 0)) for a, t, e in rows]
 
+    async def account_versions(self, user_id: int) -> list[tuple[int, str, int]]:
+        """(id, name, revision) of each account: what the analytics cache is keyed on."""
+        rows = await self.session.execute(
+            select(BrokerAccount.id, BrokerAccount.name, BrokerAccount.revision)
+            .where(BrokerAccount.user_id == user_id)
+            .order_by(BrokerAccount.id)
+        )
+        return [(int(i), str(n), int(r)) for i, n, r in rows]
+
     async def account(self, user_id: int, account_id: int) -> BrokerAccount | None:
         return await self.session.scalar(
             select(BrokerAccount).where(
@@ -344,7 +353,10 @@ class JournalRepository:
         self, user_id: int, f: TradeQuery, *, sort: SortKey, descending: bool, limit: int,
         offset: int,
     ) -> Sequence[Any]:  # fmt: skip
-        """(TradeRow, account name, effective risk, effective R, notes) per trade of the page."""
+        """(TradeRow, account name, effective risk, effective R, notes) per trade of the page.
+
+        Two steps: the page's ids are sorted on narrow rows (sorting whole rows would drag
+        every trade's legs JSON through the sorter), then those trades are read in full."""
         r = effective_r()
         keys: dict[str, Any] = {
             "opened_at": TradeRow.opened_at, "closed_at": TradeRow.closed_at,
@@ -352,7 +364,20 @@ class JournalRepository:
         }  # fmt: skip
         key = keys[sort]
         ordered = key.desc() if descending else key.asc()
-        q = (
+        q = select(TradeRow.id)
+        if sort == "r":
+            q = q.outerjoin(TradeAnnotation, _ANNOTATION_JOIN)
+        q = self._filtered(q, user_id, f)
+        if sort in ("closed_at", "r"):  # unknown values (open, no R) sort last either way
+            q = q.order_by(key.is_(None), ordered, TradeRow.opened_at.desc(), TradeRow.id)
+        elif sort == "opened_at":  # never null: the (user, opened_at) index serves the page
+            q = q.order_by(ordered, TradeRow.id.desc() if descending else TradeRow.id)
+        else:
+            q = q.order_by(ordered, TradeRow.opened_at.desc(), TradeRow.id)
+        ids = list(await self.session.scalars(q.limit(limit).offset(offset)))
+        if not ids:
+            return []
+        full = (
             select(
                 TradeRow,
                 BrokerAccount.name,
@@ -363,11 +388,12 @@ class JournalRepository:
             .join(BrokerAccount, BrokerAccount.id == TradeRow.account_id)
             .outerjoin(TradeAnnotation, _ANNOTATION_JOIN)
         )
-        q = self._filtered(q, user_id, f)
-        # Unknown values (an open trade's close time, a trade without R) sort last either way.
-        q = q.order_by(key.is_(None), ordered, TradeRow.opened_at.desc(), TradeRow.id)
-        result = await self.session.execute(q.limit(limit).offset(offset))
-        return result.all()
+        rows: list[Any] = []
+        for part in _chunks(ids):
+            result = await self.session.execute(full.where(TradeRow.id.in_(list(part))))
+            rows.extend(result.all())
+        at = {row[0].id: row for row in rows}
+        return [at[i] for i in ids if i in at]
 
     async def analytics_rows(self, user_id: int, f: TradeQuery) -> Sequence[Any]:
         """The columns the analytics read, for every trade ``f`` keeps (open ones included:

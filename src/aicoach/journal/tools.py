@@ -298,7 +298,7 @@ async def get_trade_history(
         ctx.user_id, TradeListParams.model_validate({**f.model_dump(by_alias=True), "limit": limit})
     )
     rows = await repo.trades_by_ids(ctx.user_id, [t.id for t in page.items])
-    a, _ = await AnalyticsService(repo).arrays(ctx.user_id, to_query(f))
+    a = await AnalyticsService(repo).arrays(ctx.user_id, to_query(f))
     closed = int(a.closed.sum())
     data = TradeHistoryResult(
         period=_period(start, end), total=page.total, shown=len(rows), closed=closed,
@@ -321,7 +321,7 @@ async def get_journal_stats(
     drawdown, best and worst trade, by strategy and by symbol."""
     repo = JournalRepository(ctx.session)
     f = _filters(start, end, symbol, strategy)
-    a, _ = await AnalyticsService(repo).arrays(ctx.user_id, to_query(f))
+    a = await AnalyticsService(repo).arrays(ctx.user_id, to_query(f))
     d = dashboard(a)
     best, worst = await _extremes(repo, ctx.user_id, a)
     data = _stats(d, a, _period(start, end), symbol, strategy, best, worst)
@@ -397,7 +397,7 @@ async def get_trade_patterns(
     worst entry hour and weekday, strategy and setup, holding losers longer than winners,
     sizing up after losses, overtrading, IV rank and key-level context at entry."""
     repo = JournalRepository(ctx.session)
-    a, _ = await AnalyticsService(repo).arrays(ctx.user_id, to_query(_filters(start, end)))
+    a = await AnalyticsService(repo).arrays(ctx.user_id, to_query(_filters(start, end)))
     found = find_patterns(a)
     data = TradePatternsResult(
         period=_period(start, end), trades=int(a.closed.sum()),

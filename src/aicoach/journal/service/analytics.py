@@ -7,15 +7,18 @@ planned-risk overrides applied to risk and R, and the tags from their own table.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 
 from aicoach.journal.analytics.arrays import EPOCH, TradeArrays
 from aicoach.journal.analytics.dashboard import Dashboard, dashboard
@@ -46,52 +49,102 @@ def _codes(
     return np.array([where[v] if v is not None else -1 for v in values], dtype=np.int64), names
 
 
-def _f(x: Decimal | float | None) -> float:
-    return float("nan") if x is None else float(x)
+def _floats(values: Sequence[Decimal | float | None]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
+def _epochs(values: Sequence[datetime | None]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    return np.array([np.nan if v is None else v.timestamp() for v in values], dtype=np.float64)
+
+
+def _new_york(seconds: np.ndarray[Any, np.dtype[np.float64]]) -> pd.DatetimeIndex:
+    """New York wall-clock times of UTC epoch seconds, vectorised (NaN → NaT)."""
+    utc = pd.to_datetime(seconds, unit="s", utc=True)
+    return pd.DatetimeIndex(utc).tz_convert(NEW_YORK)
+
+
+def _days(ny: pd.DatetimeIndex) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """New York dates as days since 1970-01-01; −1 for NaT (still open)."""
+    naive = ny.tz_localize(None).normalize()
+    days = (naive.to_numpy("datetime64[D]") - np.datetime64(EPOCH, "D")).astype(np.int64)
+    return np.where(naive.isna(), -1, days).astype(np.int64)
 
 
 def arrays_of(
     rows: Sequence[Any], accounts: dict[int, str], tags: dict[tuple[int, str], list[str]]
 ) -> TradeArrays:
-    """``TradeArrays`` from ``repository.analytics_rows`` (units as in ``analytics.arrays``)."""
+    """``TradeArrays`` from ``repository.analytics_rows`` (units as in ``analytics.arrays``):
+    one pass per column, New York fields vectorised."""
     n = len(rows)
-    entries = [r.opened_at.astimezone(NEW_YORK) for r in rows]
-    closes = [r.closed_at.astimezone(NEW_YORK) if r.closed_at is not None else None for r in rows]
-    account, account_names = _codes([accounts.get(r.account_id, str(r.account_id)) for r in rows])
-    symbol, symbol_names = _codes([r.underlying for r in rows])
-    strategy, strategy_names = _codes([r.strategy for r in rows])
-    level, level_names = _codes([r.level_context for r in rows])
-    row_tags = [tags.get((r.account_id, r.id), []) for r in rows]
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 17
+    (ids, account_ids, underlyings, strategies, directions, statuses, realized, r_eff, risk,
+     opening, opened, closed_at, dte, ivr, delta, levels, _labels) = cols  # fmt: skip
+    account, account_names = _codes([accounts.get(a, str(a)) for a in account_ids])
+    symbol, symbol_names = _codes(underlyings)
+    strategy, strategy_names = _codes(strategies)
+    level, level_names = _codes(levels)
+    row_tags = [tags.get(key, ()) for key in zip(account_ids, ids, strict=True)]
     tag_names = tuple(sorted({t for ts in row_tags for t in ts}))
     tag_at = {t: i for i, t in enumerate(tag_names)}
     matrix = np.zeros((n, len(tag_names)), dtype=bool)
     for i, ts in enumerate(row_tags):
         for t in ts:
             matrix[i, tag_at[t]] = True
-    closed = np.array([r.status == "closed" for r in rows], dtype=bool)
-    r_col = np.array([_f(r.r_effective) for r in rows], dtype=np.float64)
+    is_closed = np.array([s == "closed" for s in statuses], dtype=bool)
+    opened_s, closed_s = _epochs(opened), _epochs(closed_at)
+    entry, close = _new_york(opened_s), _new_york(closed_s)
     return TradeArrays(
-        ids=tuple(r.id for r in rows),
+        ids=tuple(ids),
         account=account, symbol=symbol, strategy=strategy, level=level, tags=matrix,
-        direction=np.array([_DIRECTION.get(r.direction, 0) for r in rows], dtype=np.int64),
-        closed=closed,
-        net_pnl=np.array([float(r.realized_net) for r in rows], dtype=np.float64),
-        r=np.where(closed, r_col, np.nan),
-        risk=np.array([_f(r.risk_effective) for r in rows], dtype=np.float64),
-        size=np.array([abs(float(r.opening_gross)) for r in rows], dtype=np.float64),
-        opened_s=np.array([r.opened_at.astimezone(UTC).timestamp() for r in rows],
-                          dtype=np.float64),
-        closed_s=np.array([c.timestamp() if c else np.nan for c in closes], dtype=np.float64),
-        entry_hour=np.array([e.hour for e in entries], dtype=np.int64),
-        entry_weekday=np.array([e.weekday() for e in entries], dtype=np.int64),
-        entry_day=np.array([(e.date() - EPOCH).days for e in entries], dtype=np.int64),
-        close_day=np.array([(c.date() - EPOCH).days if c else -1 for c in closes], dtype=np.int64),
-        dte=np.array([_f(r.dte_at_entry) for r in rows], dtype=np.float64),
-        iv_rank=np.array([_f(r.iv_rank_at_entry) for r in rows], dtype=np.float64),
-        delta=np.array([_f(r.delta_at_entry) for r in rows], dtype=np.float64),
+        direction=np.array([_DIRECTION.get(d, 0) for d in directions], dtype=np.int64),
+        closed=is_closed,
+        net_pnl=_floats(realized),
+        r=np.where(is_closed, _floats(r_eff), np.nan),
+        risk=_floats(risk),
+        size=np.abs(_floats(opening)),
+        opened_s=opened_s,
+        closed_s=closed_s,
+        entry_hour=np.asarray(entry.hour, dtype=np.int64) if n else np.zeros(0, np.int64),
+        entry_weekday=np.asarray(entry.day_of_week, dtype=np.int64) if n else np.zeros(0, np.int64),
+        entry_day=_days(entry) if n else np.zeros(0, np.int64),
+        close_day=_days(close) if n else np.zeros(0, np.int64),
+        dte=_floats(dte), iv_rank=_floats(ivr), delta=_floats(delta),
         account_names=account_names, symbol_names=symbol_names, strategy_names=strategy_names,
         level_names=level_names, tag_names=tag_names,
     )  # fmt: skip
+
+
+Versions = tuple[tuple[int, int], ...]
+
+
+class ArraysCache:
+    """The last arrays per (user, query), in this process, valid while the user's accounts
+    are at the same revisions: every change that can move a number (a commit, a manual
+    trade, notes/tags/planned risk, re-enrichment) bumps its account's revision, which the
+    next read sees, so a hit is never stale. Each process keeps its own."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple[int, TradeQuery], tuple[Versions, TradeArrays]] = (
+            OrderedDict()
+        )
+
+    def get(self, user_id: int, q: TradeQuery, versions: Versions) -> TradeArrays | None:
+        kept = self._kept.get((user_id, q))
+        if kept is None or kept[0] != versions:
+            return None
+        self._kept.move_to_end((user_id, q))
+        return kept[1]
+
+    def put(self, user_id: int, q: TradeQuery, versions: Versions, a: TradeArrays) -> None:
+        self._kept[(user_id, q)] = (versions, a)
+        self._kept.move_to_end((user_id, q))
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+
+
+#: This process's analytics arrays.
+ARRAYS = ArraysCache()
 
 
 def _neutral(cell: str) -> str:
@@ -106,18 +159,24 @@ class AnalyticsService:
     def __init__(self, repo: JournalRepository) -> None:
         self.repo = repo
 
-    async def arrays(self, user_id: int, q: TradeQuery) -> tuple[TradeArrays, Sequence[Any]]:
+    async def arrays(self, user_id: int, q: TradeQuery) -> TradeArrays:
+        """The columns of the trades ``q`` keeps (cached while nothing changed)."""
+        accounts = await self.repo.account_versions(user_id)
+        versions = tuple((i, r) for i, _, r in accounts)
+        cached = ARRAYS.get(user_id, q, versions)
+        if cached is not None:
+            return cached
         rows = await self.repo.analytics_rows(user_id, q)
-        accounts = {a.id: a.name for a, _, _ in await self.repo.accounts(user_id)}
-        wanted = {(r.account_id, r.id) for r in rows}
         tags: dict[tuple[int, str], list[str]] = {}
         for account_id, trade_id, name in await self.repo.user_tags(user_id):
-            if (account_id, trade_id) in wanted:
-                tags.setdefault((account_id, trade_id), []).append(name)
-        return arrays_of(rows, accounts, tags), rows
+            tags.setdefault((account_id, trade_id), []).append(name)
+        names = {i: n for i, n, _ in accounts}
+        a = await asyncio.to_thread(arrays_of, rows, names, tags)
+        ARRAYS.put(user_id, q, versions, a)
+        return a
 
     async def dashboard(self, user_id: int, f: TradeFilters) -> tuple[Dashboard, TradeArrays]:
-        a, _ = await self.arrays(user_id, to_query(f))
+        a = await self.arrays(user_id, to_query(f))
         return dashboard(a), a
 
     async def stats(self, user_id: int, f: TradeFilters) -> dict[str, Any]:
@@ -130,7 +189,7 @@ class AnalyticsService:
         }
 
     async def patterns(self, user_id: int, f: TradeFilters) -> tuple[Finding, ...]:
-        a, _ = await self.arrays(user_id, to_query(f))
+        a = await self.arrays(user_id, to_query(f))
         return find_patterns(a)
 
     async def export_csv(self, user_id: int, f: TradeFilters) -> str:

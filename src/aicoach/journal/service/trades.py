@@ -119,6 +119,8 @@ class TradeService:
     async def patch(self, user_id: int, trade_id: str, body: TradePatch) -> TradeDetail:
         t = await self._trade(user_id, trade_id)
         sent = body.model_fields_set
+        # Tags and planned risk move the analytics: a new revision makes every cached copy old.
+        await self.repo.bump_revision(t.account_id)
         if sent & {"notes", "planned_risk"}:
             note = await self.repo.annotation(t.account_id, t.id)
             if note is None:
