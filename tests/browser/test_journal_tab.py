@@ -256,7 +256,7 @@ async def test_a_new_trader_imports_reviews_and_asks_the_coach(jpage: Any, scree
     assert await rows.count() == 16
     assert await rows.first.get_attribute("data-row") == "2"  # file order, by row number
     forms = await page.locator("[data-jr-p-trades]").inner_text()
-    assert re.search(r"\d+ trades in this account after the import", forms), forms
+    assert re.search(r"These rows make \d+ trades", forms), forms
     assert "Iron condor" in forms
     commit = page.locator("[data-jr-p-commit]")
     assert await commit.inner_text() == "Commit 16 executions"
@@ -475,6 +475,12 @@ async def test_broken_rows_and_duplicates_in_the_preview(jpage: Any, screenshot:
 
     # The same file again: every execution is a duplicate, nothing to commit.
     await page.locator("[data-jr-d-again]").click()
+    history = page.locator("[data-jr-i-history]")
+    await expect(history).to_be_visible()
+    await expect(history.locator("tbody tr")).to_have_count(1)
+    await history.locator("summary").click()
+    row_text = await history.locator("tbody tr").inner_text()
+    assert "broken_rows.csv" in row_text and "Imported" in row_text, row_text
     await drop_file(page, TASTY_BROKEN)
     await wait_step(page, "preview")
     parsed = len(expected["executions"])

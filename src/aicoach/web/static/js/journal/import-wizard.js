@@ -93,6 +93,7 @@ export class ImportWizard {
       this.$("[data-jr-i-file]").value = "";
       this.$("[data-jr-i-error]").textContent = "";
       this.$("[data-jr-i-busy]").hidden = true;
+      this.loadHistory();
     }
   }
 
@@ -109,6 +110,31 @@ export class ImportWizard {
     this.step("choose");
     this.dialog.showModal();
     (select.value === NEW ? this.$("[data-jr-i-name]") : select).focus();
+  }
+
+  /** The trader's earlier imports, newest first (what is already in the journal). */
+  async loadHistory() {
+    const box = this.$("[data-jr-i-history]");
+    let items;
+    try {
+      items = await apiJson("/api/journal/imports", { toastOnError: false });
+    } catch {
+      box.hidden = true;
+      return;
+    }
+    const shown = (items || []).filter((i) => i.format !== "manual").slice(0, 20);
+    box.hidden = !shown.length;
+    this.$("[data-jr-i-history-count]").textContent = `(${shown.length})`;
+    const status = { committed: ["Imported", "badge-up"], committing: ["Importing…", "badge-info"], failed: ["Failed", "badge-down"], previewed: ["Not committed", ""] };
+    box.querySelector("tbody").innerHTML = html`${shown.map((i) => {
+      const [text, cls] = status[i.status] || [i.status, ""];
+      const when = i.committed_at || i.created_at;
+      return html`<tr><td>${shortDate(nyDate(new Date(when)), { year: true })}</td>
+        <td class="truncate" title="${i.file_name}">${i.file_name}</td><td>${this.accountName(i.account_id)}</td>
+        <td class="truncate" title="${i.format_label}">${i.format_label || i.format}</td>
+        <td class="num">${i.status === "committed" ? (i.added ?? 0).toLocaleString("en-US") : "—"}</td>
+        <td><span class="badge ${cls}" title="${i.error || ""}">${text}</span></td></tr>`;
+    })}`.text;
   }
 
   syncAccount() {
@@ -191,10 +217,12 @@ export class ImportWizard {
     const t = p.trades || {};
     const strategies = Object.entries(t.by_strategy || {}).sort((a, b) => b[1] - a[1]);
     const net = amount(t.realized_net);
-    this.$("[data-jr-p-trades]").innerHTML = html`<p class="jr-forms-line"><b>${t.count ?? 0}</b> trade${t.count === 1 ? "" : "s"} in this account after the import
-        <span class="muted">(${t.closed ?? 0} closed, ${t.open ?? 0} open)</span>
-        · realized <b class="num ${tone(net)}">${signedMoney(net)}</b> <span class="muted small">after costs</span></p>
-      ${strategies.length ? html`<ul class="jr-forms-list">${strategies.map(([name, n]) => html`<li><span class="jr-chip">${humanize(name)}</span> ${n}</li>`)}</ul>` : ""}`.text;
+    this.$("[data-jr-p-trades]").innerHTML = (t.count
+      ? html`<p class="jr-forms-line">These rows make <b>${t.count}</b> trade${t.count === 1 ? "" : "s"}
+        <span class="muted">(${t.closed ?? 0} closed, ${t.open ?? 0} open, with what the account already holds)</span>
+        · realized <b class="num ${tone(net)}">${signedMoney(net)}</b> <span class="muted small">after costs</span></p>`
+      : html`<p class="jr-forms-line muted">These rows make no new trade.</p>`).text + html`
+${strategies.length ? html`<ul class="jr-forms-list">${strategies.map(([name, n]) => html`<li><span class="jr-chip">${humanize(name)}</span> ${n}</li>`)}</ul>` : ""}`.text;
     this.$("[data-jr-p-warnings]").innerHTML = html`${(p.warnings || []).slice(0, 8).map((w) => html`<li>${w}</li>`)}${(p.warnings || []).length > 8 ? html`<li class="muted">and ${p.warnings.length - 8} more</li>` : ""}`.text;
     this.$("[data-jr-p-problems]").checked = false;
     this.renderRows();
@@ -295,7 +323,7 @@ export class ImportWizard {
     const t = p.trades || this.preview?.trades || {};
     this.$("[data-jr-d-title]").textContent = `Imported ${added.toLocaleString("en-US")} execution${added === 1 ? "" : "s"}`;
     const dup = p.rows?.duplicates ? ` ${p.rows.duplicates} duplicate${p.rows.duplicates === 1 ? " was" : "s were"} left out.` : "";
-    this.$("[data-jr-d-text]").textContent = `${this.accountName(p.account_id)} now has ${t.count ?? 0} trade${t.count === 1 ? "" : "s"} (${t.closed ?? 0} closed, ${t.open ?? 0} open) from ${p.format_label || p.format}.${dup}`;
+    this.$("[data-jr-d-text]").textContent = `From ${p.format_label || p.format} into ${this.accountName(p.account_id)}: they make ${t.count ?? 0} trade${t.count === 1 ? "" : "s"} (${t.closed ?? 0} closed, ${t.open ?? 0} open).${dup}`;
     this.step("done");
     this.dialog.querySelector('[data-jr-step="done"] .btn-primary').focus();
     this.onCommitted(p);
