@@ -658,6 +658,11 @@ async def test_a_busy_journal_pages_filters_and_themes(jpage: Any, screenshot: A
     await plots_ready(page, ["equity", "calendar", "heatmap", "r_histogram"])
     await page.locator("[data-jr-scroll]").evaluate("el => el.scrollTo(0, 0)")
     await screenshot(page, "5-analytics-light")
+    await page.get_by_role("tab", name="Trades").click()
+    await page.locator("[data-jr-rows] tr").first.click()
+    await detail_ready(page)
+    await screenshot(page, "5b-detail-light")
+    await page.keyboard.press("Escape")
     await page.locator("[data-theme-toggle]").click()
 
     # A link from elsewhere (a chat card) before the Journal tab has loaded: the bus keeps it.

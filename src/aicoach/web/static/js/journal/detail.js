@@ -17,6 +17,9 @@ const enc = encodeURIComponent;
 const STATUS = { open: "Open", partially_closed: "Partly closed", closed: "Closed" };
 const KIND_LABEL = { setup: "Setup", mistake: "Mistake", custom: "Tag" };
 
+/** "Thu Mar 21 '24, 10:45 ET": a fill's day with its year, on the New York clock. */
+const whenET = (iso) => `${shortDate(nyDate(new Date(iso)), { weekday: true, year: true })}, ${timeET(iso)} ET`;
+
 /** "2 d 4 h", "3 h 20 min", "45 min" between two ISO instants (to now when still open). */
 export function heldFor(openedIso, closedIso, nowMs = Date.now()) {
   const a = Date.parse(openedIso);
@@ -244,8 +247,8 @@ export class TradeDetail {
       ${fact(open ? "Realized" : trade.status === "partially_closed" ? "Realized so far" : "Net P&L", open ? "open" : signedMoney(realized), open ? "muted" : tone(realized), "Realized P&L after commissions and fees")}
       ${fact("Costs", money(amount(trade.costs)), "muted", "Commissions and fees of every fill")}
       ${fact("R-multiple", r === null ? "—" : `${signedNum(r, 2)}R`, tone(r), r === null ? "Set a planned risk below to see it" : `Net P&L ÷ planned risk of ${money(amount(trade.planned_risk))}`)}
-      ${fact("Opened", dateTimeET(trade.opened_at))}
-      ${fact("Closed", trade.closed_at ? dateTimeET(trade.closed_at) : "still open")}
+      ${fact("Opened", whenET(trade.opened_at), "", dateTimeET(trade.opened_at))}
+      ${fact("Closed", trade.closed_at ? whenET(trade.closed_at) : "still open", "", trade.closed_at ? dateTimeET(trade.closed_at) : "")}
       ${fact("Held", heldFor(trade.opened_at, trade.closed_at) + (trade.closed_at ? "" : " so far"))}`.text;
     this.$("[data-jr-legs]").innerHTML = legsTable(trade.legs || []).text;
     this.$("[data-jr-campaign]").innerHTML = campaignBlock(trade).text;
