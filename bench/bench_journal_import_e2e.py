@@ -30,7 +30,6 @@ from aicoach.accounts.models import User
 from aicoach.config import Settings
 from aicoach.container import Overrides
 from aicoach.db import create_engine, session_factory, transaction
-from aicoach.jobs.queue import JobContext
 from aicoach.journal.importers.tastytrade import TastytradeImporter
 from aicoach.journal.models import BrokerAccount
 from aicoach.journal.repository import JournalRepository
@@ -44,6 +43,7 @@ from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.providers.simulated import SimulatedMarketData
 from aicoach.marketdata.service import MarketDataService
 from aicoach.migrations.runner import upgrade_to_head
+from aicoach.worker.jobs import JobContext
 from bench.harness import Report, best_seconds
 from tests.helpers.users import signup_user
 
@@ -173,7 +173,9 @@ async def _api(workdir: Path) -> tuple[list[float], list[float], list[float], li
             assert committed.status_code == 200, committed.text[:300]
             if committed.json()["status"] == "committing":  # over the background threshold
                 async with transaction(app.state.container.sessions) as session:
-                    await commit_import(JobContext(settings, session), shown.json()["id"])
+                    await commit_import(
+                        JobContext(app.state.container, session), shown.json()["id"]
+                    )
             total = (await user.get("/api/journal/trades?limit=1")).json()["total"]
 
             async def sample(url: str | list[str]) -> list[float]:

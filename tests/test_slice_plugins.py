@@ -5,7 +5,6 @@ and a job, and this test plugs it in with ``create_app(slices=(*SLICES, TOY))`` 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -16,9 +15,11 @@ import pytest
 from fastapi import FastAPI
 
 from aicoach.config import Settings
+from aicoach.db import transaction
 from aicoach.main import SLICES, create_app
 from tests.chat.chat_helpers import first, send, text_of
 from tests.factories import create_chat, signed_up
+from tests.helpers.wait import wait_until
 from tests.toy_slice.plugin import MANIFEST as TOY
 
 
@@ -75,11 +76,16 @@ async def test_the_offline_coach_uses_the_tool_through_its_skill(toy_app: FastAP
         assert "**Lucky numbers**" in help_text
 
 
-async def test_the_job_is_registered_and_runs(toy_app: FastAPI, tmp_path: Path) -> None:
-    container: Any = toy_app.state.container
-    assert "toy.remember" in container.jobs.tasks
+async def test_the_job_runs_through_the_outbox(settings: Settings, tmp_path: Path) -> None:
+    """A job the toy slice declares is enqueued through the outbox in a transaction, relayed and
+    run by the in-process consumer — with nothing but the manifest plugging it in."""
+    in_process = settings.model_copy(update={"run_jobs_in_process": True})
+    application = create_app(in_process, slices=(*SLICES, TOY))
     out = tmp_path / "remembered.txt"
-    container.jobs.huey.immediate = True  # run in this process, through the queue's wrapper
-    # ... on a thread of its own, as a consumer would (a job runs its own event loop).
-    await asyncio.to_thread(container.jobs.enqueue, "toy.remember", str(out), "seven")
+    async with application.router.lifespan_context(application):
+        container: Any = application.state.container
+        assert "toy.remember" in container.jobs.names
+        async with transaction(container.sessions) as session:
+            await container.outbox.enqueue(session, "toy.remember", str(out), "seven", key="t1")
+        await wait_until(out.exists, within=60, what="the toy job's file")
     assert out.read_text(encoding="utf-8") == "seven\n"

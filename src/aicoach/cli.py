@@ -85,20 +85,19 @@ def serve(
 def worker(
     workers: Annotated[int, typer.Option(min=1, help="Worker threads.")] = 2,
 ) -> None:
-    """Consume background jobs (Redis storage when REDIS_URL is set, else the SQLite queue)."""
-    from huey.consumer import Consumer
-
-    from aicoach.jobs.queue import build_queue
+    """Consume background jobs and relay the outbox (Redis storage when REDIS_URL is set, else
+    the SQLite queue). INT stops gracefully (running jobs finish), TERM at once."""
+    from aicoach.container import build_container
     from aicoach.main import SLICES
     from aicoach.observability.logging import configure_logging
     from aicoach.observability.sentry import init_sentry
+    from aicoach.worker.consumer import run_worker
 
     settings = load_settings()
     configure_logging(settings)
     init_sentry(settings)
-    queue = build_queue(settings, [job for m in SLICES for job in m.jobs])
-    typer.echo(f"AI Coach worker: {len(queue.tasks)} job types, {workers} threads")
-    Consumer(queue.huey, workers=workers, worker_type="thread").run()
+    typer.echo(f"AI Coach worker: {workers} threads")
+    run_worker(lambda: build_container(settings, slices=SLICES), workers=workers)
 
 
 @db_app.command("upgrade")

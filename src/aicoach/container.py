@@ -1,8 +1,9 @@
 """The composition root: one typed :class:`Container` of the app's long-lived parts.
 
 ``build_container(settings, slices=..., overrides=...)`` is the one place that builds the
-database engine, the job queue, the market data, the levels/chain/analysis services, the coach's
-model and registries — for ``serve`` (the app's lifespan), the job worker, the CLI and the tests.
+database engine, the job queue and its outbox, the market data, the levels/chain/analysis
+services, the coach's model and registries — for ``serve`` (the app's lifespan), the job worker,
+the CLI and the tests.
 Tests inject fakes through :class:`Overrides`, never by mutating a built container.
 
 Slices are handed in as manifests (``aicoach.plugin.Manifest``, listed once in
@@ -29,7 +30,6 @@ from aicoach.chat.service import ChatRuntime
 from aicoach.coach.skills import Skill
 from aicoach.config import Settings
 from aicoach.db import create_engine, session_factory
-from aicoach.jobs.queue import JobQueue, JobSpec, build_queue
 from aicoach.kit.clock import Clock, system_clock
 from aicoach.levels.service import LevelsService
 from aicoach.levels.tools import LevelsToolDeps
@@ -45,6 +45,10 @@ from aicoach.options.tools import OptionsToolDeps
 from aicoach.plugin import CardSpec, Manifest, Tab
 from aicoach.positions.service import PositionLegs
 from aicoach.positions.tools import PositionsToolDeps
+from aicoach.worker import outbox
+from aicoach.worker.jobs import JobQueue, JobSpec, build_queue
+from aicoach.worker.outbox import Outbox
+from aicoach.worker.processes import ProcessSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,7 @@ class Registries:
     cards: tuple[CardSpec, ...]
     scripts: tuple[str, ...]
     jobs: tuple[JobSpec, ...]
+    processes: tuple[ProcessSpec, ...]
     tools: tuple[Any, ...]
     #: Slices that carry their own browser files: name → folder (served at /static/js/<name>/).
     assets: dict[str, Path]
@@ -79,12 +84,14 @@ class Registries:
         _unique("tab", [t.id for m in slices for t in m.tabs])
         _unique("card type", [c.type for m in slices for c in m.cards])
         _unique("job", [j.name for m in slices for j in m.jobs])
+        _unique("process", [p.name for m in slices for p in m.processes])
         return cls(
             manifests=tuple(slices),
             tabs=tuple(sorted((t for m in slices for t in m.tabs), key=lambda t: (t.order, t.id))),
             cards=tuple(c for m in slices for c in m.cards),
             scripts=tuple(s for m in slices for s in m.scripts),
             jobs=tuple(j for m in slices for j in m.jobs),
+            processes=tuple(p for m in slices for p in m.processes),
             tools=tuple(t for m in slices for t in m.tools),
             skills=tuple(s for m in slices for s in m.skills),
             assets={m.name: m.assets for m in slices if m.assets is not None},
@@ -108,6 +115,8 @@ class Container:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     jobs: JobQueue
+    #: Where a change writes the jobs it causes, in its own transaction (``aicoach.worker.outbox``).
+    outbox: Outbox
     market: MarketDataService
     levels: LevelsService
     chains: ChainService
@@ -141,12 +150,14 @@ def build_container(
     market = over.market or build_market_data(settings)
     levels = LevelsService(market)
     chains = ChainService(market, settings.risk_free_rate)
+    jobs = over.jobs or build_queue(settings, (*registries.jobs, *outbox.JOBS))
     container = Container(
         settings=settings,
         clock=over.clock or system_clock,
         engine=engine,
         sessions=sessions,
-        jobs=over.jobs or build_queue(settings, registries.jobs),
+        jobs=jobs,
+        outbox=Outbox(jobs.on_demand),
         market=market,
         levels=levels,
         chains=chains,

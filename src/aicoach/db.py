@@ -2,8 +2,8 @@
 
 Services ``flush()`` but never ``commit()``: the request dependency (or the job wrapper) commits
 once at the end, or rolls back on any error. Work that must happen only if the transaction lands
-(enqueueing jobs, sending notifications) is registered with :func:`after_commit` and runs after
-the commit — the outbox rule from the architecture.
+(jobs, notifications) is written to the outbox in that same transaction
+(``aicoach.worker.outbox``), never run from memory after the commit.
 
 SQLite goes through aiosqlite, which runs every call on one thread per connection; each call is
 a trip there and back (a queue put, a thread wake-up, a ``call_soon_threadsafe`` back to the
@@ -32,17 +32,14 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
 
 from aicoach.config import Settings
 
-AfterCommit = Callable[[], Any]
 SQLITE_POOL_SIZE = 8
 SQLITE_MAX_OVERFLOW = 0
-_AFTER_COMMIT_KEY = "aicoach_after_commit"
 
 
-def create_engine(settings: Settings, *, for_worker: bool = False) -> AsyncEngine:
+def create_engine(settings: Settings) -> AsyncEngine:
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -59,11 +56,9 @@ def create_engine(settings: Settings, *, for_worker: bool = False) -> AsyncEngin
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
-    if for_worker:
-        # Each job runs its own event loop; pooled asyncpg connections are bound to a loop.
-        kwargs = {"poolclass": NullPool}
-    return create_async_engine(url, **kwargs)
+    # Pooled connections are bound to the event loop that opened them: an engine is used on one
+    # loop only (the job consumer runs every job on its container's loop for this reason).
+    return create_async_engine(url, pool_pre_ping=True)
 
 
 def _sqlite_connector(url: str) -> Callable[[], Any]:
@@ -182,14 +177,9 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
-    """Run ``callback`` once the surrounding transaction has committed (never on rollback)."""
-    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
-
-
 @asynccontextmanager
 async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commit on success, roll back on error, then run after-commit callbacks."""
+    """One unit of work: commit on success, roll back on error."""
     async with factory() as session:
         try:
             yield session
@@ -197,12 +187,7 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
                 await session.commit()
         except BaseException:
             await session.rollback()
-            session.info.pop(_AFTER_COMMIT_KEY, None)
             raise
-        for callback in session.info.pop(_AFTER_COMMIT_KEY, []):
-            result = callback()
-            if hasattr(result, "__await__"):
-                await result
 
 
 def sync_url(async_url: str) -> str:

@@ -28,7 +28,7 @@ from aicoach.migrations.runner import upgrade_to_head
 from aicoach.observability import metrics, sentry, tunnel
 from aicoach.observability.logging import configure_logging
 from aicoach.observability.middleware import ObservabilityMiddleware
-from aicoach.options.core import american
+from aicoach.options.core import american, american_iv
 from aicoach.options.plugin import MANIFEST as OPTIONS
 from aicoach.plugin import Manifest
 from aicoach.positions.plugin import MANIFEST as POSITIONS
@@ -38,6 +38,7 @@ from aicoach.web.csrf import csrf_protect
 from aicoach.web.frontend import StaticTree, TreeStaticFiles
 from aicoach.web.middleware import BodyLimitMiddleware, CSRFCookieMiddleware
 from aicoach.web.templating import build_templates
+from aicoach.worker.consumer import start_in_process
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,12 @@ def create_app(
             await upgrade_to_head(settings)
         # Load the compiled kernels now (from Numba's disk cache), not on a trader's first request.
         await asyncio.to_thread(american.compiled_kernel)
+        await asyncio.to_thread(american_iv.warm_up)
         await asyncio.to_thread(indicators.compiled_kernels)
         container = build_container(settings, slices=slices, overrides=overrides)
         app.state.container = container
         metrics.register_queue_depth(container.jobs.pending)
-        consumer = container.jobs.start_consumer() if settings.jobs_in_process else None
+        consumer = await start_in_process(container) if settings.jobs_in_process else None
         log.info("AI Coach %s ready (%s)", __version__, settings.env.value)
         try:
             async with AsyncExitStack() as stack:
@@ -87,7 +89,7 @@ def create_app(
                 yield
         finally:
             if consumer is not None:
-                consumer.stop(graceful=True)
+                await consumer.aclose()  # off the loop: its running jobs need the loop
             await container.aclose()
             await tunnel.close_tunnel_client(app)
             sentry.flush()

@@ -1,4 +1,5 @@
-"""The whole schema: every slice's ORM models (its manifest's ``models``), for Alembic and tests."""
+"""The whole schema: the platform's ORM models and every slice's (its manifest's ``models``), for
+Alembic and tests."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import importlib
 from aicoach.kit.orm import Base
 from aicoach.main import SLICES
 
-for _manifest in SLICES:
-    for _module in _manifest.models:
-        importlib.import_module(_module)
+#: Models of the platform itself, which belong to no slice.
+PLATFORM_MODELS = ("aicoach.worker.outbox",)
+
+for _module in (*PLATFORM_MODELS, *(m for manifest in SLICES for m in manifest.models)):
+    importlib.import_module(_module)
 
 metadata = Base.metadata
 

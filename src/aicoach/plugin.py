@@ -56,7 +56,9 @@ class Manifest:
     * ``routers`` — JSON APIs and pages (the root adds the CSRF dependency to each);
     * ``tabs`` — center-panel tabs; ``cards`` — chat card renderers; ``scripts`` — extra ES
       modules the shell page loads (a tab's entry module);
-    * ``jobs`` — background jobs and schedules (``aicoach.worker.JobSpec``);
+    * ``jobs`` — background jobs and schedules (``aicoach.worker.jobs.JobSpec``);
+    * ``processes`` — long-running parts of every job consumer, e.g. a monitor
+      (``aicoach.worker.processes.ProcessSpec``);
     * ``tools`` — the coach's tools (plain typed async functions); ``skills`` — the offline
       coach's skills for them;
     * ``commands`` — Typer apps or functions added to the ``aicoach`` CLI;
@@ -73,6 +75,7 @@ class Manifest:
     cards: Sequence[CardSpec] = ()
     scripts: Sequence[str] = ()
     jobs: Sequence[Any] = ()
+    processes: Sequence[Any] = ()
     tools: Sequence[Callable[..., Any]] = ()
     skills: Sequence[Skill[Any, Any]] = ()
     commands: Sequence[Any] = ()

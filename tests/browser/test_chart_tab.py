@@ -46,7 +46,15 @@ async def test_chart_tab_as_a_new_trader(page: Any, screenshot: Any) -> None:
     await screenshot(page, "spy-5m")
     legend = await page.locator("[data-chart-legend]").inner_text()
     assert re.search(r"O [\d,]+\.\d\d", legend) and "Vol" in legend
-    # Intraday: the VWAP curve is drawn and the legend reports its value.
+    # Intraday: the VWAP curve is drawn and the legend reports its value (for a regular-session
+    # bar: before the open the last bar is a pre-market one, so point at an earlier session).
+    box = await chart.bounding_box()
+    for step in range(1, 20):
+        if "VWAP" in legend:
+            break
+        await page.mouse.move(box["x"] + box["width"] * step / 20, box["y"] + box["height"] / 2)
+        legend = await page.locator("[data-chart-legend]").inner_text()
+    await page.mouse.move(box["x"] + 5, box["y"] + 5)
     assert "VWAP" in legend
     # Key levels are drawn and summarised with the nearest support/resistance and the ATR.
     drawn = await level_count(page)

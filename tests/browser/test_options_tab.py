@@ -73,12 +73,14 @@ async def test_iron_condor_from_the_chain(page: Any, screenshot: Any) -> None:
     chain = await chain_ready(page, target)
     assert f"oexp={target}" in page.url
 
-    # Narrow the strikes: ±6 around the money → 13 rows, the underlying price shown between two.
-    await page.locator("[data-opt-strikes]").fill("6")
+    # Narrow the strikes: ±5 around the money → 11 rows, the underlying price shown between two.
+    await page.locator("[data-opt-strikes]").select_option("5")
     await page.wait_for_function(
-        "() => document.querySelector('[data-opt-chain]').dataset.strikeCount === '13'"
+        "() => document.querySelector('[data-opt-chain]').dataset.strikeCount === '11'"
     )
-    assert await page.locator("[data-opt-strikes-out]").inner_text() == "±6"
+    assert re.fullmatch(
+        r"11 of \d+ strikes", await page.locator("[data-opt-strikes-out]").inner_text()
+    )
     assert await chain.locator("[data-spot-row]").count() == 1
     assert await chain.locator("tr.opt-atm").count() == 1
     # A Greek column on, one off: the header follows.
@@ -102,6 +104,7 @@ async def test_iron_condor_from_the_chain(page: Any, screenshot: Any) -> None:
     i = strikes.index(float(above or 0))
     legs = [("buy", "put", strikes[i - 5]), ("sell", "put", strikes[i - 2]),
             ("sell", "call", strikes[i + 1]), ("buy", "call", strikes[i + 4])]  # fmt: skip
+    assert i - 5 >= 0 and i + 4 < len(strikes)
     for side, right, strike in legs:
         button = chain.locator(
             f'button[data-pick="{side}"][data-right="{right}"][data-strike="{strike:g}"]'

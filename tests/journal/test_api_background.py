@@ -14,12 +14,16 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from aicoach.config import Settings
 from aicoach.db import transaction
-from aicoach.jobs.queue import JobContext
 from aicoach.journal import tasks
 from aicoach.journal.deps import COMMIT_JOB, background_rows
 from aicoach.journal.models import ExecutionRow, JournalImport
 from aicoach.journal.service.ledger import Ledger
+from aicoach.main import create_app
+from aicoach.worker.jobs import JobContext
+from aicoach.worker.outbox import OutboxMessage
+from tests.factories import signed_up
 from tests.helpers.users import UserClient
 from tests.journal.api import new_account, tasty_round_trips, trades, upload
 
@@ -59,28 +63,29 @@ async def _executions(app: FastAPI) -> int:
         return int(await session.scalar(select(func.count()).select_from(ExecutionRow)) or 0)
 
 
-async def test_the_commit_is_queued_then_the_worker_commits_it(
-    app: FastAPI, alice: UserClient, small_threshold: None
-) -> None:
-    queued = await _queued(alice)
-    assert queued["status"] == "committing"
-    assert queued["progress"] == {"done": 0, "total": 2 * PAIRS, "phase": "queued"}
-    jobs = app.state.container.jobs
-    assert jobs.pending() == 1
-    again = await alice.post(f"/api/journal/imports/{queued['id']}/commit")
-    assert again.status_code == 409 and "being committed" in again.json()["error"]["message"]
-    assert await _executions(app) == 0  # nothing before the job
-    consumer = jobs.start_consumer()  # the job runs on a worker thread, its own event loop
-    try:
-        done = await _poll(alice, queued["id"])
-    finally:
-        consumer.stop(graceful=True)
-    assert done["status"] == "committed", done["error"]
-    assert done["added"] == 2 * PAIRS
-    assert done["progress"] == {"done": 2 * PAIRS, "total": 2 * PAIRS, "phase": "done"}
-    listed = await trades(alice)
-    assert len(listed) == PAIRS
-    assert sum(Decimal(t["realized_net"]) for t in listed) == Decimal("98.72") * PAIRS
+async def test_the_commit_is_queued_then_the_worker_commits_it(settings: Settings) -> None:
+    in_process = settings.model_copy(update={"run_jobs_in_process": True})
+    application = create_app(in_process)
+    application.dependency_overrides[background_rows] = lambda: 10
+    async with application.router.lifespan_context(application), signed_up(application) as user:
+        account = await new_account(user)
+        shown = (await upload(user, account["id"], tasty_round_trips(PAIRS))).json()
+        queued = (await user.post(f"/api/journal/imports/{shown['id']}/commit")).json()
+        assert queued["status"] == "committing"
+        assert queued["progress"]["total"] == 2 * PAIRS
+        async with transaction(application.state.container.sessions) as session:
+            row = await session.scalar(select(OutboxMessage).where(
+                OutboxMessage.key == f"{COMMIT_JOB}:{queued['id']}"))  # fmt: skip
+            assert row is not None and row.args == [queued["id"]]
+        again = await user.post(f"/api/journal/imports/{queued['id']}/commit")
+        assert again.status_code == 409 and "being committed" in again.json()["error"]["message"]
+        done = await _poll(user, queued["id"])  # the in-process consumer relays and runs it
+        assert done["status"] == "committed", done["error"]
+        assert done["added"] == 2 * PAIRS
+        assert done["progress"] == {"done": 2 * PAIRS, "total": 2 * PAIRS, "phase": "done"}
+        listed = await trades(user)
+        assert len(listed) == PAIRS
+        assert sum(Decimal(t["realized_net"]) for t in listed) == Decimal("98.72") * PAIRS
 
 
 async def test_the_job_reports_progress_that_a_poll_sees_while_it_runs(
@@ -102,9 +107,7 @@ async def test_the_job_reports_progress_that_a_poll_sees_while_it_runs(
 
     monkeypatch.setattr(tasks.ProgressWriter, "__call__", recording)
     async with transaction(sessions) as session:
-        outcome = await tasks.commit_import(
-            JobContext(app.state.container.settings, session), queued["id"]
-        )
+        outcome = await tasks.commit_import(JobContext(app.state.container, session), queued["id"])
     assert outcome == "committed"
     phases = [p for _, _, p in reported]
     assert phases[0] == "reading" and phases[-1] == "writing"
@@ -126,9 +129,7 @@ async def test_a_job_that_fails_mid_write_leaves_nothing_and_says_why(
 
     monkeypatch.setattr(Ledger, "write", broken)
     async with transaction(app.state.container.sessions) as session:
-        outcome = await tasks.commit_import(
-            JobContext(app.state.container.settings, session), queued["id"]
-        )
+        outcome = await tasks.commit_import(JobContext(app.state.container, session), queued["id"])
     assert outcome == "failed"
     body = (await alice.get(f"/api/journal/imports/{queued['id']}")).json()
     assert body["status"] == "failed" and "failed unexpectedly" in body["error"]
@@ -143,7 +144,7 @@ async def test_a_redelivered_job_does_nothing_twice(
     queued = await _queued(alice)
     for expected in ("committed", "nothing to do"):
         async with transaction(app.state.container.sessions) as session:
-            ctx = JobContext(app.state.container.settings, session)
+            ctx = JobContext(app.state.container, session)
             assert await tasks.commit_import(ctx, queued["id"]) == expected
     assert await _executions(app) == 2 * PAIRS
 

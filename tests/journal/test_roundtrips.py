@@ -306,3 +306,20 @@ def test_r_multiple_uses_net_after_costs() -> None:
     )
     (t,) = build_trades(rows).trades
     assert t.planned_risk == D("100.00") and t.r_multiple == Decimal("1.9800")
+
+
+def test_a_repeated_fingerprint_is_refused() -> None:
+    """Trade ids and FIFO lots are named by fingerprint: two rows with one must not merge."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    import pytest
+
+    from aicoach.journal.core.executions import AssetKind, Execution, Instrument
+    from aicoach.journal.core.roundtrips import AccountExecution, build_trades
+
+    stock = Instrument(AssetKind.STOCK, "SPY")
+    row = Execution(datetime(2025, 3, 3, 15, tzinfo=UTC), stock, Decimal(1), Decimal(500))
+    with pytest.raises(ValueError, match="fingerprint repeated"):
+        build_trades([AccountExecution("A", row), AccountExecution("A", row)])
+    assert len(build_trades([AccountExecution("A", row), AccountExecution("B", row)]).trades) == 2

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict, deque
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aicoach.journal.core.executions import Effect, Execution, ExecutionKind
+from aicoach.journal.core.executions import (
+    Effect,
+    Execution,
+    ExecutionKind,
+    content_fingerprint,
+)
 from aicoach.journal.core.roundtrips import AccountExecution, build_trades
 from aicoach.journal.core.trades import TradeBook
 from tests.journal.factory import T0, call, put, stock
@@ -59,6 +65,8 @@ def _decode(i: int, code: int) -> AccountExecution:
         order_id=f"u{i}" if order == "u" else order,
         row=i + 1,
     )
+    # Identical draws are distinct rows, numbered apart as an importer does (occurrence).
+    e = replace(e, fingerprint=content_fingerprint(e, occurrence=i))
     return AccountExecution("AB"[take(2)], e)
 
 

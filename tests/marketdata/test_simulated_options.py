@@ -16,7 +16,8 @@ from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.errors import ExpirationNotFoundError
 from aicoach.marketdata.models import DataSource, OptionChain, OptionRight
 from aicoach.marketdata.providers.simulated import SimulatedMarketData
-from aicoach.marketdata.simulation.options_surface import Surface, occ_symbol, strike_grid
+from aicoach.marketdata.simulation.listings import ExpirationKind, strike_ladder
+from aicoach.marketdata.simulation.options_surface import Surface, occ_symbol
 from aicoach.options.core.expiry import t_years
 
 ET = ZoneInfo("America/New_York")
@@ -187,13 +188,16 @@ def test_surface_formulas() -> None:
         float(calm.atm_total_variance(0.1)) + 0.0025)  # fmt: skip
 
 
-def test_strike_grid_increments() -> None:
-    small = strike_grid(94.0, 30 / 365, 0.4, etf=False)
+def test_strike_ladder_increments() -> None:
+    monthly = ExpirationKind.MONTHLY
+    small = strike_ladder(94.0, 30 / 365, 0.4, monthly, etf=False)
     assert set(np.round(np.diff(small[(small > 90) & (small < 98)]), 2)) == {1.0}
-    big = strike_grid(660.0, 30 / 365, 0.4, etf=False)
+    big = strike_ladder(660.0, 30 / 365, 0.4, monthly, etf=False)
     assert set(np.round(np.diff(big[(big > 640) & (big < 680)]), 2)) == {5.0}
-    leaps = strike_grid(271.0, 2.0, 0.3, etf=False)
-    assert set(np.round(np.diff(leaps), 2)) == {10.0}
+    leaps = strike_ladder(271.0, 2.0, 0.3, monthly, etf=False)
+    # Beyond a year every step is a notch coarser: $5 near the money, $20 far out.
+    assert set(np.round(np.diff(leaps[(leaps > 250) & (leaps < 290)]), 2)) == {5.0}
+    assert set(np.round(np.diff(leaps[leaps > 500]), 2)) == {20.0}
     assert leaps[0] < 150 < 450 < leaps[-1]
 
 

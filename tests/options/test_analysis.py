@@ -26,6 +26,7 @@ from aicoach.options.core.analysis import (
     PositionValuer,
     analyze_position,
 )
+from aicoach.options.core.bjerksund import bjerksund_stensland_greeks, bjerksund_stensland_price
 from aicoach.options.core.expiry import t_years
 from aicoach.options.core.legs import Leg, LegKind
 
@@ -236,3 +237,29 @@ def test_american_legs_are_priced_and_named() -> None:
     assert a.legs[1].value_per_share >= euro.legs[1].value_per_share - 1e-9
     assert a.expiry.method == "dense-grid+brent"
     json.dumps(a.to_dict(), allow_nan=False)
+
+
+def test_closed_form_american_legs_match_the_formula() -> None:
+    legs = [o(P, -1, 600, 9.0, 0.25), o(C, 1, 620, 4.0, 0.2)]
+    model = PricingModel.BS2002_AMERICAN
+    market = mk(pricing_models=[model, model])
+    a = analyze_position(legs, market, n_prices=60, n_dates=5)
+    assert a.models == ("bjerksund-stensland-2002",)
+    t0 = tte(NOW, DEC)
+    g = bjerksund_stensland_greeks([False, True], SPOT, [600, 620], t0, R, Q, [0.25, 0.2])
+    for leg, i in zip(a.legs, range(2), strict=True):
+        assert leg.value_per_share == pytest.approx(float(g.price[i]), abs=1e-12)
+        assert leg.delta == pytest.approx(float(g.delta[i]), abs=1e-12)
+        assert leg.theta_per_day == pytest.approx(float(g.theta_per_day[i]), abs=1e-12)
+    assert a.greeks.rho_dollars_per_rate_point is None
+    # The risk graph's values are the formula's at every (date, price).
+    v = PositionValuer(legs, market)
+    t_d = v.t_at(a.grid.dates[2])
+    direct = bjerksund_stensland_price(False, a.prices, 600, t_d[0], R, Q, 0.25).price
+    np.testing.assert_allclose(v.leg_values(a.prices, t_d[:, None])[0, 0], direct, rtol=1e-12)
+    # Within the formula's documented error of the finite-difference model.
+    fd = analyze_position(legs, mk(pricing_models=[PricingModel.FD_AMERICAN] * 2), n_prices=60,
+                          n_dates=5)  # fmt: skip
+    for ours, theirs in zip(a.legs, fd.legs, strict=True):
+        assert ours.value_per_share <= theirs.value_per_share + 1e-3  # a lower bound
+        assert ours.value_per_share == pytest.approx(theirs.value_per_share, rel=0.036)

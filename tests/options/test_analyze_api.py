@@ -57,8 +57,9 @@ async def test_saved_iron_condor_matches_brute_force(alice: UserClient) -> None:
     saved = await create_strategy(alice, legs)
     body = await _analyze(alice, {"position_ids": [leg["id"] for leg in saved["legs"]]})
     assert body["strategy"]["name"] == "iron_condor" and body["symbol"] == "SPY"
-    assert body["models"] == ["bsm-european"]
-    assert [leg["model"] for leg in body["legs"]] == ["bsm-european"] * 4
+    # SPY options are American-style: a position's legs are valued by finite differences.
+    assert body["models"] == ["crank-nicolson-fd-american"]
+    assert [leg["model"] for leg in body["legs"]] == ["crank-nicolson-fd-american"] * 4
     prices, expiry = body["risk_graph"]["prices"], body["risk_graph"]["expiry"]
     assert len(prices) == len(expiry) == 200
     # The expiry series is the legs' payoff, price by price.

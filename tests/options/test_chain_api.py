@@ -1,7 +1,9 @@
 """``/api/options/{symbol}/expirations`` and ``/chain`` on the simulated market.
 
-IV round trip: the computed IV put back through ``bsm_price`` reproduces the mid it came from;
-Greeks are checked against ``vollib`` (an independent implementation) at the returned IV.
+SPY and AAPL options are American-style: the computed IV put back through the Bjerksund-Stensland
+(2002) price reproduces the mid it came from, and the Greeks are the formula's at that IV (the
+formula itself is golden-tested in ``test_bjerksund.py``). European-style roots (SPX) are checked
+against ``vollib`` (an independent implementation) at the returned IV.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import vollib.black_scholes_merton.greeks.analytical as vg
 from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.models import DataSource, OptionChain, OptionQuote, OptionRight
 from aicoach.options.chain import GreeksSource, Moneyness, compute_chain, nearest_expirations
+from aicoach.options.core.bjerksund import bjerksund_stensland_greeks, bjerksund_stensland_price
+from aicoach.options.core.exercise import ExerciseStyle
 from aicoach.options.core.pricing import bsm_price
 from tests.helpers.users import UserClient
 
@@ -66,7 +70,7 @@ async def test_expirations_are_listed_with_days_and_cycle(alice: UserClient) -> 
     assert any(r["cycle"] == "monthly" for r in rows) and any(r["cycle"] == "weekly" for r in rows)
 
 
-async def test_chain_iv_round_trips_to_the_mid_and_greeks_match_vollib(alice: UserClient) -> None:
+async def test_american_chain_iv_round_trips_to_the_mid(alice: UserClient) -> None:
     exp = await _monthly(alice)
     response = await alice.get(f"/api/options/SPY/chain?expiration={exp}")
     assert response.status_code == 200, response.text
@@ -74,7 +78,8 @@ async def test_chain_iv_round_trips_to_the_mid_and_greeks_match_vollib(alice: Us
     body = strict_json(response.text)
     assert isinstance(body, dict)
     s, t, r, q = body["underlying_price"], body["t_years"], body["r"], body["q"]
-    assert body["model"] == "bsm-european" and body["source"] == "simulated"
+    assert body["model"] == "bjerksund-stensland-2002" and body["source"] == "simulated"
+    assert body["exercise_style"] == "american"
     assert r == 0.04 and q > 0 and t > 0
     assert datetime.fromisoformat(body["expiration_close"]) == CAL.expiration_close(
         date.fromisoformat(exp)
@@ -85,25 +90,57 @@ async def test_chain_iv_round_trips_to_the_mid_and_greeks_match_vollib(alice: Us
         for side in ("call", "put"):
             c = row[side]
             assert c is not None and c["right"] == side
+            # q > 0: calls may be exercised early too, so every contract is priced American.
+            assert c["model"] == "bjerksund-stensland-2002"
             if c["greeks_source"] != "computed":
                 assert c["iv"] is None and c["delta"] is None and c["unavailable_reason"]
                 continue
             computed += 1
             assert c["unavailable_reason"] is None
             assert c["mid"] == pytest.approx((c["bid"] + c["ask"]) / 2, abs=1e-12)
-            back = float(bsm_price(side == "call", s, row["strike"], t, r, q, c["iv"]))
-            assert back == pytest.approx(c["mid"], abs=1e-9), (row["strike"], side)
-            flag, k, iv = side[0], row["strike"], c["iv"]
-            assert c["delta"] == pytest.approx(vg.delta(flag, s, k, t, r, iv, q), abs=1e-9)
-            assert c["gamma"] == pytest.approx(vg.gamma(flag, s, k, t, r, iv, q), abs=1e-9)
-            assert c["theta_per_day"] == pytest.approx(vg.theta(flag, s, k, t, r, iv, q), abs=1e-9)
-            assert c["vega_per_vol_point"] == pytest.approx(
-                vg.vega(flag, s, k, t, r, iv, q), abs=1e-9
-            )
+            k, iv = row["strike"], c["iv"]
+            back = float(bjerksund_stensland_price(side == "call", s, k, t, r, q, iv).price)
+            assert back == pytest.approx(c["mid"], abs=1e-9), (k, side)
+            g = bjerksund_stensland_greeks(side == "call", s, k, t, r, q, iv)
+            assert c["delta"] == pytest.approx(float(g.delta), abs=1e-12)
+            assert c["gamma"] == pytest.approx(float(g.gamma), abs=1e-12)
+            assert c["theta_per_day"] == pytest.approx(float(g.theta_per_day), abs=1e-12)
+            assert c["vega_per_vol_point"] == pytest.approx(float(g.vega_per_vol_point), abs=1e-12)
+            # American sanity: a call's delta in [0, 1], a put's in [-1, 0]; time costs a holder.
+            assert (0 <= c["delta"] <= 1) if side == "call" else (-1 <= c["delta"] <= 0)
+            assert c["theta_per_day"] <= 1e-12
     assert computed >= 40
     counts = body["counts"]
     assert counts["computed"] == computed
     assert sum(counts.values()) == 2 * len(body["strikes"])
+
+
+def test_european_root_is_priced_by_bsm_and_matches_vollib() -> None:
+    close = CAL.expiration_close(EXP)
+    quotes = []
+    for k in (5800.0, 6000.0, 6200.0):
+        for right in OptionRight:
+            theo = float(
+                bsm_price(right is OptionRight.CALL, 6000.0, k, 18 / 365, 0.04, 0.013, 0.18)
+            )
+            bid = round(theo - 0.05, 2)
+            quotes.append(_q(k, right, bid, round(bid + 0.1, 2)))
+    rows = tuple(quotes)
+    chain = OptionChain("SPX", EXP, 6000.0, rows, AS_OF, DataSource.SIMULATED, 0.013)
+    t = compute_chain(chain, expiration_close=close, r=0.04, q=0.013, source="simulated",
+                      stale=False)  # fmt: skip
+    assert t.exercise_style is ExerciseStyle.EUROPEAN and t.model.value == "bsm-european"
+    assert {m.value for m in t.models} == {"bsm-european"}
+    for i, c in enumerate(t.contracts):
+        assert t.greeks_source[i] is GreeksSource.COMPUTED
+        flag, iv = c.right.value[0], float(t.iv[i])
+        assert float(bsm_price(flag == "c", 6000.0, c.strike, t.t_years, 0.04, 0.013, iv)) == (
+            pytest.approx(float(t.mid[i]), abs=1e-9))  # fmt: skip
+        args = (flag, 6000.0, c.strike, t.t_years, 0.04, iv, 0.013)
+        assert t.delta[i] == pytest.approx(vg.delta(*args), abs=1e-9)
+        assert t.gamma[i] == pytest.approx(vg.gamma(*args), abs=1e-9)
+        assert t.theta_per_day[i] == pytest.approx(vg.theta(*args), abs=1e-9)
+        assert t.vega_per_vol_point[i] == pytest.approx(vg.vega(*args), abs=1e-9)
 
 
 async def test_moneyness_labels_follow_the_underlying(alice: UserClient) -> None:
@@ -221,8 +258,10 @@ def test_bad_rows_are_labelled_and_never_break_the_chain() -> None:
         _q(90.0, OptionRight.PUT, 0.5, 0.6, iv=0.31, greeks_from_provider=True),  # partial
     )
     chain = OptionChain("XYZ", EXP, 100.0, rows, AS_OF, DataSource.SIMULATED, 0.01)
+    # European pricing here so that the provider-merge rules can be checked against vollib; the
+    # American twin of this chain is priced in test_american_chain_rows_are_labelled.
     t = compute_chain(chain, expiration_close=close, r=0.04, q=0.01, source="simulated",
-                      stale=False)  # fmt: skip
+                      stale=False, exercise=ExerciseStyle.EUROPEAN)  # fmt: skip
     assert t.greeks_source == (
         GreeksSource.COMPUTED, GreeksSource.UNAVAILABLE, GreeksSource.UNAVAILABLE,
         GreeksSource.UNAVAILABLE, GreeksSource.UNAVAILABLE, GreeksSource.PROVIDER,
@@ -238,6 +277,31 @@ def test_bad_rows_are_labelled_and_never_break_the_chain() -> None:
     assert t.delta[6] == pytest.approx(vg.delta("p", 100.0, 90.0, t.t_years, 0.04, 0.31, 0.01))
     assert t.moneyness[0] is Moneyness.ATM and t.moneyness[4] is Moneyness.ITM
     assert t.moneyness[5] is Moneyness.OTM
+
+
+def test_american_chain_rows_are_labelled() -> None:
+    close = CAL.expiration_close(EXP)
+    rows = (
+        _q(100.0, OptionRight.CALL, 2.00, 2.10),
+        _q(100.0, OptionRight.PUT, 1.95, 2.05),
+        _q(80.0, OptionRight.CALL, 10.0, 10.2),  # far below intrinsic (~20)
+        _q(130.0, OptionRight.PUT, 29.0, 29.9),  # mid 29.45 below the put's intrinsic of 30
+        _q(130.0, OptionRight.CALL, 0.01, 0.03),
+        _q(90.0, OptionRight.PUT, 100.0, 100.1),  # above the bound K
+    )
+    chain = OptionChain("XYZ", EXP, 100.0, rows, AS_OF, DataSource.SIMULATED, 0.01)
+    t = compute_chain(chain, expiration_close=close, r=0.04, q=0.01, source="simulated",
+                      stale=False)  # fmt: skip
+    assert t.exercise_style is ExerciseStyle.AMERICAN
+    assert t.model.value == "bjerksund-stensland-2002"
+    assert t.reason == (None, None, "below intrinsic", "below intrinsic", None,
+                        "above the no-arbitrage upper bound")  # fmt: skip
+    # No dividend: a call is never exercised early and is its European twin.
+    bare = OptionChain("XYZ", EXP, 100.0, rows[:2], AS_OF, DataSource.SIMULATED)
+    plain = compute_chain(bare, expiration_close=close, r=0.04, q=0.0, source="s", stale=False)
+    assert [m.value for m in plain.models] == ["bsm-european", "bjerksund-stensland-2002"]
+    assert plain.delta[0] == pytest.approx(vg.delta("c", 100.0, 100.0, plain.t_years, 0.04,
+                                                    float(plain.iv[0]), 0.0), abs=1e-9)  # fmt: skip
 
 
 def test_an_empty_or_expired_chain_computes_to_unavailable() -> None:

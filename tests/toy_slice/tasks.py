@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from aicoach.jobs.queue import JobContext, JobSpec
+from aicoach.worker.jobs import JobContext, JobSpec
 
 
 def _append(path: str, line: str) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy import delete
 
 from aicoach.accounts.models import LoginThrottle
 from aicoach.accounts.repository import AccountRepository
-from aicoach.jobs.queue import JobContext, JobSpec
 from aicoach.kit.orm import utcnow
+from aicoach.worker.jobs import JobContext, JobSpec
 
 
 async def purge_sessions(ctx: JobContext) -> dict[str, int]:

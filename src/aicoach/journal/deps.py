@@ -9,7 +9,6 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aicoach.config import Settings
-from aicoach.jobs.queue import JobQueue
 from aicoach.journal.repository import JournalRepository
 from aicoach.journal.service.accounts import AccountService, MappingService
 from aicoach.journal.service.analytics import AnalyticsService
@@ -19,6 +18,7 @@ from aicoach.journal.service.ledger import Ledger
 from aicoach.journal.service.trades import TradeService
 from aicoach.marketdata.service import MarketDataService
 from aicoach.web.deps import SessionDep, container_of
+from aicoach.worker.outbox import Outbox
 
 #: The background commit job's name (declared in ``tasks.py``).
 COMMIT_JOB = "journal.commit_import"
@@ -32,7 +32,7 @@ class JournalParts(Protocol):
     @property
     def market(self) -> MarketDataService: ...
     @property
-    def jobs(self) -> JobQueue: ...
+    def outbox(self) -> Outbox: ...
 
 
 def parts(request: Request) -> JournalParts:
@@ -50,8 +50,9 @@ def import_service(
     repo = JournalRepository(session)
 
     async def background(s: AsyncSession, import_id: int) -> None:
-        # Enqueued once the request's transaction commits (a rolled-back commit queues nothing).
-        p.jobs.enqueue_after_commit(s, COMMIT_JOB, import_id)
+        # An outbox row in the request's own transaction: the job exists if and only if the
+        # import was marked committing. One key per import: a retried request adds no second.
+        await p.outbox.enqueue(s, COMMIT_JOB, import_id, key=f"{COMMIT_JOB}:{import_id}")
 
     return ImportService(
         repo, Ledger(repo, enricher(p)), data_dir=p.settings.data_dir, background=background,

@@ -1,7 +1,8 @@
 """The journal's background job: the commit of a large import (``journal.commit_import``).
 
 The request that commits a file of more than ``BACKGROUND_ROWS`` new rows marks the import
-``committing`` and enqueues this job in its own transaction. The job parses, matches and
+``committing`` and writes this job's outbox row in the same transaction (``aicoach.worker``:
+relayed to Huey, run at most once per import). The job parses, matches and
 enriches before its write transaction — reporting progress in short transactions of their own
 (on a separate connection, so the page polling the import sees it) — then writes every row in
 the job's one transaction. A failure rolls all of it back and marks the import ``failed`` with
@@ -11,21 +12,18 @@ the reason; the job is not retried (the trader uploads again, and nothing was ha
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aicoach.db import transaction
 from aicoach.errors import AICoachError
-from aicoach.jobs.queue import JobContext, JobSpec
 from aicoach.journal.deps import COMMIT_JOB
 from aicoach.journal.repository import JournalRepository
 from aicoach.journal.service.enrichment import Enricher
 from aicoach.journal.service.imports import ImportService
 from aicoach.journal.service.ledger import Ledger
-from aicoach.marketdata.registry import build_market_data
-from aicoach.marketdata.service import MarketDataService
 from aicoach.observability.sentry import capture_exception
+from aicoach.worker.jobs import JobContext, JobSpec
 
 log = logging.getLogger(__name__)
 
@@ -48,23 +46,13 @@ class ProgressWriter:
             )
 
 
-def _market(ctx: JobContext) -> MarketDataService:
-    """The process's market data when the job context carries the container, else the
-    configured one (the job then runs in a process of its own)."""
-    container: Any = getattr(ctx, "container", None)
-    if container is not None:
-        market: MarketDataService = container.market
-        return market
-    return build_market_data(ctx.settings)
-
-
 async def commit_import(ctx: JobContext, import_id: int) -> str:
     """Commit import ``import_id`` (module docstring); returns what happened."""
     repo = JournalRepository(ctx.session)
-    enricher = Enricher(_market(ctx), risk_free_rate=ctx.settings.risk_free_rate)
+    container = ctx.container
+    enricher = Enricher(container.market, risk_free_rate=ctx.settings.risk_free_rate)
     service = ImportService(repo, Ledger(repo, enricher), data_dir=ctx.settings.data_dir)
-    progress = ProgressWriter(async_sessionmaker(ctx.session.bind, expire_on_commit=False),
-                              import_id)  # fmt: skip
+    progress = ProgressWriter(container.sessions, import_id)
     try:
         done = await service.run_background(import_id, progress)
     except Exception as exc:

@@ -115,7 +115,9 @@ class LegRead(BaseModel):
     index: int
     label: str
     units: int = Field(description="quantity * multiplier (shares).")
-    model: str = Field(description="bsm-european, crank-nicolson-fd-american or stock.")
+    model: str = Field(
+        description="bsm-european, crank-nicolson-fd-american, bjerksund-stensland-2002 or stock."
+    )
     sigma: float | None = Field(description="IV used (after shifts), annual decimal.")
     iv_source: str = Field(description="input, chain, chain-atm, fallback or none (stock).")
     t_years: float

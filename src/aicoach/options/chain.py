@@ -4,14 +4,24 @@
 
 * ``mid = (bid + ask) / 2`` where both sides are quoted, ``ask >= bid`` and ``ask > 0``
   (dollars per share);
-* ``iv = implied_vol(is_call, mid, S, K, t, r, q)`` — one vectorised call for the whole chain,
-  where ``S`` is the chain's underlying price, ``t`` the years (ACT/365, seconds) from the chain's
-  ``as_of`` to the exchange close of the expiration session, ``r`` the risk-free rate from
-  settings and ``q`` the symbol's continuous dividend yield (both annual, decimal);
-* Greeks from :func:`~aicoach.options.core.pricing.bsm_price_and_greeks` at that IV: delta (per $1
-of
-  spot), gamma (delta per $1), theta per calendar day (dollars per share), vega per vol point
-  (dollars per share per +1 IV point).
+* the **model** follows the root's exercise style (:mod:`aicoach.options.core.exercise`):
+  American-style roots (stocks, ETFs: SPY, QQQ, AAPL, ...) are priced by the Bjerksund-Stensland
+  (2002) formula (:mod:`aicoach.options.core.bjerksund`), European-style ones (SPX, NDX, RUT,
+  VIX and their weeklies) by Black-Scholes-Merton. An American contract whose early exercise
+  cannot pay (a call when ``q <= 0``) is worth its European twin and is labelled
+  ``bsm-european``; every contract names its model, the chain names the style's model;
+* ``iv`` solves ``model(is_call, S, K, t, r, q, iv) = mid`` for the whole chain at once
+  (:func:`~aicoach.options.core.american_iv.american_implied_vol` or
+  :func:`~aicoach.options.core.iv.implied_vol`), where ``S`` is the chain's underlying price,
+  ``t`` the years (ACT/365, seconds) from the chain's ``as_of`` to the exchange close of the
+  expiration session, ``r`` the risk-free rate from settings and ``q`` the symbol's continuous
+  dividend yield (both annual, decimal). A mid below intrinsic (American: below
+  ``max(intrinsic, riskless exercise value)``), at it, or above the no-arbitrage bound has no
+  IV, and says so;
+* Greeks of the same model at that IV: delta (per $1 of spot), gamma (delta per $1), theta per
+  calendar day (dollars per share), vega per vol point (dollars per share per +1 IV point).
+  American Greeks are finite differences of the formula (theta: the change over one calendar
+  day), European ones BSM's closed forms (theta: the instantaneous rate, per day).
 
 A contract with no bid (``bid <= 0``) gets a mid but no IV: half the ask of an unbid wing says
 nothing reliable about volatility. Where the provider supplies IV and Greeks
@@ -46,13 +56,15 @@ from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.models import OptionChain, OptionQuote, OptionRight
 from aicoach.marketdata.service import MarketDataService, normalize_symbol
 from aicoach.options.core.american import PricingModel
+from aicoach.options.core.american_iv import american_iv_and_greeks
+from aicoach.options.core.bjerksund import bjerksund_stensland_greeks, exercise_can_pay
+from aicoach.options.core.exercise import ExerciseStyle, chain_model, exercise_style
 from aicoach.options.core.expiry import t_years
 from aicoach.options.core.iv import IVFailure, implied_vol
 from aicoach.options.core.payoff import finite_or_none
 from aicoach.options.core.pricing import BoolArray, FloatArray, bsm_price_and_greeks
 from aicoach.options.errors import ExpirationExpiredError, ExpirationNotListedError
 
-CHAIN_MODEL: Final = PricingModel.BSM_EUROPEAN
 _CACHE_ENTRIES: Final = 256
 _NEAREST: Final = 3
 
@@ -89,7 +101,8 @@ class ChainTable:
 
     Prices in dollars per share; ``iv`` annual decimal; Greeks per share in the units of
     :mod:`aicoach.options.core.pricing` (theta per calendar day, vega per vol point). NaN marks
-    "not available"; ``reason[i]`` says why (``None`` when available).
+    "not available"; ``reason[i]`` says why (``None`` when available). ``model`` is the chain's
+    (its exercise style's) model, ``models[i]`` the one that priced contract ``i``.
     """
 
     symbol: str
@@ -112,6 +125,9 @@ class ChainTable:
     greeks_source: tuple[GreeksSource, ...]
     reason: tuple[str | None, ...]
     moneyness: tuple[Moneyness, ...]
+    exercise_style: ExerciseStyle
+    model: PricingModel
+    models: tuple[PricingModel, ...]
     _index: dict[tuple[float, OptionRight], int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -168,9 +184,15 @@ def compute_chain(
     q: float,
     source: str,
     stale: bool,
+    exercise: ExerciseStyle | None = None,
 ) -> ChainTable:
-    """IV and Greeks for every contract of ``chain`` (see the module docstring)."""
+    """IV and Greeks for every contract of ``chain`` (see the module docstring).
+
+    ``exercise`` defaults to the style of ``chain.underlying`` (:func:`exercise_style`).
+    """
     cs = chain.contracts
+    style = exercise if exercise is not None else exercise_style(chain.underlying)
+    american = style is ExerciseStyle.AMERICAN
     s = float(chain.underlying_price)
     t = t_years(chain.as_of, expiration_close)
     strike = np.array([c.strike for c in cs], dtype=np.float64)
@@ -189,8 +211,13 @@ def compute_chain(
     safe_k = np.where(good_k, strike, 1.0)  # placeholders keep the pricing inputs valid
     iv = np.full(n, np.nan)
     iv_reason: npt.NDArray[np.object_] = np.full(n, None, dtype=object)
+    at_iv = None  # American Greeks at the solved IVs, from the solve's own last evaluation
     if n and t > 0 and priceable:
-        res = implied_vol(is_call, np.where(solvable & good_k, mid, np.nan), s, safe_k, t, r, q)
+        quotes = np.where(solvable & good_k, mid, np.nan)
+        if american:
+            res, at_iv = american_iv_and_greeks(is_call, quotes, s, safe_k, t, r, q)
+        else:
+            res = implied_vol(is_call, quotes, s, safe_k, t, r, q)
         iv = np.where(solvable & good_k & res.ok, res.iv, np.nan)
         iv_reason = np.array([str(x) for x in res.reason.ravel()], dtype=object)
     # Provider values win where the provider gave an IV.
@@ -201,10 +228,18 @@ def compute_chain(
     sigma = np.where(usable, sigma, np.nan)
     nan = np.full(n, np.nan)
     delta, gamma, theta, vega = nan.copy(), nan.copy(), nan.copy(), nan.copy()
-    if n and priceable:
+    if n and priceable and american:
+        ag = at_iv if at_iv is not None and not np.any(prov) else (
+            bjerksund_stensland_greeks(is_call, s, safe_k, t, r, q, sigma))  # fmt: skip
+        delta, gamma = ag.delta.copy(), ag.gamma.copy()
+        theta, vega = ag.theta_per_day.copy(), ag.vega_per_vol_point.copy()
+    elif n and priceable:
         _, g = bsm_price_and_greeks(is_call, s, safe_k, t, r, q, sigma)
         delta, gamma = g.delta.copy(), g.gamma.copy()
         theta, vega = g.theta_per_day.copy(), g.vega_per_vol_point.copy()
+    early = exercise_can_pay(is_call, r, q) if american else np.zeros(n, dtype=bool)
+    row_models = tuple(PricingModel.BS2002_AMERICAN if e else PricingModel.BSM_EUROPEAN
+                       for e in early.tolist())  # fmt: skip
     if np.any(prov):
         for name, arr in (("delta", delta), ("gamma", gamma), ("theta", theta), ("vega", vega)):
             given = _opt([getattr(c, name) for c in cs])
@@ -237,7 +272,8 @@ def compute_chain(
         underlying_price=s, as_of=chain.as_of, source=source, stale=stale, r=r, q=q,
         t_years=t, contracts=cs, mid=mid, iv=sigma, delta=delta, gamma=gamma,
         theta_per_day=theta, vega_per_vol_point=vega, greeks_source=tuple(sources),
-        reason=tuple(reasons), moneyness=_moneyness(strike, is_call, s),
+        reason=tuple(reasons), moneyness=_moneyness(strike, is_call, s), exercise_style=style,
+        model=chain_model(style), models=row_models,
     )  # fmt: skip
 
 
@@ -334,6 +370,7 @@ class ChainService:
         fetched = await self.market.chain(sym, expiration)
         info = await self.market.symbol(sym)
         chain, q = fetched.value, float(info.value.dividend_yield)
+        style = exercise_style(sym, info.value.kind)
         key = (sym, expiration, chain.as_of, chain.underlying_price, fetched.stale, self.r, q)
         hit = self._cache.get(key)
         if hit is not None:
@@ -346,6 +383,7 @@ class ChainService:
             q=q,
             source=chain.source.value,
             stale=fetched.stale,
+            exercise=style,
         )
         self._cache[key] = table
         if len(self._cache) > _CACHE_ENTRIES:

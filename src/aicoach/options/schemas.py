@@ -14,7 +14,6 @@ from pydantic import BaseModel, Field
 
 from aicoach.marketdata.models import OptionRight
 from aicoach.options.chain import (
-    CHAIN_MODEL,
     ChainTable,
     ExpirationCycle,
     ExpirationInfo,
@@ -73,6 +72,10 @@ class ContractRead(BaseModel):
     unavailable_reason: str | None = Field(
         description='Why IV/Greeks are null, e.g. "no bid", "below intrinsic".'
     )
+    model: str = Field(
+        description="Model of this contract's computed IV/Greeks: bjerksund-stensland-2002 "
+        "(American), bsm-european (European, or American that is never exercised early)."
+    )
 
 
 class StrikeRow(BaseModel):
@@ -92,7 +95,11 @@ class ChainRead(BaseModel):
     as_of: datetime
     source: str = Field(description="simulated, delayed, real-time or files.")
     stale: bool
-    model: str = Field(description="Model used for computed IV and Greeks.")
+    exercise_style: str = Field(description="american (stocks, ETFs) or european (SPX, NDX...).")
+    model: str = Field(
+        description="Model used for computed IV and Greeks: bjerksund-stensland-2002 for "
+        "American-style roots, bsm-european for European-style ones (per contract: model)."
+    )
     r: float = Field(description="Risk-free rate, continuous annual decimal.")
     q: float = Field(description="Dividend yield, continuous annual decimal.")
     counts: dict[str, int] = Field(description="Contracts per greeks_source.")
@@ -118,7 +125,7 @@ class ChainRead(BaseModel):
                 theta_per_day=finite_or_none(float(t.theta_per_day[i])),
                 vega_per_vol_point=finite_or_none(float(t.vega_per_vol_point[i])),
                 moneyness=t.moneyness[i], greeks_source=t.greeks_source[i],
-                unavailable_reason=t.reason[i],
+                unavailable_reason=t.reason[i], model=t.models[i].value,
             )  # fmt: skip
         counts = {src.value: 0 for src in GreeksSource}
         for src in t.greeks_source:
@@ -126,7 +133,8 @@ class ChainRead(BaseModel):
         return cls(
             symbol=t.symbol, expiration=t.expiration, expiration_close=t.expiration_close,
             days_to_expiry=t.days_to_expiry(), t_years=t.t_years, underlying_price=s,
-            as_of=t.as_of, source=t.source, stale=t.stale, model=CHAIN_MODEL.value, r=t.r, q=t.q,
+            as_of=t.as_of, source=t.source, stale=t.stale, model=t.model.value, r=t.r, q=t.q,
+            exercise_style=t.exercise_style.value,
             counts=counts,
             strikes=[StrikeRow(strike=k, k_over_s=k / s if s > 0 else 0.0, call=v.get("call"),
                                put=v.get("put")) for k, v in sorted(rows.items())],

@@ -7,8 +7,11 @@ saved positions) into :class:`~aicoach.options.core.legs.Leg` objects with marke
 * **spot**: the quote's last price, or the scenario's ``underlying_price``;
 * **time**: ``t = t_years(when, calendar.expiration_close(expiration))`` for every instant;
 * **r**: settings ``risk_free_rate`` or the scenario's ``rate``; **q**: the symbol's dividend yield;
-* **pricing model per leg**: single stocks are American (Crank-Nicolson FD), ETFs and indexes
-  European (BSM), from ``SymbolInfo.kind``;
+* **pricing model per leg**, from the root's exercise style
+  (:func:`~aicoach.options.core.exercise.exercise_style`): American-style options (stocks and
+  ETFs: SPY, QQQ, AAPL, ...) by Crank-Nicolson finite differences, accurate to ~1e-4 where a
+  chain's closed-form Bjerksund-Stensland can be off by a few 1e-3 (long-dated ITM puts);
+  European-style index options (SPX, NDX, RUT, VIX, ...) by BSM;
 * **leg IV**, first available of: the leg's own ``iv``; the mid IV of that contract in the
   chain; the chain's at-the-money IV (warning); :data:`FALLBACK_IV` (warning). Scenario shifts
   (``iv_shift_points`` overall, ``leg_iv_shift_points`` by 0-based leg index) add IV points;
@@ -30,7 +33,7 @@ from aicoach.errors import AICoachError
 from aicoach.kit.clock import Clock, system_clock
 from aicoach.levels.service import LevelsService
 from aicoach.marketdata.calendar import REGULAR_CLOSE_ET, et_wall_clock
-from aicoach.marketdata.models import AssetKind, OptionRight, SymbolInfo
+from aicoach.marketdata.models import OptionRight, SymbolInfo
 from aicoach.marketdata.service import MarketDataService, normalize_symbol
 from aicoach.options.chain import ChainService, ChainTable
 from aicoach.options.core.american import PricingModel
@@ -43,6 +46,7 @@ from aicoach.options.core.analysis import (
     leg_greeks,
     position_greeks,
 )
+from aicoach.options.core.exercise import exercise_style, position_model
 from aicoach.options.core.expiry import t_years
 from aicoach.options.core.legs import Leg, LegKind
 from aicoach.options.errors import AnalysisRequestError, ExpirationExpiredError
@@ -120,8 +124,8 @@ def instant_of(value: date | datetime, calendar_close: datetime | None = None) -
 
 
 def pricing_model_for(info: SymbolInfo) -> PricingModel:
-    """American FD for single stocks (early exercise matters), BSM European for ETFs/indexes."""
-    return PricingModel.FD_AMERICAN if info.kind is AssetKind.STOCK else PricingModel.BSM_EUROPEAN
+    """American FD for American-style roots (stocks, ETFs), BSM for European-style (indexes)."""
+    return position_model(exercise_style(info.symbol, info.kind))
 
 
 class AnalysisService:

@@ -63,6 +63,9 @@ class ChainResult(BaseModel):
     rows: list[ChainRow]
     days_to_expiry: int
     atm_iv: float | None
+    #: The pricing model behind the IVs and Greeks (bjerksund-stensland-2002 for American-style
+    #: roots, bsm-european for index options).
+    model: str
     source: str
     as_of: IsoDatetime
     stale: bool

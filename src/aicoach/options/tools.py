@@ -141,7 +141,7 @@ async def get_options_chain(
     data = ChainResult(
         symbol=table.symbol, expiration=table.expiration, underlying_price=money(spot),
         rows=rows, days_to_expiry=table.days_to_expiry(), atm_iv=num(atm),
-        source=table.source, as_of=table.as_of, stale=table.stale,
+        model=table.model.value, source=table.source, as_of=table.as_of, stale=table.stale,
     )  # fmt: skip
     cite = market_citation(
         ctx.deps.market, f"{table.symbol} {table.expiration} chain", table.as_of, table.source

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aicoach.errors import NotFoundError, ValidationFailedError
+from aicoach.errors import ConflictError, NotFoundError, ValidationFailedError
 
 
 class PositionNotFoundError(NotFoundError):
@@ -15,3 +15,9 @@ class StrategyNotFoundError(NotFoundError):
 
 class PositionInputError(ValidationFailedError):
     code = "position_invalid"
+
+
+class StrategyClosedError(ConflictError):
+    """A closed strategy is history: it cannot be closed again, and its legs cannot change."""
+
+    code = "strategy_closed"

@@ -7,6 +7,12 @@ recognised from its current legs (``options.strategies.StrategyName`` value) and
 whenever a leg is added, edited or removed; ``label`` is the trader's own free text. Deleting the
 last leg of a strategy deletes the strategy.
 
+Closing: ``POST /api/strategies/{id}/close`` closes every leg of a strategy at once, at a price
+per leg (``Position.close_price``, dollars per share); the strategy keeps when it was closed
+(``closed_at``, also stamped on each leg) and the realized P&L in dollars,
+``sum((close_price - entry_price) * quantity * units per contract)``. A closed strategy is no
+longer exposure (portfolio Greeks leave it out) but stays listed, read-only, as history.
+
 Money is ``Decimal`` stored as ``Numeric(18, 6)`` (dollars per share for ``entry_price``, dollars
 for ``strike``); quantities are signed integers (``+`` long, ``-`` short) in contracts for options
 and shares for stock.
@@ -41,6 +47,12 @@ class Strategy(IdMixin, CreatedAtMixin, Base):
     underlying: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(40))
     label: Mapped[str | None] = mapped_column(String(120), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    realized_pnl: Mapped[Decimal | None] = mapped_column(MONEY, default=None)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class Position(IdMixin, CreatedAtMixin, Base):
@@ -77,3 +89,17 @@ class Position(IdMixin, CreatedAtMixin, Base):
     multiplier: Mapped[int] = mapped_column(default=100)
     opened_at: Mapped[datetime]
     notes: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    close_price: Mapped[Decimal | None] = mapped_column(MONEY, default=None)
+
+    @property
+    def units(self) -> int:
+        """Shares the leg stands for: quantity × multiplier for options, quantity for stock."""
+        return self.quantity * (1 if self.kind is PositionKind.STOCK else self.multiplier)
+
+    @property
+    def realized_pnl(self) -> Decimal | None:
+        """Dollars made (+) or lost (−) by closing, ``None`` while open."""
+        if self.close_price is None:
+            return None
+        return (self.close_price - self.entry_price) * self.units

@@ -14,10 +14,11 @@ class PositionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def positions(self, user_id: int) -> list[Position]:
-        rows = await self.session.scalars(
-            select(Position).where(Position.user_id == user_id).order_by(Position.id)
-        )
+    async def positions(self, user_id: int, *, open_only: bool = False) -> list[Position]:
+        query = select(Position).where(Position.user_id == user_id)
+        if open_only:
+            query = query.where(Position.closed_at.is_(None))
+        rows = await self.session.scalars(query.order_by(Position.id))
         return list(rows)
 
     async def position(self, user_id: int, position_id: int) -> Position | None:
@@ -33,10 +34,11 @@ class PositionRepository:
         found = {p.id: p for p in rows}
         return [found[i] for i in dict.fromkeys(ids) if i in found]
 
-    async def strategies(self, user_id: int) -> list[Strategy]:
-        rows = await self.session.scalars(
-            select(Strategy).where(Strategy.user_id == user_id).order_by(Strategy.id)
-        )
+    async def strategies(self, user_id: int, *, open_only: bool = False) -> list[Strategy]:
+        query = select(Strategy).where(Strategy.user_id == user_id)
+        if open_only:
+            query = query.where(Strategy.closed_at.is_(None))
+        rows = await self.session.scalars(query.order_by(Strategy.id))
         return list(rows)
 
     async def strategy(self, user_id: int, strategy_id: int) -> Strategy | None:

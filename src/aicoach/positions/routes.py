@@ -3,7 +3,10 @@
 * ``GET/POST /api/positions`` — list legs; create one leg or a strategy ``{legs, label?}``;
 * ``GET/PATCH/DELETE /api/positions/{id}`` — one leg (re-recognises its strategy on change);
 * ``GET /api/strategies``, ``GET/PATCH/DELETE /api/strategies/{id}`` — legs grouped as opened,
-  with the recognised structure (``name``, ``title``) and your ``label``;
+  with the recognised structure (``name``, ``title``) and your ``label``; ``?status=`` open,
+  closed or all (the default);
+* ``POST /api/strategies/{id}/close`` — close every leg (at your prices, else the current mid):
+  records the realized P&L; a second close is a 409. Closed legs are read-only history;
 * ``GET /api/portfolio/greeks`` — net delta/gamma/theta/vega per underlying and in total, and
   the delta beta-weighted to SPY (units in :mod:`aicoach.options.core.portfolio`).
 
@@ -12,9 +15,9 @@ Every query is scoped to the caller; another user's ids answer 404.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Response, status
 
 from aicoach.accounts.deps import CurrentUser
 from aicoach.marketdata.deps import MarketDep
@@ -25,6 +28,7 @@ from aicoach.positions.schemas import (
     PositionCreate,
     PositionRead,
     PositionUpdate,
+    StrategyClose,
     StrategyRead,
     StrategyUpdate,
 )
@@ -64,7 +68,7 @@ async def get_position(position_id: RowId, user: CurrentUser, service: ServiceDe
     return PositionRead.of(await service.get(user.id, position_id))
 
 
-@router.patch("/api/positions/{position_id}", responses=_422)
+@router.patch("/api/positions/{position_id}", responses={**_422, 409: {"description": "Closed."}})
 async def update_position(
     position_id: RowId, body: PositionUpdate, user: CurrentUser, service: ServiceDep
 ) -> PositionRead:
@@ -77,10 +81,22 @@ async def delete_position(position_id: RowId, user: CurrentUser, service: Servic
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+_409: dict[int | str, dict[str, Any]] = {409: {"description": "The strategy is closed."}}
+
+
 @router.get("/api/strategies")
-async def list_strategies(user: CurrentUser, service: ServiceDep) -> list[StrategyRead]:
-    """Your legs grouped as opened together, with the recognised structure."""
-    return await service.strategies(user.id)
+async def list_strategies(
+    user: CurrentUser,
+    service: ServiceDep,
+    state: Annotated[
+        Literal["open", "closed", "all"],
+        Query(alias="status", description="open, closed or all (the default)"),
+    ] = "all",
+) -> list[StrategyRead]:
+    """Your legs grouped as opened together, with the recognised structure; closed ones carry
+    ``status: "closed"``, ``closed_at`` and ``realized_pnl``."""
+    found = await service.strategies(user.id, include_closed=state != "open")
+    return [s for s in found if state == "all" or s.status == state]
 
 
 @router.get("/api/strategies/{strategy_id}")
@@ -93,6 +109,19 @@ async def relabel_strategy(
     strategy_id: RowId, body: StrategyUpdate, user: CurrentUser, service: ServiceDep
 ) -> StrategyRead:
     return await service.relabel(user.id, strategy_id, body.label)
+
+
+@router.post("/api/strategies/{strategy_id}/close", responses={**_422, **_409})
+async def close_strategy(
+    strategy_id: RowId,
+    user: CurrentUser,
+    service: ServiceDep,
+    body: Annotated[StrategyClose | None, Body()] = None,
+) -> StrategyRead:
+    """Close every leg: ``{"legs": [{"position_id": 12, "close_price": "1.25"}, ...]}`` (legs
+    left out close at the current mid; an empty body closes all at the mid). Returns the strategy
+    with ``realized_pnl`` in dollars."""
+    return await service.close_strategy(user.id, strategy_id, body or StrategyClose())
 
 
 @router.delete("/api/strategies/{strategy_id}", status_code=status.HTTP_204_NO_CONTENT)

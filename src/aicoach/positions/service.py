@@ -1,4 +1,5 @@
-"""Positions use cases: create (one leg or a strategy), edit, delete, group, portfolio Greeks.
+"""Positions use cases: create (one leg or a strategy), edit, delete, group, close, portfolio
+Greeks.
 
 Validation beyond the schema (every failure is a 422 whose message starts with the field):
 
@@ -9,6 +10,13 @@ Validation beyond the schema (every failure is a 422 whose message starts with t
 
 After any change the strategy's ``name`` is re-recognised from its current legs
 (:func:`aicoach.options.core.strategies.recognize`); deleting the last leg deletes the strategy.
+Closing a strategy (:meth:`PositionService.close_strategy`) prices every leg — the trader's
+price, else the current mid (an option's chain mid, a stock's bid/ask mid or last) — and records
+the realized P&L exactly in ``Decimal``: ``sum((close - entry) * quantity * multiplier)`` (shares
+for stock). A strategy closes once (a second close is a 409); its legs are then read-only
+(edits and single-leg deletes are 409s; deleting the whole strategy still works). Closed legs
+are no longer exposure: the portfolio Greeks leave them out.
+
 Services flush but never commit: the request transaction does.
 """
 
@@ -17,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +49,7 @@ from aicoach.options.service import AnalysisService, LegSpec
 from aicoach.positions.errors import (
     PositionInputError,
     PositionNotFoundError,
+    StrategyClosedError,
     StrategyNotFoundError,
 )
 from aicoach.positions.models import Position, PositionKind, Strategy
@@ -48,6 +57,7 @@ from aicoach.positions.repository import PositionRepository
 from aicoach.positions.schemas import (
     LegCreate,
     PositionUpdate,
+    StrategyClose,
     StrategyCreate,
     StrategyRead,
 )
@@ -84,6 +94,21 @@ class PositionLegs:
         if missing:
             raise NotFoundError(f"You have no position {', '.join(map(str, missing))}.")
         return [leg_spec(p, f"position {p.id}") for p in rows]
+
+
+def describe_leg(p: Position) -> str:
+    """ "position 12 (SPY 2026-12-18 700 call)" / "position 3 (SPY shares)", for messages."""
+    if p.kind is PositionKind.STOCK or p.strike is None or p.expiration is None:
+        return f"position {p.id} ({p.symbol} shares)"
+    strike = format_strike(float(p.strike))
+    return f"position {p.id} ({p.symbol} {p.expiration.isoformat()} {strike} {p.kind.value})"
+
+
+def signed_usd(x: Decimal) -> str:
+    """+$1,234.50 / −$12.00 (cents, the real minus sign)."""
+    cents = x.quantize(Decimal("0.01"))
+    sign = "\u2212" if cents < 0 else "+" if cents > 0 else ""
+    return f"{sign}${abs(cents):,.2f}"
 
 
 def recognise(legs: Sequence[Position]) -> StrategyRecognition:
@@ -192,8 +217,16 @@ class PositionService:
         legs = await self.repo.legs_of(strategy.id)
         return StrategyRead.of(strategy, legs, recognise(legs).label)
 
+    async def _refuse_closed(self, row: Position, doing: str) -> None:
+        if row.closed_at is not None:
+            raise StrategyClosedError(
+                f"Position {row.id} was closed on {row.closed_at.date().isoformat()}: a closed "
+                f"position cannot be {doing}. Delete the whole strategy to remove it."
+            )
+
     async def update(self, user_id: int, position_id: int, body: PositionUpdate) -> Position:
         row = await self.get(user_id, position_id)
+        await self._refuse_closed(row, "edited")
         changes = body.model_dump(exclude_unset=True)
         for name in ("quantity", "entry_price"):
             if name in changes and changes[name] is None:
@@ -235,17 +268,20 @@ class PositionService:
 
     async def delete(self, user_id: int, position_id: int) -> None:
         row = await self.get(user_id, position_id)
+        await self._refuse_closed(row, "deleted on its own")
         strategy_id = row.strategy_id
         await self.repo.delete(row)
         await self._rename(strategy_id)
 
-    async def strategies(self, user_id: int) -> list[StrategyRead]:
+    async def strategies(self, user_id: int, *, include_closed: bool = False) -> list[StrategyRead]:
+        """The caller's strategies, oldest first: the open ones, and the closed ones too when
+        ``include_closed`` (the API's list; the coach's tools want exposure only)."""
         by_strategy: dict[int, list[Position]] = {}
         for p in await self.repo.positions(user_id):
             by_strategy.setdefault(p.strategy_id, []).append(p)
         return [
             StrategyRead.of(s, by_strategy.get(s.id, []), recognise(by_strategy[s.id]).label)
-            for s in await self.repo.strategies(user_id)
+            for s in await self.repo.strategies(user_id, open_only=not include_closed)
             if s.id in by_strategy
         ]
 
@@ -265,6 +301,75 @@ class PositionService:
             await self.repo.delete(leg)
         await self.repo.delete(strategy)
 
+    async def _current_mid(self, p: Position) -> Decimal:
+        """The leg's price now, dollars per share: the chain's mid for an option, the bid/ask mid
+        (else the last trade) for stock. A 422 naming the leg when there is none."""
+        try:
+            if p.kind is PositionKind.STOCK or p.strike is None or p.expiration is None:
+                q = (await self.market.quote(p.symbol)).value
+                bid, ask = q.bid, q.ask
+                two_sided = bid is not None and ask is not None and 0 < bid <= ask
+                mid = (bid + ask) / 2 if two_sided and bid and ask else q.last
+            else:
+                table = await self.chains.chain(p.symbol, p.expiration)
+                right = OptionRight.CALL if p.kind is PositionKind.CALL else OptionRight.PUT
+                i = table.find(float(p.strike), right)
+                mid = math.nan if i is None else float(table.mid[i])
+        except AICoachError as exc:
+            if exc.status_code >= 500:
+                raise
+            raise PositionInputError(
+                f"legs: {describe_leg(p)} has no current price ({exc.message}); give its "
+                "close_price"
+            ) from exc
+        if not math.isfinite(mid) or mid < 0:
+            raise PositionInputError(
+                f"legs: {describe_leg(p)} has no current mid (no two-sided quote); give its "
+                "close_price"
+            )
+        return Decimal(f"{mid:.6f}")
+
+    async def close_strategy(
+        self, user_id: int, strategy_id: int, body: StrategyClose
+    ) -> StrategyRead:
+        """Close every leg of a strategy at the given prices (the rest at the current mid) and
+        record the realized P&L; a 409 when it is already closed."""
+        strategy = await self.repo.strategy(user_id, strategy_id)
+        if strategy is None:
+            raise StrategyNotFoundError(f"No strategy {strategy_id}.")
+        legs = await self.repo.legs_of(strategy.id)
+        title = recognise(legs).label
+        if strategy.closed_at is not None:
+            realized = signed_usd(strategy.realized_pnl or Decimal(0))
+            raise StrategyClosedError(
+                f"{strategy.underlying} {title} was already closed on "
+                f"{strategy.closed_at.date().isoformat()} (realized P&L {realized})."
+            )
+        by_id = {p.id: p for p in legs}
+        given: dict[int, Decimal] = {}
+        for i, leg in enumerate(body.legs):
+            if leg.position_id not in by_id:
+                ids = ", ".join(str(p.id) for p in legs)
+                raise PositionInputError(
+                    f"legs[{i}].position_id: position {leg.position_id} is not a leg of this "
+                    f"strategy (its legs: {ids})"
+                )
+            if leg.close_price is not None:
+                given[leg.position_id] = leg.close_price
+        prices = {p.id: given[p.id] if p.id in given else await self._current_mid(p) for p in legs}
+        when = (body.closed_at or self._clock()).astimezone(UTC)
+        if when < min(p.opened_at for p in legs):
+            raise PositionInputError("closed_at: cannot be before the position was opened")
+        total = Decimal(0)
+        for p in legs:
+            p.close_price = prices[p.id]
+            p.closed_at = when
+            total += p.realized_pnl or Decimal(0)
+        strategy.closed_at = when
+        strategy.realized_pnl = total
+        await self.repo.session.flush()
+        return StrategyRead.of(strategy, legs, title)
+
     async def portfolio(self, user_id: int, analysis: AnalysisService) -> PortfolioResult:
         """Net Greeks per underlying and in total, beta-weighted to SPY (see ``portfolio.py``).
 
@@ -275,7 +380,7 @@ class PositionService:
         cal = self.market.calendar
         groups: dict[str, list[LegSpec]] = {}
         warnings: list[str] = []
-        for p in await self.repo.positions(user_id):
+        for p in await self.repo.positions(user_id, open_only=True):
             if p.expiration is not None and (
                 not cal.is_session(p.expiration) or cal.expiration_close(p.expiration) <= now
             ):

@@ -55,7 +55,18 @@ def build_trades(
     group_window: timedelta = GROUP_WINDOW,
     roll_window: timedelta = ROLL_WINDOW,
 ) -> TradeBook:
-    """Trades, campaigns and warnings from executions (module docstring for every rule)."""
+    """Trades, campaigns and warnings from executions (module docstring for every rule).
+
+    Fingerprints must be unique per account — the journal's own key for an execution (an
+    importer numbers identical rows apart, see ``content_fingerprint``); a repeated one is a
+    ``ValueError``, since trade ids and FIFO lots are named by it."""
+    executions = list(executions)
+    seen: set[tuple[str, str]] = set()
+    for a in executions:
+        key = (a.account, a.execution.fingerprint)
+        if key in seen:
+            raise ValueError(f"execution fingerprint repeated in account {a.account!r}: {key[1]}")
+        seen.add(key)
     rows = sorted(
         executions,
         key=lambda a: (

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from aicoach.db import after_commit
 from aicoach.journal.errors import (
     AccountNameTakenError,
     AccountNotFoundError,
@@ -19,6 +18,7 @@ from aicoach.journal.importers.mapping import ColumnMapping
 from aicoach.journal.models import BrokerAccount, SavedMapping
 from aicoach.journal.repository import JournalRepository
 from aicoach.journal.schemas import AccountCreate, AccountRead, MappingCreate, MappingRead
+from aicoach.journal.service.hooks import after_commit
 
 
 def account_read(a: BrokerAccount, trades: int, executions: int) -> AccountRead:

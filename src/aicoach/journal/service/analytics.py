@@ -53,8 +53,14 @@ def _floats(values: Sequence[Decimal | float | None]) -> np.ndarray[Any, np.dtyp
     return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
 
 
-def _epochs(values: Sequence[datetime | None]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    return np.array([np.nan if v is None else v.timestamp() for v in values], dtype=np.float64)
+def _epochs(values: Sequence[Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """UTC epoch seconds of stored times — text on SQLite (naive UTC), datetimes on PostgreSQL
+    — parsed in one call; None → NaN."""
+    if not values:
+        return np.zeros(0, dtype=np.float64)
+    stamps = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="mixed")
+    ns = stamps.to_numpy("datetime64[ns]").astype(np.int64).astype(np.float64)
+    return np.where(stamps.isna().to_numpy(), np.nan, ns / 1e9)
 
 
 def _new_york(seconds: np.ndarray[Any, np.dtype[np.float64]]) -> pd.DatetimeIndex:

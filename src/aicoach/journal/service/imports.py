@@ -33,7 +33,6 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aicoach.db import after_commit
 from aicoach.journal.core.executions import Execution
 from aicoach.journal.core.trades import TradeBook, TradeStatus, WarningCode
 from aicoach.journal.errors import (
@@ -67,6 +66,7 @@ from aicoach.journal.service.codec import (
     qty_text,
 )
 from aicoach.journal.service.cpu import run_cpu
+from aicoach.journal.service.hooks import after_commit
 from aicoach.journal.service.ledger import Derived, Ledger
 from aicoach.kit.orm import utcnow
 

@@ -12,8 +12,11 @@ What it serves, all labelled ``DataSource.SIMULATED``:
   aggregated by :func:`aicoach.marketdata.resample.resample`;
 * quotes that move second by second along the same path during extended and regular hours and
   stand still at the last print while the market is shut;
-* option chains priced from a skewed, term-structured surface (``simulation.options_surface``)
-  with ``iv=None`` and ``greeks_from_provider=False``: the options engine computes them.
+* option chains listed by real rules (``simulation.listings``: dailies, weeklies, monthlies,
+  quarterlies, LEAPS; strike ranges and increments by price band and distance from the money)
+  and priced from a skewed, term-structured surface as American options
+  (``simulation.options_surface``), with volume and open interest scaled to the name's option
+  liquidity; ``iv=None`` and ``greeks_from_provider=False``: the options engine computes them.
 
 Nothing after ``now()`` is ever returned: today's daily bar and the current minute's bar are
 partial, up to the current second. Everything is a pure function of ``(seed, symbol, now)``.
@@ -68,13 +71,13 @@ from aicoach.marketdata.simulation.intraday import (
     minute_bars,
     partial_minute,
 )
-from aicoach.marketdata.simulation.options_surface import (
+from aicoach.marketdata.simulation.listings import (
+    activity,
+    expiration_kind,
     listed_expirations,
-    occ_symbol,
-    price_chain,
-    strike_grid,
-    surface_for,
+    strike_ladder,
 )
+from aicoach.marketdata.simulation.options_surface import occ_symbol, price_chain, surface_for
 from aicoach.marketdata.simulation.paths import (
     TRADING_DAYS,
     DailyPath,
@@ -84,14 +87,16 @@ from aicoach.marketdata.simulation.paths import (
     realized_vol,
 )
 from aicoach.marketdata.simulation.universe import Stream, SymbolSpec, lookup, rng_for, search
+from aicoach.options.core.exercise import ExerciseStyle, exercise_style
 from aicoach.options.core.expiry import t_years
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 _NS_PER_DAY: Final = 86_400 * NS_PER_S
-#: Option contracts per day on the front expiration, as a fraction of the stock's share volume.
-_OPTION_TURNOVER: Final = 0.02
+#: Option volume (contracts/day) at which quotes are as tight as the base spread model says;
+#: thinner names quote wider, by (this / volume)^0.15.
+_LIQUID_OPTIONS: Final = 1e6
 
 
 class _LRU(Generic[K, V]):
@@ -352,7 +357,7 @@ class SimulatedMarketData:
         at_dt = now if now is not None else self.now()
         now_ns = to_ns(at_dt)
         today = from_ns(now_ns).astimezone(NEW_YORK).date()
-        listed = listed_expirations(self.calendar, today, spec.daily_options)
+        listed = listed_expirations(self.calendar, today, spec.option_program)
         return [e for e in listed if to_ns(self.calendar.expiration_close(e)) > now_ns]
 
     async def get_chain(self, symbol: str, expiration: date) -> OptionChain:
@@ -361,7 +366,8 @@ class SimulatedMarketData:
     def chain(self, symbol: str, expiration: date, now: datetime | None = None) -> OptionChain:
         spec = self.spec(symbol)
         now_dt = from_ns(to_ns(now if now is not None else self.now()))
-        if expiration not in self.expirations(symbol, now_dt):
+        listed = self.expirations(symbol, now_dt)
+        if expiration not in listed:
             raise ExpirationNotFoundError(
                 f"{spec.symbol} has no listed expiration on {expiration.isoformat()}."
             )
@@ -376,7 +382,10 @@ class SimulatedMarketData:
         exp_i = grid.index_of(expiration)
         upcoming = path.earnings[done + 1 : exp_i + 1]
         event_var = float(np.count_nonzero(upcoming)) * spec.earnings_vol**2
-        strikes = strike_grid(spot, t, surface.atm_vol(t, event_var), etf)
+        # Strikes are listed around the last close, so the ladder stands still through the day.
+        anchor = float(path.close[max(done, 0)])
+        kind = expiration_kind(self.calendar, expiration)
+        strikes = strike_ladder(anchor, t, surface.atm_vol(t, event_var), kind, etf)
         q = spec.info.dividend_yield
         day_fraction = float(
             np.clip(
@@ -385,12 +394,14 @@ class SimulatedMarketData:
                 1.0,
             )
         )
+        today = now_dt.astimezone(NEW_YORK).date()
         quotes = price_chain(
             spot=spot, strikes=strikes, t_years=t, r=self.risk_free_rate, q=q, surface=surface,
             event_var=event_var, etf=etf, penny=spec.penny_options,
-            contracts_per_day=spec.adv_shares * _OPTION_TURNOVER * (0.1 + math.exp(-t * 365 / 7)),
+            american=exercise_style(spec.symbol, spec.info.kind) is ExerciseStyle.AMERICAN,
+            activity=activity(self.calendar, today, listed, expiration, spec.option_volume),
             day_fraction=day_fraction if at.phase != MarketPhase.CLOSED else 1.0,
-            monthly=self.calendar.is_monthly_expiration(expiration),
+            thin=float(np.clip((_LIQUID_OPTIONS / spec.option_volume) ** 0.15, 0.8, 2.5)),
             rng=rng_for(self.seed, spec.symbol, Stream.CHAIN, at.i, expiration.toordinal()),
         )  # fmt: skip
         contracts: list[OptionQuote] = []

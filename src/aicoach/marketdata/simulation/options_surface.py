@@ -1,4 +1,5 @@
-"""Simulated option chains: listed expirations, strike grids, a volatility surface and quotes.
+"""Simulated option chains: a volatility surface, American prices, quotes, volume and open
+interest (which expirations and strikes are listed: :mod:`.listings`).
 
 Volatility surface (annual, decimal). ATM total variance ``θ(T) = σ_atm(T)² T`` follows a
 mean-reverting variance term structure plus known event variance (earnings gaps)::
@@ -16,9 +17,26 @@ Jacquier (2014), in log-moneyness ``k = ln(K/F)``, ``F = S e^{(r−q)T}``::
     IV(k, T) = √(w / T)
 
 ``ρ < 0`` gives the put skew (higher IV at lower strikes), the square root gives the wings;
-``η (1 + |ρ|) ≤ 2`` keeps each smile free of butterfly arbitrage. Prices are Black–Scholes–Merton
-(:func:`aicoach.options.core.pricing.bsm_price`) at that IV; quotes put a bid/ask around the model
-price that widens away from the money and for illiquid strikes, on the exchange's ticks.
+``η (1 + |ρ|) ≤ 2`` keeps each smile free of butterfly arbitrage.
+
+Prices. The listed roots are American-style (stocks, ETFs), so the model price at that IV is the
+Bjerksund–Stensland (2002) American value (:mod:`aicoach.options.core.bjerksund`), which is never
+below intrinsic; a European-style root would take Black–Scholes–Merton. Quotes put a bid/ask around
+the model price that widens away from the money, for illiquid strikes and for thinly traded
+names, on the exchange's ticks; the ask is then raised, if need be, so that the mid is never
+below the no-arbitrage floor ``max(intrinsic, riskless exercise value)`` a buyer could lock in.
+
+Volume and open interest. An expiration's share (:func:`.listings.activity`) spreads over its
+strikes by ``w(K) = shape(z) x round(K) x sqrt(step / near step)`` with ``z = ln(K/F) / width``:
+``shape = e^{-z^2/2} + c / (1 + (z/3)^2)`` (a Gaussian core, a fat tail of hedges and lottery
+tickets: ``c = 0.08`` for open interest, ``0.02`` for volume), ``width = max(sd, 2 %)`` for open
+interest (positions opened as the price moved) and ``0.7 max(sd, 1 %)`` for today's volume;
+``round = 3`` on multiples of ``10u``, ``2`` of ``5u``, ``1.4`` of ``u``, ``1.1`` of ``u/2`` with
+``u = 10^(floor(log10 S) - 1)`` (SPY at 685: 700 > 650 > 690 > 685). Puts take
+``put_ratio x 0.65`` of a strike below the forward and ``put_ratio x 0.35`` above (calls the
+mirror, then normalised), ``put_ratio`` 1.4 for index ETFs (hedging) and 0.75 for stocks. Every
+contract gets a lognormal factor (``sigma = 0.45``, held within 0.4x-2.5x), drawn once per
+session: open interest is what the clearing house published that morning.
 """
 
 from __future__ import annotations
@@ -32,6 +50,9 @@ import numpy as np
 import numpy.typing as npt
 
 from aicoach.marketdata.calendar import MarketCalendar
+from aicoach.marketdata.simulation.listings import Activity, OptionProgram
+from aicoach.marketdata.simulation.listings import listed_expirations as _listed
+from aicoach.options.core.bjerksund import bjerksund_stensland_price, riskless_value
 from aicoach.options.core.pricing import bsm_price
 
 FloatArray = npt.NDArray[np.float64]
@@ -81,34 +102,6 @@ def surface_for(kind_is_etf: bool, realized: float, conditional: float, long_run
     return Surface(short, LONG_RUN_PREMIUM * long_run, rho=-0.35, eta=1.3)
 
 
-def strike_grid(spot: float, t_years: float, atm_vol: float, etf: bool) -> FloatArray:
-    """Listed strikes: fine steps near the money, coarse ones further out.
-
-    Near step: $1 for ETFs, $0.5/$1/$2.5/$5 for stocks by price ($25/$100/$250 breaks); far step
-    $5 for ETFs and the next coarser step for stocks, used everywhere past three months. Near is
-    ``±max(5 %, 1 sd)``; the grid spans ``±max(8 %, 4 sd)`` (sd = ``σ √T``), within 0.3x–2.5x spot.
-    """
-    if etf:
-        near_step, far_step = 1.0, 5.0
-    else:
-        steps = ((25.0, 0.5, 1.0), (100.0, 1.0, 2.5), (250.0, 2.5, 5.0), (math.inf, 5.0, 10.0))
-        near_step, far_step = next((n, f) for cap, n, f in steps if spot < cap)
-    if t_years > 0.25 and not etf:
-        near_step = far_step
-    sd = atm_vol * math.sqrt(max(t_years, 1e-6))
-    near = max(0.05, sd)
-    wide = max(0.08, 4.0 * sd)
-    lo_near, hi_near = spot * math.exp(-near), spot * math.exp(near)
-    lo, hi = max(spot * math.exp(-wide), 0.3 * spot), min(spot * math.exp(wide), 2.5 * spot)
-    fine = (
-        np.arange(math.ceil(lo_near / near_step), math.floor(hi_near / near_step) + 1) * near_step
-    )
-    coarse = np.arange(math.ceil(lo / far_step), math.floor(hi / far_step) + 1) * far_step
-    coarse = coarse[(coarse < fine[0]) | (coarse > fine[-1])] if fine.size else coarse
-    strikes = np.unique(np.round(np.concatenate((fine, coarse)), 2))
-    return np.asarray(strikes[strikes > 0], dtype=np.float64)
-
-
 def occ_symbol(root: str, expiration: date, is_call: bool, strike: float) -> str:
     """OCC contract symbol, e.g. ``SPY261127C00600000`` (strike in thousandths, 8 digits)."""
     return f"{root}{expiration:%y%m%d}{'C' if is_call else 'P'}{round(strike * 1000):08d}"
@@ -137,11 +130,12 @@ def _ticks(price: FloatArray, penny: bool) -> FloatArray:
     return np.where(penny | (price < 3.0), 0.01, 0.05)
 
 
-def _quote(theo: FloatArray, liquidity: FloatArray, penny: bool, etf: bool
+def _quote(theo: FloatArray, liquidity: FloatArray, penny: bool, etf: bool, thin: float
            ) -> tuple[FloatArray, FloatArray]:  # fmt: skip
-    """Bid and ask on the tick grid around ``theo``; the width grows with price and illiquidity."""
+    """Bid and ask on the tick grid around ``theo``; the width grows with price and illiquidity
+    (``thin`` >= 1 widens every quote of a thinly traded name)."""
     c0, c1 = (0.01, 0.004) if etf else (0.03, 0.012)
-    width = c0 + c1 * theo * (1.0 + 4.0 * (1.0 - liquidity))
+    width = thin * (c0 + c1 * theo * (1.0 + 4.0 * (1.0 - liquidity)))
     tick = _ticks(theo, penny)
     width = np.maximum(width, tick)
     bid = np.floor(np.round((theo - width / 2) / tick, 6)) * tick
@@ -150,6 +144,37 @@ def _quote(theo: FloatArray, liquidity: FloatArray, penny: bool, etf: bool
     ask = np.maximum(ask, bid + tick)
     ask = np.maximum(ask, 0.01 if penny else 0.05)
     return np.round(bid, 2), np.round(ask, 2)
+
+
+def _floor_mid(bid: FloatArray, ask: FloatArray, floor: FloatArray, penny: bool) -> FloatArray:
+    """The ask, raised on its tick grid where ``(bid + ask) / 2`` would be below ``floor``."""
+    tick = _ticks(ask, penny)
+    need = np.ceil(np.round((2.0 * floor - bid) / tick, 6) - 1e-9) * tick
+    # The rounded need can still leave the mid a hair under the floor: one more tick then.
+    need = np.where(0.5 * (bid + np.round(need, 2)) < floor, need + tick, need)
+    raised = np.where(0.5 * (bid + ask) < floor, np.maximum(ask, need), ask)
+    return np.asarray(np.round(raised, 2), dtype=np.float64)
+
+
+def _roundness(strikes: FloatArray, spot: float) -> FloatArray:
+    unit = 10.0 ** (math.floor(math.log10(max(spot, 1e-9))) - 1)
+    cents = np.round(strikes * 100).astype(np.int64)
+    u = max(round(unit * 100), 1)
+    out = np.ones(strikes.shape)
+    for mult, weight in ((0.5, 1.1), (1, 1.4), (5, 2.0), (10, 3.0)):
+        base = max(round(u * mult), 1)
+        out = np.where(cents % base == 0, weight, out)
+    return out
+
+
+def _spread(strikes: FloatArray, z: FloatArray, tail: float, roundness: FloatArray) -> FloatArray:
+    """Normalised weights of a strike ladder (see the module docstring)."""
+    gaps = np.diff(strikes)
+    step = np.minimum(np.r_[gaps[:1], gaps], np.r_[gaps, gaps[-1:]]) if strikes.size > 1 else (
+        np.ones(strikes.shape))  # fmt: skip
+    shape = np.exp(-0.5 * z * z) + tail / (1.0 + (z / 3.0) ** 2)
+    w = shape * roundness * np.sqrt(step / step.min())
+    return np.asarray(w / max(float(w.sum()), 1e-300), dtype=np.float64)
 
 
 def price_chain(
@@ -163,38 +188,48 @@ def price_chain(
     event_var: float,
     etf: bool,
     penny: bool,
-    contracts_per_day: float,
+    american: bool,
+    activity: Activity,
     day_fraction: float,
-    monthly: bool,
+    thin: float,
     rng: np.random.Generator,
 ) -> ChainQuotes:
-    """Model prices and market-looking quotes for one expiration."""
+    """Model prices and market-looking quotes, volume and open interest for one expiration."""
     fwd = spot * math.exp((r - q) * t_years)
     k = np.log(strikes / fwd)
     iv = surface.implied_vol(k, t_years, event_var)
     t = max(t_years, 1e-9)
-    call = bsm_price(True, spot, strikes, t, r, q, iv)
-    put = bsm_price(False, spot, strikes, t, r, q, iv)
+    if american:
+        call = bjerksund_stensland_price(True, spot, strikes, t, r, q, iv).price
+        put = bjerksund_stensland_price(False, spot, strikes, t, r, q, iv).price
+    else:
+        call, put = (
+            bsm_price(True, spot, strikes, t, r, q, iv),
+            bsm_price(False, spot, strikes, t, r, q, iv),
+        )
     sd = surface.atm_vol(t, event_var) * math.sqrt(t)
     liquidity = np.exp(-0.125 * (k / sd) ** 2)
-    cents = np.round(strikes * 100).astype(np.int64)
-    roundness = np.where(cents % 5000 == 0, 2.0, np.where(cents % 1000 == 0, 1.5,
-                         np.where(cents % 500 == 0, 1.2, 1.0)))  # fmt: skip
-    call_bid, call_ask = _quote(call, liquidity, penny, etf)
-    put_bid, put_ask = _quote(put, liquidity, penny, etf)
+    call_bid, call_ask = _quote(call, liquidity, penny, etf, thin)
+    put_bid, put_ask = _quote(put, liquidity, penny, etf, thin)
+    if american:  # a buyer could lock in the floor: no mid below it
+        call_ask = _floor_mid(call_bid, call_ask, riskless_value(True, spot, strikes, t, r, q),
+                              penny)  # fmt: skip
+        put_ask = _floor_mid(put_bid, put_ask, riskless_value(False, spot, strikes, t, r, q),
+                             penny)  # fmt: skip
 
     n = strikes.shape[0]
-    noise = np.exp(0.5 * rng.standard_normal((6, n)) - 0.125)
-    weight = liquidity**2 * roundness
-    weight = weight / max(float(weight.sum()), 1e-12)
-    oi_mult = 12.0 * (3.0 if monthly else 1.0)
-    # Puts trade more below spot, calls above (hedgers and call buyers).
-    call_share = np.where(strikes >= spot, 0.6, 0.4)
-    day_total = contracts_per_day * day_fraction
-    call_vol = np.floor(day_total * weight * call_share * noise[0])
-    put_vol = np.floor(day_total * weight * (1.0 - call_share) * noise[1])
-    call_oi = np.floor(contracts_per_day * oi_mult * weight * call_share * noise[2])
-    put_oi = np.floor(contracts_per_day * oi_mult * weight * (1.0 - call_share) * noise[3])
+    noise = np.clip(np.exp(0.45 * rng.standard_normal((6, n))), 0.4, 2.5)
+    roundness = _roundness(strikes, spot)
+    oi_w = _spread(strikes, k / max(sd, 0.02), 0.08, roundness)
+    vol_w = _spread(strikes, k / (0.7 * max(sd, 0.01)), 0.02, roundness)
+    ratio = 1.4 if etf else 0.75
+    put_raw = ratio * np.where(strikes < fwd, 0.65, 0.35)
+    put_share = put_raw / (put_raw + np.where(strikes < fwd, 0.35, 0.65))
+    day_total = activity.volume * day_fraction
+    call_vol = np.floor(day_total * vol_w * (1.0 - put_share) * noise[0])
+    put_vol = np.floor(day_total * vol_w * put_share * noise[1])
+    call_oi = np.floor(activity.open_interest * oi_w * (1.0 - put_share) * noise[2])
+    put_oi = np.floor(activity.open_interest * oi_w * put_share * noise[3])
 
     def last(theo: FloatArray, bid: FloatArray, ask: FloatArray, vol: FloatArray, oi: FloatArray,
              z: FloatArray) -> FloatArray:  # fmt: skip
@@ -212,28 +247,7 @@ def price_chain(
 
 
 def listed_expirations(calendar: MarketCalendar, today: date, daily: bool) -> list[date]:
-    """Expirations listed on ``today`` (New York date), oldest first, all real sessions.
-
-    Weeklies (each Friday session, or the session before a Friday holiday) for the next 8 weeks
-    (12 for symbols with dailies), the next 9 standard monthlies (third Friday rules), quarterly
-    months out 15 months, January LEAPS two years out (three from September), and for symbols with
-    dailies every session of the next two weeks (0DTE included).
-    """
-    last = calendar.last_date
-    found: set[date] = set(calendar.weekly_expirations(today, 12 if daily else 8))
-    found.update(calendar.monthly_expirations(today, 9))
-    year, month = today.year, today.month
-    for ahead in range(16):
-        y, m = year + (month - 1 + ahead) // 12, (month - 1 + ahead) % 12 + 1
-        if m in (3, 6, 9, 12) and date(y, m, 28) <= last:
-            found.add(calendar.monthly_expiration(y, m))
-    for y in range(year + 1, year + (4 if month >= 9 else 3)):
-        if date(y, 1, 31) <= last:
-            found.add(calendar.monthly_expiration(y, 1))
-    if daily:
-        first = calendar.session_on_or_before(today)
-        d = first.date if first.date == today else calendar.next_session(today).date
-        for _ in range(10):
-            found.add(d)
-            d = calendar.next_session(d).date
-    return sorted(e for e in found if e >= today)
+    """The expirations of an index ETF with dailies (``daily``) or of a liquid stock: a shorthand
+    for :func:`.listings.listed_expirations` kept for callers that think in that one flag."""
+    program = OptionProgram.index_etf(dailies=True) if daily else OptionProgram.liquid_stock()
+    return _listed(calendar, today, program)

@@ -14,7 +14,7 @@ from alembic import op
 import aicoach.kit.orm
 
 revision = "0020"
-down_revision = "0004"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

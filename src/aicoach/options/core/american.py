@@ -73,6 +73,7 @@ class PricingModel(StrEnum):
 
     BSM_EUROPEAN = "bsm-european"
     FD_AMERICAN = "crank-nicolson-fd-american"
+    BS2002_AMERICAN = "bjerksund-stensland-2002"
 
 
 @dataclass(frozen=True, slots=True)

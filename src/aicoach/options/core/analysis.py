@@ -5,9 +5,10 @@ Pure and vectorised: every leg at every price and date is one broadcast pricing 
 Valuation. Leg ``i`` is worth ``V_i(S, t_i)`` per share: the stock ``S``; an option its model price
 with ``t_i`` years left (ACT/365, to the exchange close of its expiration), volatility
 ``sigma_i = iv_i + (iv_shift_points + leg_iv_shift_points_i) / 100``, rate ``r`` and dividend
-yield ``q``. The model is chosen per leg (:class:`PricingModel`): European BSM by default (index
-ETFs), or American finite differences (single stocks); an expired leg (``t_i = 0``) is worth its
-intrinsic value under both. The position's P&L in DOLLARS is::
+yield ``q``. The model is chosen per leg (:class:`PricingModel`): European BSM by default
+(European-style index options), American finite differences (American-style: stocks, ETFs), or
+the American closed form of Bjerksund-Stensland (2002); an expired leg (``t_i = 0``) is worth
+its intrinsic value under all three. The position's P&L in DOLLARS is::
 
     P&L(S, when) = sum_i units_i * (V_i(S, t_i(when)) - entry_i),  units = quantity * multiplier
 
@@ -46,6 +47,7 @@ import numpy.typing as npt
 
 from aicoach.errors import ValidationFailedError
 from aicoach.options.core.american import PricingModel, american_greeks, american_price_grid
+from aicoach.options.core.bjerksund import bjerksund_stensland_greeks, bjerksund_stensland_price
 from aicoach.options.core.expiry import SECONDS_PER_YEAR
 from aicoach.options.core.legs import Leg, LegArrays
 from aicoach.options.core.payoff import (
@@ -107,8 +109,10 @@ class PositionValuer:
         if len(models) != n or len(shifts) != n:
             raise AnalysisInputError(f"pricing_models and leg_iv_shift_points need {n} entries")
         self.models = tuple(PricingModel(m) for m in models)
-        self.american = (
-            np.array([m is PricingModel.FD_AMERICAN for m in self.models]) & arr.is_option
+        american_models = (PricingModel.FD_AMERICAN, PricingModel.BS2002_AMERICAN)
+        self.american = np.array([m in american_models for m in self.models]) & arr.is_option
+        self.closed_form = (
+            np.array([m is PricingModel.BS2002_AMERICAN for m in self.models]) & arr.is_option
         )
         sigma = np.full(n, np.nan)
         for i, leg in enumerate(arr.legs):
@@ -160,9 +164,14 @@ class PositionValuer:
         if np.any(euro):
             out[euro] = bsm_price(arr.is_call[col][euro], s_arr, arr.strike[col][euro],
                                   t_b[euro], mk.r, mk.q, self.sigma[col][euro])  # fmt: skip
-        if np.any(self.american):
-            a = self.american
-            out[a] = self._american(arr.is_call[a], s_arr, arr.strike[a], t[a], self.sigma[a])
+        fd = self.american & ~self.closed_form
+        if np.any(fd):
+            out[fd] = self._american(arr.is_call[fd], s_arr, arr.strike[fd], t[fd], self.sigma[fd])
+        cf = self.closed_form
+        if np.any(cf):
+            out[cf] = bjerksund_stensland_price(
+                arr.is_call[col][cf], s_arr, arr.strike[col][cf], t_b[cf], mk.r, mk.q,
+                self.sigma[col][cf]).price  # fmt: skip
         return out
 
     def _american(self, is_call: npt.NDArray[np.bool_], s: FloatArray, k: FloatArray,
@@ -327,19 +336,22 @@ def leg_greeks(valuer: PositionValuer) -> list[LegAnalysis]:
     price, g = bsm_price_and_greeks(arr.is_call, s, np.nan_to_num(arr.strike, nan=s), t0, mk.r,
                                     mk.q, np.nan_to_num(valuer.sigma, nan=0.2))  # fmt: skip
     amer = valuer.american
-    if np.any(amer):
-        ag = american_greeks(arr.is_call[amer], s, arr.strike[amer], t0[amer], mk.r, mk.q,
-                             valuer.sigma[amer])  # fmt: skip
-    j = 0
+    american_rows: dict[int, tuple[float, float, float, float, float, float | None]] = {}
+    for mask, greeks_of in ((amer & ~valuer.closed_form, american_greeks),
+                            (valuer.closed_form, bjerksund_stensland_greeks)):  # fmt: skip
+        if np.any(mask):
+            ag = greeks_of(arr.is_call[mask], s, arr.strike[mask], t0[mask], mk.r, mk.q,
+                           valuer.sigma[mask])  # fmt: skip
+            for j, i in enumerate(np.flatnonzero(mask).tolist()):
+                american_rows[i] = (float(ag.price[j]), float(ag.delta[j]), float(ag.gamma[j]),
+                                    float(ag.theta_per_day[j]),
+                                    float(ag.vega_per_vol_point[j]), None)  # fmt: skip
     fields: tuple[float, float, float, float, float, float | None]
     for i, leg in enumerate(arr.legs):
         if not leg.is_option:
             fields = (s, 1.0, 0.0, 0.0, 0.0, 0.0)
         elif amer[i]:
-            fields = (float(ag.price[j]), float(ag.delta[j]), float(ag.gamma[j]),
-                      float(ag.theta_per_day[j]), float(ag.vega_per_vol_point[j]),
-                      None)  # fmt: skip
-            j += 1
+            fields = american_rows[i]
         else:
             fields = (float(price[i]), float(g.delta[i]), float(g.gamma[i]),
                       float(g.theta_per_day[i]), float(g.vega_per_vol_point[i]),

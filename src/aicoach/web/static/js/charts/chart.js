@@ -2,10 +2,23 @@
 // volume, extended-hours shading, the session VWAP with 1σ/2σ bands, key levels as price lines
 // and a live last candle. Colours come from the theme's CSS variables; recolour() re-reads them.
 //
-//   const chart = new PriceChart(root, host, lib, { onCrosshair(param) {...} });
+//   const chart = new PriceChart(root, host, lib, { onCrosshair(param) {...}, onNearStart() {...} });
 //   chart.show(bars, { timeframe, sessions, vwap: true });   chart.fold(quote) → "reload" | ...
+//   chart.prepend(olderBars) → how many were added (the view stays on the same bars)
+//
+// Key-level labels never collide: whenever the view moves (scroll, zoom, resize, new data) the
+// lines are laid out again — levels whose y positions are within a label height (LABEL_H) of a
+// stronger one merge into its label ("PDH +2"). The names are chips at the pane's right edge
+// ([data-chart-level-chips], the full names in their tooltip); the axis shows a level's price
+// only where it stays two label heights from the others and clear of the last price, so the
+// scale's own ticks always show. Hovering a line lists the full names of the levels on it
+// ([data-chart-level-tip]). Test hook: the host's data-level-labels, JSON [{y, title, axis}].
+//
+// `onNearStart` fires when the view reaches the first loaded bars (the tab loads older ones).
 
 import { price } from "../kit/format.js";
+import { escapeHtml } from "../kit/html.js";
+import { mergeNearby } from "../kit/label-layout.js";
 import { TF_SECONDS, DAY, isIntraday } from "./data.js";
 import { chartTimeText, extendedHoursFlags, sessionVwap, tickLabel, toWall } from "./draw.js";
 
@@ -27,9 +40,40 @@ export function loadLibrary(src) {
 }
 
 const BAND_SIGMAS = { upper_2: 2, upper_1: 1, lower_1: -1, lower_2: -2 };
+/** A level label's height in px (11 px text with padding): labels closer than that merge. */
+export const LABEL_H = 18;
+/** Prices on the axis stay twice that apart, so the scale's own ticks show between them. */
+const AXIS_GAP = 2 * LABEL_H;
+const NEAR_START_BARS = 15;
+
+/**
+ * Lay out level labels. `lines`: [{y (px; null when off the scale), strength, title}]; `lastY`:
+ * the last price's y (its axis label has the right of way). Levels within a label height of a
+ * stronger one merge into its label ("PDH +2"); each label gets its level's price on the axis
+ * when that stays AXIS_GAP from every other axis price and clear of the last price.
+ * Returns {labels: per line {title ("" = merged into another), axis}, clusters: [{y, members}]}.
+ */
+export function levelLabelLayout(lines, lastY, gap = LABEL_H) {
+  const order = lines
+    .map((l, i) => ({ ...l, i }))
+    .filter((l) => Number.isFinite(l.y))
+    .sort((a, b) => (b.strength ?? 0) - (a.strength ?? 0) || a.y - b.y);
+  const clusters = mergeNearby(order, gap);
+  const out = lines.map(() => ({ title: "", axis: false }));
+  const axisYs = Number.isFinite(lastY) ? [lastY] : [];
+  const byStrength = [...clusters].sort((a, b) => (b.members[0].strength ?? 0) - (a.members[0].strength ?? 0));
+  for (const c of byStrength) {
+    const head = c.members[0];
+    const more = c.members.length - 1;
+    const axis = axisYs.every((y, k) => Math.abs(y - c.y) >= (k === 0 && Number.isFinite(lastY) ? LABEL_H : AXIS_GAP));
+    if (axis) axisYs.push(c.y);
+    out[head.i] = { title: more ? `${head.title} +${more}` : head.title, axis };
+  }
+  return { labels: out, clusters };
+}
 
 export class PriceChart {
-  constructor(root, host, lib, { onCrosshair }) {
+  constructor(root, host, lib, { onCrosshair, onNearStart = () => {} }) {
     this.root = root;
     this.host = host;
     this.timeframe = "";
@@ -38,8 +82,29 @@ export class PriceChart {
     this.barIndex = new Map();
     this.vwapPoints = null;
     this.priceLines = [];
+    this.levelLines = [];
+    this.clusters = [];
+    this.onNearStart = onNearStart;
+    this.tip = root.querySelector("[data-chart-level-tip]");
+    this.chips = root.querySelector("[data-chart-level-chips]");
     this.build(lib);
-    this.chart.subscribeCrosshairMove(onCrosshair);
+    this.chart.subscribeCrosshairMove((param) => {
+      onCrosshair(param);
+      this.hoverLevels(param);
+    });
+    this.chart.timeScale().subscribeVisibleLogicalRangeChange((range) => {
+      this.scheduleLayout();
+      // Only the trader's own scrolling asks for history, not the first fit of the data.
+      if (range && range.from < NEAR_START_BARS && this.bars.length && this.interacted) this.onNearStart();
+    });
+    this.chart.timeScale().subscribeSizeChange(() => this.scheduleLayout());
+    // Dragging the price axis rescales without a range change: lay out again on release.
+    host.addEventListener("pointerup", () => this.scheduleLayout());
+    host.addEventListener("wheel", () => this.scheduleLayout(), { passive: true });
+    this.interacted = false;
+    for (const type of ["pointerdown", "wheel", "touchstart", "keydown"]) {
+      host.addEventListener(type, () => (this.interacted = true), { passive: true });
+    }
   }
 
   color(name) {
@@ -106,6 +171,7 @@ export class PriceChart {
 
   /** Draw `raw` bars (UTC seconds, as the bars API sends them) for `timeframe`. */
   show(raw, { timeframe, sessions, vwap }) {
+    this.interacted = false; // new data is fitted first: history waits for the trader to scroll
     this.timeframe = timeframe;
     this.sessions = sessions;
     const intraday = isIntraday(timeframe);
@@ -170,14 +236,100 @@ export class PriceChart {
     });
   }
 
-  /** Replace the key-level price lines: [{price, color (CSS variable), lineWidth, lineStyle, title}]. */
+  /** Replace the key-level price lines: [{price, color (CSS variable), lineWidth, lineStyle,
+   *  title (short), label (full), strength}]. Their labels are laid out once drawn. */
   setPriceLines(lines) {
     for (const line of this.priceLines) this.candles.removePriceLine(line);
+    this.levelLines = lines;
     this.priceLines = lines.map((l) => this.candles.createPriceLine({
       price: l.price, color: this.color(l.color), lineWidth: l.lineWidth, lineStyle: l.lineStyle,
-      axisLabelVisible: true, title: l.title, lineVisible: true,
+      axisLabelVisible: false, title: "", lineVisible: true,
     }));
+    this.layoutLabels();
+    this.scheduleLayout(); // again once the price scale has taken the new data in
     return this.priceLines.length;
+  }
+
+  scheduleLayout() {
+    if (this.layoutQueued) return;
+    this.layoutQueued = true;
+    requestAnimationFrame(() => {
+      this.layoutQueued = false;
+      this.layoutLabels();
+    });
+  }
+
+  /** Merge the labels of levels that would collide (see the module comment): the axis gets a
+   *  price per label where there is room; the names are chips at the pane's right edge. */
+  layoutLabels() {
+    const lines = this.levelLines.map((l) => ({ y: this.candles.priceToCoordinate(l.price), strength: l.strength, title: l.title, line: l }));
+    const last = this.bars[this.bars.length - 1];
+    const lastY = last ? this.candles.priceToCoordinate(last.close) : null;
+    const { labels, clusters } = levelLabelLayout(lines, lastY);
+    labels.forEach((lab, i) => this.priceLines[i].applyOptions({ axisLabelVisible: lab.axis, title: "" }));
+    this.clusters = clusters;
+    if (this.chips) {
+      const axisWidth = this.chart.priceScale("right").width();
+      const paneHeight = this.host.clientHeight - this.chart.timeScale().height();
+      this.chips.style.right = `${axisWidth + 4}px`;
+      this.chips.innerHTML = clusters
+        .filter((c) => c.y >= LABEL_H / 2 && c.y <= paneHeight - LABEL_H / 2)
+        .map((c) => {
+          const head = c.members[0];
+          const lab = labels[head.i];
+          const full = c.members.map((m) => `${m.line.label} ${price(m.line.price)}`).join("\n");
+          return `<span class="chart-level-chip" style="top: ${Math.round(c.y - LABEL_H / 2)}px; --c: ${this.color(head.line.color)}"
+            title="${escapeHtml(full)}" data-y="${Math.round(c.y)}" data-axis="${lab.axis}">${escapeHtml(lab.title)}</span>`;
+        })
+        .join("");
+    }
+    this.host.dataset.levelLabels = JSON.stringify(Array.from(this.chips?.children || [], (el) => ({
+      y: Number(el.dataset.y), title: el.textContent, axis: el.dataset.axis === "true",
+    })));
+  }
+
+  /** Under the crosshair, near a level line or its label: list the full names there. */
+  hoverLevels(param) {
+    if (!this.tip) return;
+    const pt = param && param.point;
+    const hit = pt && this.clusters.find((c) => c.members.some((m) => Math.abs(m.y - pt.y) <= 4));
+    if (!hit) {
+      this.tip.hidden = true;
+      return;
+    }
+    const rows = [...hit.members].sort((a, b) => b.line.price - a.line.price);
+    this.tip.innerHTML = rows.map((m) => `<div><b>${escapeHtml(price(m.line.price))}</b> ${escapeHtml(m.line.label)}</div>`).join("");
+    this.tip.hidden = false;
+    this.tip.style.top = `${Math.max(0, hit.y - 10)}px`;
+  }
+
+  /**
+   * Put older bars (`raw`, UTC seconds, oldest first) in front of the loaded ones, keeping the
+   * view on the same bars. Returns how many were added (bars already loaded are skipped).
+   */
+  prepend(raw) {
+    const first = this.bars[0];
+    const intraday = isIntraday(this.timeframe);
+    const older = raw
+      .filter((b) => !first || b.time < first.utc)
+      .map((b) => ({ ...b, utc: b.time, time: intraday ? toWall(b.time) : b.time }));
+    if (!older.length) return 0;
+    const ts = this.chart.timeScale();
+    const range = ts.getVisibleLogicalRange();
+    this.bars = [...older, ...this.bars];
+    this.barIndex = new Map(this.bars.map((b, i) => [b.time, i]));
+    this.candles.setData(this.bars.map(({ time, open, high, low, close }) => ({ time, open, high, low, close })));
+    const up = this.color("--up-soft").replace(/[\d.]+\)$/, "0.45)");
+    const down = this.color("--down-soft").replace(/[\d.]+\)$/, "0.45)");
+    this.volume.setData(this.bars.map((b) => ({ time: b.time, value: b.volume, color: b.close >= b.open ? up : down })));
+    if (range) ts.setVisibleLogicalRange({ from: range.from + older.length, to: range.to + older.length });
+    return older.length;
+  }
+
+  /** The first and last bar times in view (chart seconds), or null. */
+  visibleTimes() {
+    const r = this.chart.timeScale().getVisibleRange();
+    return r ? { from: r.from, to: r.to } : null;
   }
 
   /** Index of the bar under the crosshair (`param` from lightweight-charts), else the last one. */

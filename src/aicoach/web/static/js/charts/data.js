@@ -57,5 +57,14 @@ export async function fetchView(symbol, tf) {
   return { quote, sessions, bars, levels: await levels };
 }
 
+/** How far back one history page reaches for `tf` (seconds). */
+export const historyPage = (tf) => (LOOKBACK_DAYS[tf] || 400) * DAY;
+
+/** Bars of `tf` opening before `end` (UTC seconds), one history page back: the bars API's body. */
+export function fetchEarlier(symbol, tf, end) {
+  const iso = (s) => enc(new Date(s * 1000).toISOString());
+  return apiJson(`/api/market/${enc(symbol)}/bars?timeframe=${tf}&start=${iso(end - historyPage(tf))}&end=${iso(end)}`, quiet);
+}
+
 export const fetchQuote = (symbol) => apiJson(`/api/market/${enc(symbol)}/quote`, quiet);
 export const fetchLevels = (symbol) => apiJson(`/api/levels/${enc(symbol)}`, quiet);

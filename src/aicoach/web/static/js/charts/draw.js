@@ -136,6 +136,34 @@ export function levelTitle(level) {
   }
 }
 
+// ---------- which levels belong on which timeframe ----------
+
+/** Level groups that only mean something inside a session: off on daily and longer charts. */
+export const INTRADAY_GROUPS = new Set(["premarket", "opening_range", "vwap", "confluence"]);
+const INTRADAY_TF = new Set(["1m", "5m", "15m", "30m", "1h"]);
+const DAILY_KINDS = new Set(["prior_day_high", "prior_day_low", "prior_day_close", "atr_band"]);
+const WEEKLY_KINDS = new Set(["prior_week_high", "prior_week_low"]);
+
+/**
+ * Does `level` (of `group`) belong on a `tf` chart? Intraday charts show every level. A daily
+ * chart drops the session-only ones (VWAP, opening range, pre-market, the intraday confluence);
+ * a weekly chart also drops the day's (prior day, ATR bands, daily pivots); a monthly one keeps
+ * monthly levels, moving averages and swing zones.
+ */
+export function levelFitsTimeframe(group, level, tf) {
+  if (INTRADAY_TF.has(tf)) return true;
+  if (INTRADAY_GROUPS.has(group)) return false;
+  if (tf === "1d") return true;
+  const kind = level.kind || "";
+  if (DAILY_KINDS.has(kind)) return false;
+  if (kind === "pivot") return tf === "1w" ? /\b(weekly|monthly)\b/i.test(level.label || "") : /\bmonthly\b/i.test(level.label || "");
+  if (tf === "1mo" && WEEKLY_KINDS.has(kind)) return false;
+  return true;
+}
+
+/** A group whose levels never show on a `tf` chart (its toggle says why). */
+export const groupIsIntradayOnly = (group, tf) => !INTRADAY_TF.has(tf) && INTRADAY_GROUPS.has(group);
+
 /** Line style for a level kind (LineStyle: 0 solid, 1 dotted, 2 dashed, 3 large dashed). */
 export function levelStyle(kind) {
   if (kind === "confluence") return { lineWidth: 2, lineStyle: 0 };

@@ -2,10 +2,13 @@
 // count each), the price lines they draw, a screen-reader list of what is drawn, and the summary
 // under the chart (nearest resistance and support, ATR, VWAP, the session the levels are for).
 // The levels are GET /api/levels/{symbol}'s body: {groups: {group: [level]}, nearest_*, ...}.
+// Only the levels that belong to the chart's timeframe are drawn (draw.js levelFitsTimeframe):
+// on daily and longer charts the session-only groups (VWAP, opening range, pre-market,
+// confluence) are greyed out with a tooltip saying why, and counts show what this chart draws.
 
 import { pct, price, signedPct } from "../kit/format.js";
 import { escapeHtml } from "../kit/html.js";
-import { levelColorVar, levelStyle, levelTitle } from "./draw.js";
+import { groupIsIntradayOnly, levelColorVar, levelFitsTimeframe, levelStyle, levelTitle } from "./draw.js";
 
 export class LevelsPanel {
   constructor(root) {
@@ -34,20 +37,28 @@ export class LevelsPanel {
   /** Draw the checked groups of `levels` on `chart` (a PriceChart); returns how many lines. */
   draw(chart, levels) {
     const groups = (levels && levels.groups) || {};
+    const tf = chart.timeframe;
     const lines = [];
     // A drawn confluence level stands for its members: drawing them too would stack lines.
     const merged = new Set();
-    if (this.isOn("confluence")) for (const c of groups.confluence || []) for (const m of c.members || []) merged.add(m);
+    if (this.isOn("confluence") && !groupIsIntradayOnly("confluence", tf)) {
+      for (const c of groups.confluence || []) for (const m of c.members || []) merged.add(m);
+    }
     for (const box of this.boxes()) {
       const group = box.value;
-      const inGroup = (groups[group] || []).filter((lv) => lv.price !== null);
-      box.closest("label").querySelector("[data-group-count]").textContent = inGroup.length ? String(inGroup.length) : "";
-      if (!box.checked) continue;
+      const inGroup = (groups[group] || []).filter((lv) => lv.price !== null && levelFitsTimeframe(group, lv, tf));
+      const label = box.closest("label");
+      const sessionOnly = groupIsIntradayOnly(group, tf);
+      label.classList.toggle("is-off-tf", sessionOnly);
+      if (sessionOnly) label.title = "Session levels: shown on the intraday timeframes (1m to 1h)";
+      else label.removeAttribute("title");
+      label.querySelector("[data-group-count]").textContent = inGroup.length ? String(inGroup.length) : "";
+      if (!box.checked || sessionOnly) continue;
       // Intraday, the VWAP is drawn as its curve with bands; flat lines would repeat it.
       if (group === "vwap" && chart.vwapIsCurve()) continue;
       for (const lv of inGroup) {
         if (merged.has(lv.label)) continue;
-        lines.push({ ...lv, ...levelStyle(lv.kind), color: levelColorVar(group, lv.kind), title: levelTitle(lv) });
+        lines.push({ ...lv, group, ...levelStyle(lv.kind), color: levelColorVar(group, lv.kind), title: levelTitle(lv) });
       }
     }
     const count = chart.setPriceLines(lines);

@@ -10,6 +10,10 @@
 // State lives in the URL hash next to the shell's tab (#tab=chart&sym=AAPL&tf=5m) and in
 // localStorage ("aicoach-chart": symbol, timeframe, level groups).
 //
+// History: on daily and longer timeframes, scrolling back to the first loaded bar loads the
+// page before it (data.js fetchEarlier, `end` = the first bar) and puts it in front without
+// moving the view; an empty answer means the data starts there, and no more is asked for.
+//
 // Opening the tab on a symbol from elsewhere (the chat's Key levels and Quote cards):
 //   workspace.open("chart", { symbol: "AAPL" })          (kit/workspace.js)
 
@@ -18,7 +22,7 @@ import { hashParams, replaceHash } from "../kit/hash.js";
 import { jsonStore } from "../kit/storage.js";
 import { workspace } from "../kit/workspace.js";
 import { loadLibrary, PriceChart } from "./chart.js";
-import { fetchLevels, fetchQuote, fetchView } from "./data.js";
+import { fetchEarlier, fetchLevels, fetchQuote, fetchView, isIntraday } from "./data.js";
 import { renderHeader } from "./header.js";
 import { renderLegend } from "./legend.js";
 import { LevelsPanel } from "./levels-panel.js";
@@ -67,7 +71,10 @@ class ChartTab {
       this.host.dataset.state = "error";
       return;
     }
-    this.chart = new PriceChart(this.root, this.host, lib, { onCrosshair: (param) => this.renderLegend(param) });
+    this.chart = new PriceChart(this.root, this.host, lib, {
+      onCrosshair: (param) => this.renderLegend(param),
+      onNearStart: () => this.loadEarlier(),
+    });
     this.watchlist = new Watchlist(this.root, {
       current: () => this.symbol,
       onOpen: (sym) => this.open(sym),
@@ -95,7 +102,11 @@ class ChartTab {
       this.meta = view.bars;
       this.levels = view.levels instanceof Error ? null : view.levels;
       if (view.levels instanceof Error) toast(`Key levels unavailable: ${view.levels.message}`, "warning");
+      this.history = { loading: false, done: isIntraday(tf) || !view.bars.bars.length };
       this.chart.show(view.bars.bars, { timeframe: tf, sessions: view.sessions, vwap: this.levelsPanel.isOn("vwap") });
+      this.host.dataset.barCount = String(this.chart.bars.length);
+      this.host.dataset.firstBar = this.firstBarDate();
+      this.host.dataset.history = this.history.done ? "start" : "more";
       this.renderLegend(null);
       this.renderHeader();
       this.renderLevels();
@@ -117,6 +128,49 @@ class ChartTab {
         this.hideOverlay();
         this.host.dataset.state = "ready";
         this.syncControls();
+      }
+    }
+  }
+
+  /** The first loaded bar's date ("YYYY-MM-DD", UTC: a daily bar's session date). */
+  firstBarDate() {
+    const b = this.chart.bars[0];
+    return b ? new Date(b.utc * 1000).toISOString().slice(0, 10) : "";
+  }
+
+  /** Older bars in front of the loaded ones (daily and longer; see the module comment). */
+  async loadEarlier() {
+    const h = this.history;
+    if (!h || h.loading || h.done || !this.chart.bars.length) return;
+    h.loading = true;
+    const seq = this.loadSeq;
+    const { symbol, timeframe } = this;
+    const note = this.$("[data-chart-history]");
+    note.hidden = false;
+    note.textContent = "Loading earlier bars…";
+    this.host.dataset.history = "loading";
+    try {
+      const body = await fetchEarlier(symbol, timeframe, this.chart.bars[0].utc);
+      if (seq !== this.loadSeq) return; // another symbol or timeframe since
+      const before = this.chart.visibleTimes();
+      const added = this.chart.prepend(body.bars || []);
+      const after = this.chart.visibleTimes();
+      // The last bar in view (the first one may be blank space before the data when scrolled).
+      this.host.dataset.lastPrepend = JSON.stringify({ added, before: before?.to ?? null, after: after?.to ?? null });
+      this.host.dataset.barCount = String(this.chart.bars.length);
+      this.host.dataset.firstBar = this.firstBarDate();
+      h.done = added === 0;
+      if (added) this.renderLegend(null);
+    } catch {
+      h.failed = (h.failed || 0) + 1;
+      h.done = h.failed >= 3; // keep trying on the next scroll, a few times
+    } finally {
+      if (seq === this.loadSeq) {
+        h.loading = false;
+        this.host.dataset.history = h.done ? "start" : "more";
+        note.textContent = h.done ? `${symbol} data starts here` : "";
+        note.hidden = !h.done;
+        if (h.done) setTimeout(() => { if (this.history === h) note.hidden = true; }, 2500);
       }
     }
   }

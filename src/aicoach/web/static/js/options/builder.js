@@ -60,6 +60,7 @@ export class Builder {
       const label = this.saveForm.querySelector("[data-opt-save-label]").value.trim();
       this.onSave(this.legs.map((l) => ({ ...l })), label);
     });
+    this.render();
   }
 
   /** Add a leg; the same contract on the same side adds to its quantity. */

@@ -4,7 +4,12 @@
 // the bid). Contracts already in the builder are marked on the side they were taken.
 //
 //   const view = new ChainView(el, { onPick: ({ right, strike, side, price, contract }) => … });
-//   view.render(chain, { columns: ["iv", "delta"], around: 12, legs, recenter: true });
+//   view.render(chain, { columns: ["iv", "delta"], around: 12, range: null, legs, recenter: true });
+//
+// Which strikes: `around` on each side of the money (null: all of them), or a `range`
+// {lo, hi} of strike prices. On a phone the calls and the puts take turns: the root's
+// data-side ("call" | "put") says which one the narrow layout shows (options.css); every cell
+// carries its side's class (opt-c / opt-p).
 
 import { compact, isFiniteNumber, num, pctFromFraction, signedNum } from "../kit/format.js";
 import { escapeHtml as esc } from "../kit/html.js";
@@ -45,6 +50,17 @@ export function strikesAround(rows, spot, around) {
   return rows.slice(Math.max(0, i - around), i + around + 1);
 }
 
+/** The rows to show: those with a strike in `range` {lo, hi} (either bound may be null) when
+ *  given, else `around` each side of the money (null: all). */
+export function visibleStrikes(rows, spot, { around = null, range = null } = {}) {
+  if (range && (Number.isFinite(range.lo) || Number.isFinite(range.hi))) {
+    const lo = Number.isFinite(range.lo) ? range.lo : -Infinity;
+    const hi = Number.isFinite(range.hi) ? range.hi : Infinity;
+    return rows.filter((r) => r.strike >= Math.min(lo, hi) && r.strike <= Math.max(lo, hi));
+  }
+  return strikesAround(rows, spot, around);
+}
+
 export class ChainView {
   constructor(root, { onPick }) {
     this.root = root;
@@ -72,7 +88,7 @@ export class ChainView {
   /** Markup for one side's quote button (or a dash when there is no market on that side). */
   quoteCell(q, right, strike, side, marks, m) {
     const value = q ? (side === "buy" ? q.ask : q.bid) : null;
-    const cls = `${side === "buy" ? "opt-ask" : "opt-bid"} m-${m}`;
+    const cls = `${side === "buy" ? "opt-ask" : "opt-bid"} m-${m} opt-${right[0]}`;
     if (!isFiniteNumber(value) || value <= 0) return `<td class="num ${cls} opt-none">—</td>`;
     const held = marks.get(`${right}|${strike}|${side}`);
     const verb = side === "buy" ? "Buy" : "Sell";
@@ -81,10 +97,10 @@ export class ChainView {
       data-right="${right}" data-strike="${strike}" aria-label="${esc(label)}"${held ? ` aria-pressed="true"` : ""}>${num(value)}${held ? `<span class="opt-held">${signedNum(held, 0)}</span>` : ""}</button></td>`;
   }
 
-  render(chain, { columns, around, legs = [], recenter = false }) {
+  render(chain, { columns, around, range = null, legs = [], recenter = false }) {
     this.chain = chain;
     const spot = chain.underlying_price;
-    const rows = strikesAround(chain.strikes, spot, around);
+    const rows = visibleStrikes(chain.strikes, spot, { around, range });
     const cols = columns.filter((c) => c in LABELS);
     const marks = new Map();
     for (const leg of legs) {
@@ -92,9 +108,9 @@ export class ChainView {
       const key = `${leg.kind}|${leg.strike}|${leg.quantity > 0 ? "buy" : "sell"}`;
       marks.set(key, (marks.get(key) || 0) + leg.quantity);
     }
-    const head = (c) => `<th scope="col" class="num opt-col">${LABELS[c]}</th>`;
+    const head = (c, side) => `<th scope="col" class="num opt-col opt-${side}">${LABELS[c]}</th>`;
     const callCols = [...cols].reverse();
-    const cell = (q, c, m) => `<td class="num opt-col m-${m}">${q ? COLUMN_FORMAT[c](q[c]) : "—"}</td>`;
+    const cell = (q, c, m, side) => `<td class="num opt-col m-${m} opt-${side}">${q ? COLUMN_FORMAT[c](q[c]) : "—"}</td>`;
     const width = cols.length * 2 + 5;
     let spotDone = false;
     const body = [];
@@ -109,13 +125,13 @@ export class ChainView {
       const mc = c ? c.moneyness.toLowerCase() : "";
       const mp = p ? p.moneyness.toLowerCase() : "";
       body.push(`<tr class="${i === atm ? "opt-atm" : ""}" data-strike-row="${r.strike}">
-        ${callCols.map((k) => cell(c, k, mc)).join("")}
+        ${callCols.map((k) => cell(c, k, mc, "c")).join("")}
         ${this.quoteCell(c, "call", r.strike, "sell", marks, mc)}
         ${this.quoteCell(c, "call", r.strike, "buy", marks, mc)}
         <th scope="row" class="num opt-strike">${strikeText(r.strike)}</th>
         ${this.quoteCell(p, "put", r.strike, "sell", marks, mp)}
         ${this.quoteCell(p, "put", r.strike, "buy", marks, mp)}
-        ${cols.map((k) => cell(p, k, mp)).join("")}
+        ${cols.map((k) => cell(p, k, mp, "p")).join("")}
       </tr>`);
     });
     if (!spotDone) {
@@ -124,12 +140,12 @@ export class ChainView {
     const scrollTop = this.root.scrollTop;
     this.root.innerHTML = `<table class="opt-chain" aria-label="${esc(`${chain.symbol} options expiring ${chain.expiration}`)}">
       <thead>
-        <tr class="opt-chain-sides"><th colspan="${cols.length + 2}" scope="colgroup" class="opt-calls">Calls</th>
+        <tr class="opt-chain-sides"><th colspan="${cols.length + 2}" scope="colgroup" class="opt-calls opt-c">Calls</th>
           <th class="opt-strike-h" scope="col"></th>
-          <th colspan="${cols.length + 2}" scope="colgroup" class="opt-puts">Puts</th></tr>
-        <tr>${callCols.map(head).join("")}<th scope="col" class="num">Bid</th><th scope="col" class="num">Ask</th>
+          <th colspan="${cols.length + 2}" scope="colgroup" class="opt-puts opt-p">Puts</th></tr>
+        <tr>${callCols.map((c) => head(c, "c")).join("")}<th scope="col" class="num opt-c">Bid</th><th scope="col" class="num opt-c">Ask</th>
           <th scope="col" class="num opt-strike">Strike</th>
-          <th scope="col" class="num">Bid</th><th scope="col" class="num">Ask</th>${cols.map(head).join("")}</tr>
+          <th scope="col" class="num opt-p">Bid</th><th scope="col" class="num opt-p">Ask</th>${cols.map((c) => head(c, "p")).join("")}</tr>
       </thead>
       <tbody>${body.join("")}</tbody>
     </table>`;

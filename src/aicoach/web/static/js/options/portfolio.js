@@ -1,19 +1,35 @@
 // Saved positions (GET /api/strategies, DELETE /api/strategies/{id}) and the portfolio Greeks
 // panel (GET /api/portfolio/greeks: net Greeks in dollars per underlying and in total, the
-// delta beta-weighted to SPY). Both reload after every save or delete; when loads overlap (the
-// tab's first load still running when a save reloads), only the latest one is shown, whatever
-// order the answers come back in.
+// delta beta-weighted to SPY). Both reload after every save, close or delete; when loads overlap
+// (the tab's first load still running when a save reloads), only the latest one is shown,
+// whatever order the answers come back in.
+//
+// Each open position shows its P&L now, days to its first expiration and its Greeks in dollars
+// (from POST /api/options/analyze on its saved legs, a small grid: only the numbers are used),
+// with Analyze, Close… and Delete. Closed positions are listed below them with the date they were
+// closed and their realized P&L. Test hooks: each item's data-status ("open" | "closed");
+// [data-saved-stats] fills in when its analysis is back (data-ready).
 
 import { apiFetch, apiJson, toast } from "../kit/api.js";
-import { num, signedDollars, signedNum, timeET, tone } from "../kit/format.js";
+import { daysBetween, nyDate } from "../kit/dates.js";
+import { greek, num, shortDate, signedDollars, signedNum, timeET, tone } from "../kit/format.js";
 import { escapeHtml as esc } from "../kit/html.js";
 import { legText } from "./legs.js";
 
+/** Days from today (New York) to the earliest option expiration of `legs`; null for stock. */
+export function daysToExpiry(legs, today = nyDate()) {
+  const first = legs.map((l) => l.expiration).filter(Boolean).sort()[0];
+  return first ? daysBetween(today, first) : null;
+}
+
+const SMALL_GRID = { grid: { prices: 2, dates: 2 } };
+
 export class Book {
-  constructor({ saved, portfolio }, { onAnalyze }) {
+  constructor({ saved, portfolio }, { onAnalyze, onClose }) {
     this.saved = saved;
     this.portfolio = portfolio;
     this.onAnalyze = onAnalyze;
+    this.onClose = onClose;
     this.strategies = [];
     this.savedSeq = 0;
     this.greeksSeq = 0;
@@ -23,6 +39,7 @@ export class Book {
       const s = this.strategies.find((x) => x.id === Number(button.closest("[data-strategy]").dataset.strategy));
       if (!s) return;
       if (button.dataset.act === "analyze") this.onAnalyze(s);
+      else if (button.dataset.act === "close") this.onClose(s);
       else if (button.dataset.act === "delete") this.remove(s, button);
     });
   }
@@ -51,20 +68,67 @@ export class Book {
       list.innerHTML = `<li class="opt-hint small muted">Nothing saved yet. Build a position and press <b>Save position</b>.</li>`;
       return;
     }
-    list.innerHTML = this.strategies
-      .map((s) => {
-        const legs = s.legs.map((l) => `${signedNum(l.quantity, 0)} ${legText(l)} @ ${num(l.entry_price)}`).join(" · ");
-        return `<li class="opt-saved-item" data-strategy="${s.id}">
-          <div class="opt-saved-main">
-            <span class="opt-saved-title"><b>${esc(s.underlying)}</b> ${esc(s.title)}</span>
-            ${s.label ? `<span class="badge">${esc(s.label)}</span>` : ""}
-            <span class="small muted opt-saved-legs">${esc(legs)}</span>
-          </div>
-          <button type="button" class="btn btn-sm" data-act="analyze" aria-label="Analyze ${esc(s.title)}">Analyze</button>
-          <button type="button" class="btn btn-sm btn-ghost" data-act="delete" aria-label="Delete ${esc(s.title)}">Delete</button>
-        </li>`;
-      })
-      .join("");
+    const open = this.strategies.filter((x) => x.status !== "closed");
+    const closed = this.strategies.filter((x) => x.status === "closed");
+    list.innerHTML = open.map((x) => this.item(x)).join("") +
+      (closed.length ? `<li class="opt-saved-sep small muted" aria-hidden="true">Closed</li>${closed.map((x) => this.item(x)).join("")}` : "");
+    this.saved.dataset.open = String(open.length);
+    this.saved.dataset.closed = String(closed.length);
+    for (const x of open) this.loadStats(x, seq); // the list is usable before the numbers arrive
+  }
+
+  item(s) {
+    const legs = s.legs.map((l) => `${signedNum(l.quantity, 0)} ${legText(l)} @ ${num(l.entry_price)}` +
+      (l.close_price === null || l.close_price === undefined ? "" : ` → ${num(l.close_price)}`)).join(" · ");
+    const isClosed = s.status === "closed";
+    const stats = isClosed
+      ? `<span class="opt-saved-stats" data-saved-stats data-ready>Closed ${esc(shortDate(s.closed_at.slice(0, 10), { year: true }))} ·
+          Realized <b class="num ${tone(s.realized_pnl)}" data-realized>${signedDollars(s.realized_pnl)}</b></span>`
+      : `<span class="opt-saved-stats" data-saved-stats><span class="muted">Loading P&amp;L and Greeks…</span></span>`;
+    const buttons = isClosed
+      ? `<button type="button" class="btn btn-sm btn-ghost" data-act="delete" aria-label="Delete ${esc(s.title)} from history">Delete</button>`
+      : `<button type="button" class="btn btn-sm" data-act="analyze" aria-label="Analyze ${esc(s.title)}">Analyze</button>
+         <button type="button" class="btn btn-sm" data-act="close" aria-label="Close ${esc(s.title)}">Close…</button>
+         <button type="button" class="btn btn-sm btn-ghost" data-act="delete" aria-label="Delete ${esc(s.title)}">Delete</button>`;
+    return `<li class="opt-saved-item${isClosed ? " is-closed" : ""}" data-strategy="${s.id}" data-status="${isClosed ? "closed" : "open"}">
+        <div class="opt-saved-main">
+          <span class="opt-saved-title"><b>${esc(s.underlying)}</b> ${esc(s.title)}</span>
+          ${s.label ? `<span class="badge">${esc(s.label)}</span>` : ""}
+          <span class="small muted opt-saved-legs" title="${esc(legs)}">${esc(legs)}</span>
+          ${stats}
+        </div>
+        <div class="opt-saved-actions">${buttons}</div>
+      </li>`;
+  }
+
+  /** P&L now, DTE and Greeks of one open strategy, from the analysis of its saved legs. */
+  async loadStats(s, seq) {
+    let a;
+    try {
+      a = await apiJson("/api/options/analyze", {
+        method: "POST", json: { position_ids: s.legs.map((l) => l.id), scenario: SMALL_GRID }, toastOnError: false,
+      });
+    } catch (error) {
+      a = error;
+    }
+    if (seq !== this.savedSeq) return;
+    const el = this.saved.querySelector(`[data-strategy="${s.id}"] [data-saved-stats]`);
+    if (!el) return;
+    el.dataset.ready = "";
+    if (a instanceof Error) {
+      el.innerHTML = `<span class="muted">${esc(a.message)}</span>`;
+      return;
+    }
+    const dte = daysToExpiry(s.legs);
+    const g = a.greeks || {};
+    const part = (k, v, title) => `<span title="${esc(title)}">${k} <b class="num ${tone(v)}">${v}</b></span>`;
+    el.innerHTML = [
+      `<span title="Value now minus what was paid (model prices)">P&amp;L <b class="num ${tone(a.pnl_now)}" data-pnl>${signedDollars(a.pnl_now)}</b></span>`,
+      dte === null ? "" : `<span title="Days to the first expiration" data-dte>${dte} DTE</span>`,
+      part("Δ", greek(g.delta_shares), "Delta in shares"),
+      part("Θ", `${signedDollars(g.theta_dollars_per_day)}/d`, "Theta: dollars a day"),
+      part("V", signedDollars(g.vega_dollars_per_vol_point), "Vega: dollars per IV point"),
+    ].filter(Boolean).join(" ");
   }
 
   async remove(s, button) {

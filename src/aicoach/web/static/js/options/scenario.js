@@ -4,6 +4,7 @@
 //
 //   const s = new Scenario(root, { onChange() {...}, firstExpiration: () => "2026-12-18" });
 //   s.sync(); s.valuationDate(); s.request() → {iv_shift_points, dates, grid, valuation_date?}
+//   s.snapshot() → {valuation, iv, pins, pinsTouched}; s.restore(snapshot) (the builder's draft)
 
 import { addDays, daysBetween, nyDate } from "../kit/dates.js";
 import { debounce } from "../kit/debounce.js";
@@ -11,7 +12,8 @@ import { MINUS, shortDate } from "../kit/format.js";
 import { escapeHtml as esc } from "../kit/html.js";
 
 const MAX_PINS = 3;
-const GRID = { prices: 181, dates: 12 };
+const GRID_PRICES = 181;
+const MAX_GRID_DATES = 24; // the P&L table's columns: one a day up to this many
 const SLIDER_PAUSE_MS = 250;
 
 export class Scenario {
@@ -74,6 +76,21 @@ export class Scenario {
     });
   }
 
+  /** The state worth keeping across a reload; dates, not offsets, so tomorrow reads the same. */
+  snapshot() {
+    return { valuation: this.valuationDate(), iv: this.iv, pins: [...this.pins], pinsTouched: this.pinsTouched };
+  }
+
+  /** Put back a snapshot (checked by draft.js: dates in the future, a sane IV). */
+  restore({ valuation = null, iv = 0, pins = [], pinsTouched = false } = {}) {
+    this.days = valuation ? Math.max(0, daysBetween(nyDate(), valuation)) : 0;
+    this.iv = Math.max(Number(this.ivInput.min), Math.min(Number(this.ivInput.max), iv));
+    this.ivInput.value = String(this.iv);
+    this.pins = pins.slice(0, MAX_PINS);
+    this.pinsTouched = pinsTouched;
+    this.sync();
+  }
+
   /** The date the position is valued on ("YYYY-MM-DD"), or null for today. */
   valuationDate() {
     return this.days > 0 ? addDays(nyDate(), this.days) : null;
@@ -110,7 +127,11 @@ export class Scenario {
       const dte = daysBetween(today, first);
       if (dte >= 4) pins = [addDays(today, Math.floor(dte / 2))]; // a halfway line by default
     }
-    const scenario = { iv_shift_points: this.iv, dates: pins, grid: GRID };
+    // One grid column a day from the valuation date to the first expiry (at least two).
+    const from = valuation || today;
+    const span = first ? Math.max(0, daysBetween(from, first)) : 0;
+    const grid = { prices: GRID_PRICES, dates: Math.max(2, Math.min(MAX_GRID_DATES, span + 1)) };
+    const scenario = { iv_shift_points: this.iv, dates: pins, grid };
     if (valuation) scenario.valuation_date = valuation;
     return scenario;
   }

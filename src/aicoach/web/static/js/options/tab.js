@@ -4,9 +4,14 @@
 // builder.js, scenario.js, analysis-panel.js (analysis-view.js, risk-graph.js), greeks-charts.js
 // (vol-curves.js), portfolio.js, position-form.js and quote-strip.js.
 //
-// State: the symbol, expiration, strikes shown and chain columns are remembered in localStorage
+// State: the symbol, strikes shown and chain columns are remembered in localStorage
 // ("aicoach-options"); a link can carry them in the hash: #tab=options&osym=QQQ&oexp=2026-12-18
-// (&opos=12,13 analyses those saved positions).
+// (&opos=12,13 analyses those saved positions). The builder's unsaved work — symbol,
+// expiration, legs, what-if sliders — is a per-user draft (draft.js) that survives a reload
+// and is cleared when the position is saved.
+//
+// Templates (templates.js) fill the builder with a whole structure at the money of the selected
+// expiration; calendars and diagonals take their back month from the next listed expiration.
 //
 // Opening the tab from elsewhere (the chat's cards), through the workspace bus:
 //   workspace.open("options", {symbol, position_ids, legs, expiration, title?})
@@ -24,15 +29,19 @@ import { jsonStore } from "../kit/storage.js";
 import { workspace } from "../kit/workspace.js";
 import { AnalysisPanel } from "./analysis-panel.js";
 import { Builder } from "./builder.js";
-import { ChainView, strikesAround } from "./chain.js";
+import { ChainView, visibleStrikes } from "./chain.js";
 import { loadECharts } from "./charts.js";
+import { CloseForm } from "./close-form.js";
+import { draftStore, pageUserId } from "./draft.js";
 import { GreeksCharts } from "./greeks-charts.js";
 import { legsForApi } from "./legs.js";
 import { fieldErrors, expirationLoader, PositionForm } from "./position-form.js";
+import { PnlHeatmap } from "./pnl-grid.js";
 import { Book } from "./portfolio.js";
 import { renderQuote } from "./quote-strip.js";
 import { RiskGraph } from "./risk-graph.js";
 import { Scenario } from "./scenario.js";
+import { buildTemplate, nextExpiration, TEMPLATES, templateOf } from "./templates.js";
 import { smileCurves, termPoints } from "./vol-curves.js";
 
 const REFRESH_MS = 15000;
@@ -51,9 +60,16 @@ class OptionsTab {
     this.panel = root.closest('[role="tabpanel"]');
     const saved = recall();
     const hash = hashParams();
-    this.symbol = (hash.get("osym") || saved.symbol || root.dataset.defaultSymbol || "SPY").toUpperCase();
-    this.wantExpiration = hash.get("oexp") || null;
-    this.around = Number.isInteger(saved.around) ? saved.around : 12;
+    this.drafts = draftStore(pageUserId());
+    const draft = this.drafts.load();
+    const linked = (hash.get("osym") || "").toUpperCase();
+    // The draft is restored unless a link names another symbol.
+    this.draft = draft && (!linked || linked === draft.symbol) ? draft : null;
+    this.symbol = (linked || this.draft?.symbol || saved.symbol || root.dataset.defaultSymbol || "SPY").toUpperCase();
+    this.wantExpiration = hash.get("oexp") || this.draft?.expiration || null;
+    this.around = Number.isInteger(saved.around) || saved.around === null ? saved.around : 12;
+    this.range = saved.range && typeof saved.range === "object" ? saved.range : null;
+    this.quiet = false;
     this.expirations = [];
     this.expiration = null;
     this.chain = null;
@@ -91,17 +107,33 @@ class OptionsTab {
     });
     this.book = new Book(
       { saved: this.$("[data-opt-saved]"), portfolio: this.$("[data-opt-portfolio]") },
-      { onAnalyze: (s) => this.showSaved(s.legs.map((l) => l.id), s.title, s.underlying, firstOf(s.legs)) },
+      {
+        onAnalyze: (s) => this.showSaved(s.legs.map((l) => l.id), s.title, s.underlying, firstOf(s.legs)),
+        onClose: (s) => this.closeForm.open(s),
+      },
     );
+    this.closeForm = new CloseForm(this.$("[data-opt-close-dialog]"), {
+      onClosed: (closed) => {
+        if (this.source.kind === "saved" && closed.legs.some((l) => this.source.ids.includes(l.id))) {
+          this.source = { kind: "builder" };
+          this.writeHash();
+          this.runAnalysis();
+        }
+        this.book.refresh();
+      },
+    });
     this.form = new PositionForm(this.$("[data-opt-dialog]"), {
       symbol: () => this.symbol,
       expirations: this.expirationsOf,
       onSaved: () => this.book.refresh(),
       onBuilder: (leg) => this.addLeg(leg),
     });
-    this.analysisPanel = new AnalysisPanel(this.root);
+    this.analysisPanel = new AnalysisPanel(this.root, { onView: () => this.graph?.placeLabels() });
     this.scenario = new Scenario(this.root, {
-      onChange: () => this.runAnalysis(),
+      onChange: () => {
+        this.persist();
+        this.runAnalysis();
+      },
       firstExpiration: () => this.firstExpiration(),
     });
     this.wireControls();
@@ -109,14 +141,37 @@ class OptionsTab {
     try {
       const echarts = await loadECharts(this.root.dataset.echartsSrc);
       this.graph = new RiskGraph(this.$("[data-opt-risk]"), echarts);
+      this.heatmap = new PnlHeatmap(this.$("[data-opt-heat]"), echarts);
       const mini = (n) => this.$(`[data-opt-mini="${n}"]`);
       this.greeks = new GreeksCharts({ delta: mini("delta"), smile: mini("smile"), term: mini("term") }, echarts);
     } catch (error) {
       toast(error.message, "error");
     }
+    if (this.draft) this.restoreDraft(this.draft);
     await this.loadSymbol(this.symbol, this.wantExpiration);
     if (this.source.kind === "saved") this.runAnalysis();
     this.timers();
+  }
+
+  // ---------- the unsaved builder (draft.js) ----------
+
+  restoreDraft(draft) {
+    this.quiet = true; // one analysis once everything is back, not one per step
+    this.builder.set(draft.legs);
+    this.quiet = false;
+    this.scenario.restore(draft.scenario);
+    this.runAnalysis();
+  }
+
+  persist() {
+    if (!this.builder) return;
+    if (!this.builder.legs.length) {
+      this.drafts.clear();
+      return;
+    }
+    this.drafts.save({
+      symbol: this.symbol, expiration: this.expiration, legs: this.builder.legs, scenario: this.scenario.snapshot(),
+    });
   }
 
   // ---------- controls ----------
@@ -134,17 +189,17 @@ class OptionsTab {
     this.$("[data-opt-expiration]").addEventListener("change", (event) => {
       this.expiration = event.target.value;
       this.writeHash();
+      this.persist();
       this.loadChain({ recenter: true });
     });
-    const strikes = this.$("[data-opt-strikes]");
-    strikes.value = String(this.around === null ? strikes.max : this.around);
-    this.syncStrikesOut();
-    strikes.addEventListener("input", () => {
-      const v = Number(strikes.value);
-      this.around = v >= Number(strikes.max) ? null : v;
-      remember({ around: this.around });
-      this.syncStrikesOut();
-      this.renderChain({ recenter: true });
+    this.wireStrikes();
+    this.wireTemplates();
+    const sides = this.$("[data-opt-side-switch]");
+    sides.addEventListener("click", (event) => {
+      const b = event.target.closest("[data-opt-side]");
+      if (!b) return;
+      this.$("[data-opt-chain]").dataset.side = b.dataset.optSide;
+      for (const x of sides.querySelectorAll("[data-opt-side]")) x.setAttribute("aria-pressed", String(x === b));
     });
     this.$("[data-opt-columns]").addEventListener("change", () => {
       remember({ columns: this.columns() });
@@ -158,13 +213,114 @@ class OptionsTab {
     });
         window.addEventListener("themechange", () => {
       this.graph?.retheme();
+      this.heatmap?.retheme();
       this.greeks?.retheme();
     });
   }
 
-  syncStrikesOut() {
-    this.$("[data-opt-strikes-out]").textContent = this.around === null ? "All" : `±${this.around}`;
-    this.$("[data-opt-strikes]").setAttribute("aria-valuetext", this.around === null ? "All strikes" : `${this.around} strikes each side of the money`);
+  /** Strikes shown: ±N around the money, all of them, or a strike range (from – to). */
+  wireStrikes() {
+    const select = this.$("[data-opt-strikes]");
+    const range = this.$("[data-opt-range]");
+    const lo = this.$("[data-opt-range-lo]");
+    const hi = this.$("[data-opt-range-hi]");
+    const known = Array.from(select.options, (o) => o.value);
+    const value = this.range ? "range" : this.around === null ? "all" : String(this.around);
+    if (!known.includes(value)) {
+      select.insertBefore(new Option(`±${this.around}`, value), select.querySelector('option[value="all"]'));
+    }
+    select.value = value;
+    range.hidden = !this.range;
+    if (this.range) {
+      lo.value = this.range.lo ?? "";
+      hi.value = this.range.hi ?? "";
+    }
+    select.addEventListener("change", () => {
+      if (select.value === "range") {
+        range.hidden = false;
+        const rows = this.chain ? visibleStrikes(this.chain.strikes, this.chain.underlying_price, { around: this.around }) : [];
+        if (rows.length && !lo.value && !hi.value) {
+          lo.value = String(rows[0].strike);
+          hi.value = String(rows[rows.length - 1].strike);
+        }
+        this.range = { lo: lo.value === "" ? null : Number(lo.value), hi: hi.value === "" ? null : Number(hi.value) };
+        lo.focus();
+      } else {
+        range.hidden = true;
+        this.range = null;
+        this.around = select.value === "all" ? null : Number(select.value);
+      }
+      remember({ around: this.around, range: this.range });
+      this.renderChain({ recenter: true });
+    });
+    const onRange = debounce(() => {
+      this.range = { lo: lo.value === "" ? null : Number(lo.value), hi: hi.value === "" ? null : Number(hi.value) };
+      remember({ range: this.range });
+      this.renderChain({ recenter: true });
+    }, 300);
+    lo.addEventListener("input", onRange);
+    hi.addEventListener("input", onRange);
+  }
+
+  syncStrikesOut(shown, total) {
+    const out = this.$("[data-opt-strikes-out]");
+    out.textContent = `${shown} of ${total} strikes`;
+  }
+
+  /** The template menu (templates.js): applies to the selected expiration's chain. */
+  wireTemplates() {
+    const select = this.$("[data-opt-template]");
+    const groups = new Map();
+    for (const t of TEMPLATES) {
+      if (!groups.has(t.group)) groups.set(t.group, []);
+      groups.get(t.group).push(t);
+    }
+    for (const [group, list] of groups) {
+      const og = document.createElement("optgroup");
+      og.label = group;
+      for (const t of list) og.append(new Option(t.label, t.key));
+      select.append(og);
+    }
+    select.addEventListener("change", async () => {
+      const key = select.value;
+      if (!key) return;
+      select.disabled = true;
+      try {
+        await this.applyTemplate(key, this.$("[data-opt-fill]").value);
+      } finally {
+        select.value = "";
+        select.disabled = false;
+      }
+    });
+  }
+
+  async applyTemplate(key, fill = "mid") {
+    const front = this.chain;
+    if (!front) return;
+    let back = null;
+    if (templateOf(key)?.back) {
+      const exp = nextExpiration(this.expirations, front.expiration);
+      if (exp) {
+        try {
+          back = await apiJson(`/api/options/${enc(front.symbol)}/chain?expiration=${enc(exp)}`, { toastOnError: false });
+        } catch (error) {
+          toast(`The back month (${exp}) could not be loaded: ${error.message}`, "error");
+          return;
+        }
+      }
+    }
+    let legs;
+    try {
+      legs = buildTemplate(key, { front, back, fill });
+    } catch (error) {
+      toast(error.message, "warning");
+      return;
+    }
+    if (this.chain !== front) return; // the trader moved on meanwhile
+    this.source = { kind: "builder" };
+    this.writeHash();
+    this.builder.set(legs);
+    this.$("[data-opt-builder]").dataset.template = key;
   }
 
   async suggest(q) {
@@ -226,6 +382,7 @@ class OptionsTab {
       .join("");
     if (this.expiration) this.$("[data-opt-expiration]").value = this.expiration;
     this.writeHash();
+    this.persist();
     this.loadStrengths(sym);
     await Promise.all([this.loadQuote(), this.loadChain({ recenter: true })]);
     this.loadTerm(sym);
@@ -277,7 +434,8 @@ class OptionsTab {
     const el = this.$("[data-opt-chain]");
     const active = document.activeElement?.closest?.("button[data-pick]");
     const key = active && el.contains(active) ? [active.dataset.pick, active.dataset.right, active.dataset.strike] : null;
-    this.chainView.render(c, { columns: this.columns(), around: this.around, legs: this.builder.legs, recenter });
+    this.chainView.render(c, { columns: this.columns(), around: this.around, range: this.range, legs: this.builder.legs, recenter });
+    this.syncStrikesOut(Number(el.dataset.strikeCount), c.strikes.length);
     if (key) el.querySelector(`button[data-pick="${key[0]}"][data-right="${key[1]}"][data-strike="${key[2]}"]`)?.focus({ preventScroll: true });
     Object.assign(el.dataset, { state: "ready", symbol: c.symbol, expiration: c.expiration });
     const unpriced = c.counts.unavailable || 0;
@@ -287,7 +445,7 @@ class OptionsTab {
       (unpriced ? ` · ${unpriced} contracts without IV (no bid)` : "") + ` · ${asOf(c.as_of)}`;
     this.$("[data-opt-asof]").textContent = asOf(c.as_of);
     if (!this.quote) this.$("[data-opt-last]").textContent = `${c.symbol} ${num(c.underlying_price)}`;
-    this.greeks?.delta(c, strikesAround(c.strikes, c.underlying_price, this.around ?? 20));
+    this.greeks?.delta(c, visibleStrikes(c.strikes, c.underlying_price, { around: this.around ?? 20, range: this.range }));
   }
 
   /** IV smile: this expiration and the next two listed after it (weekly or monthly). */
@@ -328,6 +486,8 @@ class OptionsTab {
 
   legsChanged() {
     this.renderChain();
+    if (this.quiet) return;
+    this.persist();
     if (this.source.kind === "builder") {
       if (!this.builder.legs.length) this.scenario.untouch();
       this.runAnalysis();
@@ -344,6 +504,7 @@ class OptionsTab {
       const strategy = await res.json();
       toast(`Saved ${strategy.underlying} ${strategy.title}.`, "success");
       this.builder.clear();
+      this.drafts.clear(); // saved: nothing unsaved is left
       this.showSaved(strategy.legs.map((l) => l.id), strategy.title, strategy.underlying, firstOf(strategy.legs));
       await this.book.refresh();
     } catch (error) {
@@ -407,6 +568,7 @@ class OptionsTab {
       title: saved ? this.source.title || a.strategy.label : a.strategy.label,
       saved,
       graph: this.graph,
+      heatmap: this.heatmap,
       todayLabel: valuation ? `On ${shortDate(valuation)}` : "Today",
       strengthOf: (l) => this.strength.get(l.label) ?? (l.label.startsWith("Confluence") ? 90 : 50),
     });
