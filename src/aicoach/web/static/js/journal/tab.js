@@ -293,6 +293,7 @@ class JournalTab {
     this.$("[data-jr-body]").hidden = !anything;
     this.$("[data-jr-filters]").hidden = !anything;
     this.$("[data-jr-export]").hidden = !anything;
+    select.closest(".jr-ctl").hidden = !this.accounts.length;
     if (!anything) this.root.dataset.state = "empty";
   }
 
