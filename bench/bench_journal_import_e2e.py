@@ -40,9 +40,9 @@ from aicoach.journal.tasks import commit_import
 from aicoach.kit.clock import fixed_clock
 from aicoach.main import create_app
 from aicoach.marketdata.calendar import MarketCalendar
-from aicoach.marketdata.providers.simulated import SimulatedMarketData
 from aicoach.marketdata.service import MarketDataService
 from aicoach.migrations.runner import upgrade_to_head
+from aicoach.simulation.provider import SimulatedMarketData
 from aicoach.worker.jobs import JobContext
 from bench.harness import Report, best_seconds
 from tests.helpers.users import signup_user

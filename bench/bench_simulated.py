@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from aicoach.marketdata.calendar import default_calendar
 from aicoach.marketdata.models import Timeframe
-from aicoach.marketdata.providers.simulated import SimulatedMarketData
-from aicoach.marketdata.simulation.universe import UNIVERSE
+from aicoach.simulation.provider import SimulatedMarketData
+from aicoach.simulation.universe import UNIVERSE
 from bench.harness import Report, best_seconds
 
 NOW = datetime(2026, 11, 24, 11, 17, 33, tzinfo=ZoneInfo("America/New_York"))

@@ -198,10 +198,13 @@ def create_admin(
 def _register_slice_commands() -> None:
     """Each slice's commands, from its manifest (``levels``, ``bars``, ``chain`` ...)."""
     from aicoach.main import SLICES
+    from aicoach.market_providers import run_with_market
+    from aicoach.plugin import CommandKit
 
+    kit = CommandKit(load_settings, run_with_market)
     for manifest in SLICES:
         for register in manifest.commands:
-            register(app, load_settings)
+            register(app, kit)
 
 
 _register_slice_commands()

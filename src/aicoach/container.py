@@ -35,7 +35,7 @@ from aicoach.levels.service import LevelsService
 from aicoach.levels.tools import LevelsToolDeps
 from aicoach.llm.ports import LLM
 from aicoach.llm.registry import build_llm
-from aicoach.marketdata.registry import build_market_data
+from aicoach.market_providers import build_market_data
 from aicoach.marketdata.service import MarketDataService
 from aicoach.marketdata.tools import MarketToolDeps
 from aicoach.options.chain import ChainService

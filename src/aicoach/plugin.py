@@ -11,20 +11,43 @@ run time (the typing imports are for annotations only), so any slice can declare
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
     from aicoach.coach.skills import Skill
+    from aicoach.config import Settings
     from aicoach.container import Container
+    from aicoach.marketdata.service import MarketDataService
 
 #: A long-lived part of a slice (a runtime, a monitor): entered at start-up, left at shut-down.
 Lifespan = Callable[["Container"], AbstractAsyncContextManager[None]]
+
+
+T = TypeVar("T")
+
+
+class MarketRunner(Protocol):
+    """Runs ``make(market)`` on a fresh market-data service for one CLI command, closing it after;
+    our errors become a readable line and exit code 1."""
+
+    def __call__(
+        self, make: Callable[[MarketDataService], Coroutine[Any, Any, T]], settings: Settings, /
+    ) -> T: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CommandKit:
+    """What the CLI (a composition root) hands each slice's ``commands`` entry:
+    ``register(app, kit)``."""
+
+    load_settings: Callable[[], Settings]
+    run_with_market: MarketRunner
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from aicoach.chat.offline.dates import (
     resolve_valuation_date,
 )
 from aicoach.marketdata.calendar import ET, MarketCalendar
-from aicoach.marketdata.simulation.options_surface import listed_expirations
+from aicoach.simulation.options_surface import listed_expirations
 
 CAL = MarketCalendar()
 

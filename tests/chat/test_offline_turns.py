@@ -32,7 +32,7 @@ from aicoach.llm.messages import (
 )
 from aicoach.llm.ports import LLM
 from aicoach.marketdata.calendar import MarketCalendar
-from aicoach.marketdata.simulation.options_surface import listed_expirations
+from aicoach.simulation.options_surface import listed_expirations
 from tests.helpers.coach import skill_registry
 from tests.journal import canned as journal_canned
 
@@ -143,7 +143,8 @@ def chain(symbol: str, expiration: str, width: int = 10) -> dict[str, Any]:
     return {
         "symbol": symbol, "expiration": expiration, "underlying_price": p, "rows": rows,
         "days_to_expiry": (date.fromisoformat(expiration) - date(2026, 11, 25)).days,
-        "atm_iv": 0.1842, "source": "simulated", "as_of": AS_OF, "stale": False,
+        "atm_iv": 0.1842, "model": "bjerksund-stensland-2002", "source": "simulated",
+        "as_of": AS_OF, "stale": False,
     }  # fmt: skip
 
 

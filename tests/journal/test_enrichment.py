@@ -20,10 +20,10 @@ from aicoach.kit.clock import fixed_clock
 from aicoach.main import create_app
 from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.models import Timeframe
-from aicoach.marketdata.providers.simulated import SimulatedMarketData
 from aicoach.marketdata.service import MarketDataService
 from aicoach.options.core.expiry import t_years
 from aicoach.options.core.pricing import bsm_greeks, bsm_price
+from aicoach.simulation.provider import SimulatedMarketData
 from tests.factories import signed_up
 from tests.journal.api import fixture, import_file, new_account, trades
 

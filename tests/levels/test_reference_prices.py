@@ -11,8 +11,8 @@ from aicoach.kit.clock import NEW_YORK as ET
 from aicoach.levels.core.models import LevelKind
 from aicoach.levels.service import LevelsService
 from aicoach.marketdata.calendar import MarketCalendar
-from aicoach.marketdata.providers.simulated import SimulatedMarketData
 from aicoach.marketdata.service import MarketDataService
+from aicoach.simulation.provider import SimulatedMarketData
 
 CAL = MarketCalendar()
 INSTANTS = {

@@ -20,9 +20,9 @@ from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.errors import InvalidBarRangeError, SymbolNotFoundError
 from aicoach.marketdata.models import AssetKind, BarSeries, DataSource, MarketPhase, Timeframe
 from aicoach.marketdata.ports import MarketDataProvider
-from aicoach.marketdata.providers.simulated import SimulatedMarketData
 from aicoach.marketdata.resample import resample
-from aicoach.marketdata.simulation.universe import UNIVERSE, stable_hash
+from aicoach.simulation.provider import SimulatedMarketData
+from aicoach.simulation.universe import UNIVERSE, stable_hash
 
 ET = ZoneInfo("America/New_York")
 CAL = MarketCalendar()
@@ -75,8 +75,8 @@ def test_same_seed_same_market_and_other_seed_other_market() -> None:
 def test_symbol_seeding_does_not_use_salted_hash() -> None:
     code = (
         "from datetime import datetime, timezone as tz;"
-        "from aicoach.marketdata.providers.simulated import SimulatedMarketData as S;"
-        "from aicoach.marketdata.simulation.universe import stable_hash;"
+        "from aicoach.simulation.provider import SimulatedMarketData as S;"
+        "from aicoach.simulation.universe import stable_hash;"
         "s = S(7, now=lambda: datetime(2026, 11, 24, 17, tzinfo=tz.utc));"
         "print(stable_hash('NVDA'), s.quote('NVDA').last)"
     )

@@ -14,18 +14,18 @@ import pytest
 
 from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.models import OptionChain, OptionRight
-from aicoach.marketdata.providers.simulated import SimulatedMarketData
-from aicoach.marketdata.simulation.listings import (
+from aicoach.options.chain import GreeksSource, compute_chain
+from aicoach.options.core.bjerksund import riskless_value
+from aicoach.options.core.expiry import t_years
+from aicoach.simulation.listings import (
     ExpirationKind,
     expiration_kind,
     quarter_end,
     strike_ladder,
     strike_steps,
 )
-from aicoach.marketdata.simulation.universe import UNIVERSE
-from aicoach.options.chain import GreeksSource, compute_chain
-from aicoach.options.core.bjerksund import riskless_value
-from aicoach.options.core.expiry import t_years
+from aicoach.simulation.provider import SimulatedMarketData
+from aicoach.simulation.universe import UNIVERSE
 
 ET = ZoneInfo("America/New_York")
 CAL = MarketCalendar()

@@ -15,10 +15,10 @@ from vollib.black_scholes_merton.implied_volatility import implied_volatility
 from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.errors import ExpirationNotFoundError
 from aicoach.marketdata.models import DataSource, OptionChain, OptionRight
-from aicoach.marketdata.providers.simulated import SimulatedMarketData
-from aicoach.marketdata.simulation.listings import ExpirationKind, strike_ladder
-from aicoach.marketdata.simulation.options_surface import Surface, occ_symbol
 from aicoach.options.core.expiry import t_years
+from aicoach.simulation.listings import ExpirationKind, strike_ladder
+from aicoach.simulation.options_surface import Surface, occ_symbol
+from aicoach.simulation.provider import SimulatedMarketData
 
 ET = ZoneInfo("America/New_York")
 CAL = MarketCalendar()

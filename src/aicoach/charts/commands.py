@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -19,12 +18,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from aicoach.config import Settings
 from aicoach.kit.clock import NEW_YORK
 from aicoach.levels.core.models import GROUPS, Level
 from aicoach.levels.service import LevelsReport, LevelsService
-from aicoach.marketdata.cli_runner import run_with_market
 from aicoach.marketdata.models import BarSeries, Timeframe
+from aicoach.plugin import CommandKit
 
 SOURCE_LABELS = {
     "simulated": "Simulated data (not a real market)",
@@ -137,13 +135,15 @@ def bars_rows(series: BarSeries) -> list[tuple[str, float, float, float, float, 
     return list(zip(_bar_times(series), *columns, strict=True))
 
 
-def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
+def register(app: typer.Typer, kit: CommandKit) -> None:
     """Add ``levels`` and ``bars`` to the ``aicoach`` command."""
 
     @app.command("levels")
     def levels(symbol: Annotated[str, typer.Argument(help="Ticker, e.g. SPY.")]) -> None:
         """Key levels for SYMBOL by group, with distances, nearest support/resistance and ATR."""
-        report = run_with_market(lambda m: LevelsService(m).key_levels(symbol), load_settings())
+        report = kit.run_with_market(
+            lambda m: LevelsService(m).key_levels(symbol), kit.load_settings()
+        )
         console = Console(width=max(120, Console().width))
         for part in levels_table(report):
             console.print(part)
@@ -171,7 +171,9 @@ def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
         first = _parse_when(start, end=False, intraday=intraday) or stop - timedelta(
             days=DEFAULT_DAYS[timeframe]
         )
-        fetched = run_with_market(lambda m: m.bars(symbol, timeframe, first, stop), load_settings())
+        fetched = kit.run_with_market(
+            lambda m: m.bars(symbol, timeframe, first, stop), kit.load_settings()
+        )
         series = fetched.value
         rows = bars_rows(series)[-limit:]
         if as_csv:

@@ -14,8 +14,6 @@ Errors (unknown format, empty or binary file, unknown user) print their message 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -36,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from aicoach.accounts.models import User
 from aicoach.config import Settings
 from aicoach.db import create_engine, session_factory, transaction
-from aicoach.errors import AICoachError, NotFoundError
+from aicoach.errors import NotFoundError
 from aicoach.journal.importers._text import read_limited
 from aicoach.journal.models import BrokerAccount
 from aicoach.journal.repository import JournalRepository
@@ -45,8 +43,8 @@ from aicoach.journal.service.accounts import AccountService
 from aicoach.journal.service.enrichment import Enricher
 from aicoach.journal.service.imports import MAX_IMPORT_BYTES, ImportService
 from aicoach.journal.service.ledger import Ledger
-from aicoach.marketdata.registry import build_market_data
 from aicoach.marketdata.service import MarketDataService
+from aicoach.plugin import CommandKit
 
 
 class UserNotFoundError(NotFoundError):
@@ -90,11 +88,10 @@ def preview_table(shown: ImportRead) -> Table:
 
 
 async def import_file(
-    settings: Settings, path: Path, account: str, *, format: str | None, email: str | None,
-    dry_run: bool, console: Console,
+    settings: Settings, market: MarketDataService, path: Path, account: str, *,
+    format: str | None, email: str | None, dry_run: bool, console: Console,
 ) -> ImportRead:  # fmt: skip
     engine = create_engine(settings)
-    market = build_market_data(settings)
     sessions = session_factory(engine)
     try:
         with path.open("rb") as stream:
@@ -134,15 +131,14 @@ async def import_file(
         console.print(f"Added {done.added:,} executions to '{account}'.")
         return done
     finally:
-        await market.provider.aclose()
         await engine.dispose()
 
 
 async def enrich(
-    settings: Settings, *, email: str | None, account: str | None, console: Console
-) -> int:
+    settings: Settings, market: MarketDataService, *, email: str | None, account: str | None,
+    console: Console,
+) -> int:  # fmt: skip
     engine = create_engine(settings)
-    market = build_market_data(settings)
     sessions = session_factory(engine)
     total = 0
     try:
@@ -176,11 +172,10 @@ async def enrich(
         console.print(f"Enriched {total:,} trades.")
         return total
     finally:
-        await market.provider.aclose()
         await engine.dispose()
 
 
-def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
+def register(app: typer.Typer, kit: CommandKit) -> None:
     """Add ``journal import`` and ``journal enrich`` to the ``aicoach`` command."""
     journal_app = typer.Typer(
         help="Your trade journal: import broker files, recompute enrichment.", no_args_is_help=True
@@ -202,8 +197,12 @@ def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
         dry_run: Annotated[bool, typer.Option(help="Preview only: add nothing.")] = False,
     ) -> None:
         """Import FILE into ACCOUNT: preview, then commit every row in one transaction."""
-        _run(lambda: import_file(load_settings(), file, account.strip(), format=format,
-                                 email=email, dry_run=dry_run, console=Console()))  # fmt: skip
+        settings = kit.load_settings()
+        kit.run_with_market(
+            lambda m: import_file(settings, m, file, account.strip(), format=format, email=email,
+                                  dry_run=dry_run, console=Console()),
+            settings,
+        )  # fmt: skip
 
     @journal_app.command("enrich")
     def enrich_command(
@@ -211,14 +210,10 @@ def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
         account: Annotated[str | None, typer.Option(help="Only this account's trades.")] = None,
     ) -> None:
         """Recompute the entry enrichment of the journal's trades."""
-        _run(lambda: enrich(load_settings(), email=email, account=account, console=Console()))
+        settings = kit.load_settings()
+        kit.run_with_market(
+            lambda m: enrich(settings, m, email=email, account=account, console=Console()),
+            settings,
+        )
 
     app.add_typer(journal_app, name="journal")
-
-
-def _run(make: Callable[[], object]) -> None:
-    try:
-        asyncio.run(make())  # type: ignore[arg-type]
-    except AICoachError as exc:
-        typer.echo(f"Error: {exc.message}", err=True)
-        raise typer.Exit(1) from exc

@@ -267,7 +267,10 @@ class JournalRepository:
         overlapping file lands each row once)."""
         if not values:
             return
-        ins = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(ExecutionRow)
+        table = ExecutionRow.__table__
+        assert isinstance(table, Table)
+        # On the table, not the entity: Core's executemany, without the ORM's bulk bookkeeping.
+        ins = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
         stmt = ins.on_conflict_do_nothing(index_elements=["account_id", "fingerprint"])
         for part in _chunks(values):
             await self.session.execute(stmt, list(part))

@@ -1,5 +1,5 @@
-"""The market-data port. Adapters: ``providers/simulated.py`` (default), ``providers/massive.py``,
-``providers/files.py``; the cache in ``cache.py`` wraps any of them.
+"""The market-data port. Adapters: ``aicoach.simulation.provider`` (default),
+``providers/massive.py``, ``providers/files.py``; the cache in ``cache.py`` wraps any of them.
 """
 
 from __future__ import annotations

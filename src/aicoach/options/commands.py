@@ -13,7 +13,6 @@ malformed file).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -27,7 +26,6 @@ from rich.table import Table
 from aicoach.config import Settings
 from aicoach.errors import AICoachError
 from aicoach.levels.service import LevelsService
-from aicoach.marketdata.cli_runner import run_with_market
 from aicoach.marketdata.service import MarketDataService
 from aicoach.options.analysis_schemas import (
     AnalysisRead,
@@ -39,6 +37,7 @@ from aicoach.options.analysis_schemas import (
 from aicoach.options.chain import ChainService, ChainTable, ExpirationCycle
 from aicoach.options.schemas import ChainRead, ContractRead
 from aicoach.options.service import AnalysisService
+from aicoach.plugin import CommandKit
 
 
 def _num(x: float | None, digits: int = 2) -> str:
@@ -120,7 +119,7 @@ def print_analysis(console: Console, a: AnalysisRead) -> None:
         console.print(f"[yellow]Warning:[/yellow] {escape(warning)}")
 
 
-def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
+def register(app: typer.Typer, kit: CommandKit) -> None:
     @app.command("chain")
     def chain_command(
         symbol: Annotated[str, typer.Argument(help="Underlying, e.g. SPY.")],
@@ -131,13 +130,13 @@ def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
         strikes: Annotated[int, typer.Option(min=1, max=500, help="Strikes around spot.")] = 10,
     ) -> None:
         """Option chain with IV and Greeks around the money."""
-        settings = load_settings()
+        settings = kit.load_settings()
         try:
             exp = date.fromisoformat(expiration) if expiration else None
         except ValueError as exc:
             typer.echo(f"Error: --expiration must be YYYY-MM-DD, got {expiration!r}", err=True)
             raise typer.Exit(2) from exc
-        table = run_with_market(lambda m: _pick_chain(m, settings, symbol, exp), settings)
+        table = kit.run_with_market(lambda m: _pick_chain(m, settings, symbol, exp), settings)
         Console(width=160).print(chain_table(ChainRead.of(table), strikes))
 
     @app.command("analyze")
@@ -146,7 +145,7 @@ def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the API payload.")] = False,
     ) -> None:
         """Max gain/loss, breakevens, PoP and Greeks of the legs in a file."""
-        settings = load_settings()
+        settings = kit.load_settings()
         try:
             raw = json.loads(legs_file.read_text(encoding="utf-8"))
             request = AnalyzeRequest.model_validate({"legs": raw} if isinstance(raw, list) else raw)
@@ -171,7 +170,7 @@ def register(app: typer.Typer, load_settings: Callable[[], Settings]) -> None:
             )
             return analysis_read(outcome)
 
-        result = run_with_market(run, settings)
+        result = kit.run_with_market(run, settings)
         if as_json:
             typer.echo(result.model_dump_json(indent=1))
         else:

@@ -57,28 +57,30 @@ from aicoach.marketdata.models import (
     Trade,
 )
 from aicoach.marketdata.resample import resample
-from aicoach.marketdata.simulation.grid import (
+from aicoach.options.core.exercise import ExerciseStyle, exercise_style
+from aicoach.options.core.expiry import t_years
+from aicoach.simulation.grid import (
     NS_PER_S,
     SessionGrid,
     build_grid,
     from_ns,
     to_ns,
 )
-from aicoach.marketdata.simulation.intraday import (
+from aicoach.simulation.intraday import (
     MinuteBars,
     SessionPath,
     build_session,
     minute_bars,
     partial_minute,
 )
-from aicoach.marketdata.simulation.listings import (
+from aicoach.simulation.listings import (
     activity,
     expiration_kind,
     listed_expirations,
     strike_ladder,
 )
-from aicoach.marketdata.simulation.options_surface import occ_symbol, price_chain, surface_for
-from aicoach.marketdata.simulation.paths import (
+from aicoach.simulation.options_surface import occ_symbol, price_chain, surface_for
+from aicoach.simulation.paths import (
     TRADING_DAYS,
     DailyPath,
     MarketFactor,
@@ -86,9 +88,7 @@ from aicoach.marketdata.simulation.paths import (
     market_factor,
     realized_vol,
 )
-from aicoach.marketdata.simulation.universe import Stream, SymbolSpec, lookup, rng_for, search
-from aicoach.options.core.exercise import ExerciseStyle, exercise_style
-from aicoach.options.core.expiry import t_years
+from aicoach.simulation.universe import Stream, SymbolSpec, lookup, rng_for, search
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

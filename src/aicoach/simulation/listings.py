@@ -33,7 +33,7 @@ listed expirations by ``boost / (1 + days)^0.8`` (monthly x3, quarter-end x1.5):
 expiration, 0DTE above all, trades most. Open interest totals ``2.5`` days of volume, shared by
 ``boost (days + 3)^0.25 e^{-days/500}`` (monthly x4, quarter-end x2.5, weekly x1, daily x0.3):
 monthlies hold the positions, dailies little. How each expiration's share spreads over strikes
-is :func:`aicoach.marketdata.simulation.options_surface.price_chain`'s business.
+is :func:`aicoach.simulation.options_surface.price_chain`'s business.
 """
 
 from __future__ import annotations

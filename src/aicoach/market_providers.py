@@ -1,6 +1,15 @@
-"""Builds the configured market-data provider, wrapped in the cache, behind the service."""
+"""Chooses the configured market-data provider (simulated, Massive, files), wraps it in the cache
+and puts it behind the service. Part of the composition root, outside ``marketdata``: the
+simulated market (``aicoach.simulation``) prices its chains with the options core, which reads
+market data itself, so ``marketdata`` must not import the simulator (an import cycle)."""
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import typer
 
 from aicoach.config import MarketDataProviderName, Settings
 from aicoach.errors import AICoachError
@@ -35,7 +44,7 @@ def build_provider(settings: Settings, calendar: MarketCalendar) -> MarketDataPr
         if settings.files_dir is None:
             raise MarketDataConfigError("MARKET_DATA_PROVIDER=files needs AICOACH_FILES_DIR.")
         return FilesMarketData(settings.files_dir)
-    from aicoach.marketdata.providers.simulated import SimulatedMarketData
+    from aicoach.simulation.provider import SimulatedMarketData
 
     return SimulatedMarketData(seed=settings.simulated_seed, calendar=calendar)
 
@@ -48,3 +57,26 @@ def build_market_data(
     backend = RedisCache.from_url(settings.redis_url) if settings.redis_url else MemoryCache()
     cached = CachedMarketData(provider, backend, ttl_seconds=settings.cache_ttl_seconds)
     return MarketDataService(cached, calendar)
+
+
+T = TypeVar("T")
+
+
+def run_with_market(
+    make: Callable[[MarketDataService], Coroutine[Any, Any, T]], settings: Settings
+) -> T:
+    """Run ``make(service)`` on a fresh service and close its provider afterwards; an
+    ``AICoachError`` prints ``Error: <message>`` on stderr and exits 1."""
+
+    async def main() -> T:
+        market = build_market_data(settings)
+        try:
+            return await make(market)
+        finally:
+            await market.provider.aclose()
+
+    try:
+        return asyncio.run(main())
+    except AICoachError as exc:
+        typer.echo(f"Error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc

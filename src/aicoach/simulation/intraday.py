@@ -26,9 +26,9 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from aicoach.marketdata.simulation.grid import NS_PER_MIN, NS_PER_S, SessionGrid
-from aicoach.marketdata.simulation.paths import DailyPath
-from aicoach.marketdata.simulation.universe import Stream, SymbolSpec, rng_for
+from aicoach.simulation.grid import NS_PER_MIN, NS_PER_S, SessionGrid
+from aicoach.simulation.paths import DailyPath
+from aicoach.simulation.universe import Stream, SymbolSpec, rng_for
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -34,8 +34,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from aicoach.marketdata.simulation.grid import SessionGrid
-from aicoach.marketdata.simulation.universe import (
+from aicoach.simulation.grid import SessionGrid
+from aicoach.simulation.universe import (
     MARKET_VOL,
     Stream,
     SymbolSpec,

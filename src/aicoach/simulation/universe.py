@@ -21,7 +21,7 @@ from typing import Final
 import numpy as np
 
 from aicoach.marketdata.models import AssetKind, SymbolInfo
-from aicoach.marketdata.simulation.listings import OptionProgram
+from aicoach.simulation.listings import OptionProgram
 
 #: Annual volatility of the common market factor (what SPY carries with beta 1).
 MARKET_VOL: Final = 0.17

@@ -50,10 +50,10 @@ import numpy as np
 import numpy.typing as npt
 
 from aicoach.marketdata.calendar import MarketCalendar
-from aicoach.marketdata.simulation.listings import Activity, OptionProgram
-from aicoach.marketdata.simulation.listings import listed_expirations as _listed
 from aicoach.options.core.bjerksund import bjerksund_stensland_price, riskless_value
 from aicoach.options.core.pricing import bsm_price
+from aicoach.simulation.listings import Activity, OptionProgram
+from aicoach.simulation.listings import listed_expirations as _listed
 
 FloatArray = npt.NDArray[np.float64]
 
