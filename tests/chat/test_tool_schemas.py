@@ -20,6 +20,7 @@ import pytest
 from pydantic import BaseModel
 
 from aicoach.coach.tools import RegisteredTool, ToolRegistry
+from aicoach.journal.tools import EquityCurveCard, JournalSummaryCard
 from aicoach.levels.tools import KeyLevelsCard
 from aicoach.marketdata.tools import QuoteCard
 from aicoach.options.tool_models import ChainCard, PositionSummaryCard, RiskGraphCard
@@ -32,7 +33,8 @@ CARD_SAMPLES = Path(__file__).parents[1] / "web" / "chat_cards.json"
 CARD_MODELS: dict[str, type[BaseModel]] = {
     "key_levels": KeyLevelsCard, "quote": QuoteCard, "options_chain": ChainCard,
     "position_summary": PositionSummaryCard, "risk_graph": RiskGraphCard,
-    "pnl_tracker": PnlTrackerCard,
+    "pnl_tracker": PnlTrackerCard, "journal_summary": JournalSummaryCard,
+    "equity_curve": EquityCurveCard,
 }  # fmt: skip
 #: Arguments for one canned call of each tool.
 CANNED_ARGS: dict[str, dict[str, Any]] = {
