@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), validation_alias=_env("DATA_DIR"))
     base_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("BASE_URL"))
     max_body_bytes: int = Field(1_000_000, ge=1024, validation_alias=_env("MAX_BODY_BYTES"))
+    #: File uploads (broker exports) may be this large; the importing route checks its own limit.
+    max_upload_bytes: int = Field(52_000_000, ge=1024, validation_alias=_env("MAX_UPLOAD_BYTES"))
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
     log_json: bool = Field(True, validation_alias=_env("LOG_JSON"))
 

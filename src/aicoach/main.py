@@ -120,7 +120,11 @@ def create_app(
     app.include_router(tunnel.tunnel_router)
     # Outermost first: observability sees every request, including rejected bodies.
     app.add_middleware(CSRFCookieMiddleware, https_base=settings.base_url.startswith("https://"))
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     app.add_middleware(ObservabilityMiddleware)
     return app
 

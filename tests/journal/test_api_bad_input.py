@@ -86,7 +86,7 @@ async def test_a_file_over_the_limit_is_refused_while_read(
 async def test_a_body_over_the_servers_limit_is_refused_before_parsing(
     app: FastAPI, alice: UserClient, data_dir: Path
 ) -> None:
-    limit = app.state.container.settings.max_body_bytes
+    limit = app.state.container.settings.max_upload_bytes
     account = await new_account(alice)
     response = await upload(alice, account["id"], b"x" * (limit + 10))
     assert response.status_code == 413

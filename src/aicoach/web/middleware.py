@@ -47,19 +47,28 @@ class CSRFCookieMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuses request bodies over ``max_bytes`` with 413, whether announced or streamed."""
+    """Refuses request bodies over the limit with 413, whether announced or streamed: file
+    uploads (``multipart/form-data``: a broker export) may be up to ``max_upload_bytes``, every
+    other body up to ``max_bytes``. The route reading an upload applies its own, tighter limit
+    while it streams."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_upload_bytes: int | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max(max_upload_bytes or max_bytes, max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        content_type = _header(scope, b"content-type") or ""
+        upload = content_type.startswith("multipart/form-data")
+        limit = self.max_upload_bytes if upload else self.max_bytes
         length = _header(scope, b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await _reject(send, self.max_bytes)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await _reject(send, limit)
             return
         seen = 0
 
@@ -68,14 +77,14 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _TooLarge
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _TooLarge:
-            await _reject(send, self.max_bytes)
+            await _reject(send, limit)
 
 
 class _TooLarge(Exception):
