@@ -57,7 +57,9 @@ def journal_app(app_factory: Any) -> Iterator[tuple[str, FastAPI]]:
 @pytest.fixture
 async def jpage(browser: Any, journal_app: tuple[str, FastAPI]) -> AsyncIterator[Any]:
     url, _ = journal_app
-    context = await browser.new_context(base_url=url, viewport={"width": 1440, "height": 900})
+    context = await browser.new_context(  # bypass_csp: see the `page` fixture
+        base_url=url, viewport={"width": 1440, "height": 900}, bypass_csp=True
+    )
     context.set_default_timeout(20_000)
     pg = await context.new_page()
     errors: list[str] = []
