@@ -185,18 +185,10 @@ async def browser() -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def page(browser: Any, live_url: str) -> AsyncIterator[Any]:
-    # Playwright evaluates string predicates (wait_for_function) with eval, which the app's CSP
-    # refuses; tests/security/test_csp_browser.py drives the pages under the real policy.
-    context = await browser.new_context(
-        base_url=live_url, viewport={"width": 1440, "height": 900}, bypass_csp=True
-    )
-    context.set_default_timeout(15_000)
-    pg = await context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    await context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    from tests.helpers.live import browser_page
+
+    async with browser_page(browser, live_url, timeout_ms=15_000) as pg:
+        yield pg
 
 
 SCREENSHOTS = Path(__file__).parent.parent / "test-artifacts" / "screenshots"

@@ -157,16 +157,10 @@ async def scripted(app_factory: Any) -> AsyncIterator[tuple[str, FastAPI]]:
 @pytest.fixture
 async def spage(browser: Any, scripted: tuple[str, FastAPI]) -> AsyncIterator[Any]:
     url, _ = scripted
-    context = await browser.new_context(  # bypass_csp: see the `page` fixture
-        base_url=url, viewport={"width": 1440, "height": 900}, bypass_csp=True
-    )
-    context.set_default_timeout(15_000)
-    pg = await context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    await context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    from tests.helpers.live import browser_page
+
+    async with browser_page(browser, url, timeout_ms=15_000) as pg:
+        yield pg
 
 
 async def test_stop_keeps_partial_answer_and_a_dropped_stream_retries_once(

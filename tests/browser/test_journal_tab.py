@@ -57,16 +57,10 @@ def journal_app(app_factory: Any) -> Iterator[tuple[str, FastAPI]]:
 @pytest.fixture
 async def jpage(browser: Any, journal_app: tuple[str, FastAPI]) -> AsyncIterator[Any]:
     url, _ = journal_app
-    context = await browser.new_context(  # bypass_csp: see the `page` fixture
-        base_url=url, viewport={"width": 1440, "height": 900}, bypass_csp=True
-    )
-    context.set_default_timeout(20_000)
-    pg = await context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    await context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    from tests.helpers.live import browser_page
+
+    async with browser_page(browser, url, timeout_ms=20_000) as pg:
+        yield pg
 
 
 async def open_journal(page: Any) -> Any:

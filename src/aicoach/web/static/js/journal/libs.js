@@ -1,72 +1,16 @@
-// The Journal tab's vendored chart libraries, each loaded once on first use (only when the tab
-// opens): ECharts for the analytics plots, lightweight-charts for the trade's underlying. Also
-// the theme's colours for charts (from app.css variables) and an ECharts instance that follows
-// its host's size.
+// The Journal tab's charts: the shared chart kit (ECharts for the analytics plots,
+// lightweight-charts for a trade's underlying) plus the tab's own colours (entries, exits).
 
-const loading = new Map();
+import { basePalette, themeVar } from "../kit/charts.js";
 
-function loadScript(src, global) {
-  if (window[global]) return Promise.resolve(window[global]);
-  if (!loading.has(src)) {
-    loading.set(src, new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = src;
-      script.onload = () => resolve(window[global]);
-      script.onerror = () => {
-        loading.delete(src);
-        reject(new Error("The chart library could not be loaded."));
-      };
-      document.head.append(script);
-    }));
-  }
-  return loading.get(src);
-}
+export { loadECharts, loadLightweightCharts, mountChart } from "../kit/charts.js";
 
-/** The global `echarts`, loaded from `src` on first use. */
-export const loadECharts = (src) => loadScript(src, "echarts");
-
-/** The global `LightweightCharts`, loaded from `src` on first use. */
-export const loadLightweightCharts = (src) => loadScript(src, "LightweightCharts");
-
-/** Theme colours for charts, read from the CSS variables of `el`'s theme. */
+/** Theme colours for the Journal tab's charts. */
 export function palette(el = document.documentElement) {
-  const css = getComputedStyle(el);
-  const v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+  const v = themeVar(el);
   return {
-    text: v("--text", "#d1d4dc"),
-    strong: v("--text-strong", "#fff"),
-    muted: v("--muted", "#8a93a6"),
-    faint: v("--faint", "#5d6577"),
-    border: v("--border", "#262b38"),
-    surface: v("--surface", "#131722"),
-    surface2: v("--surface-2", "#1a1e2a"),
-    surface3: v("--surface-3", "#232836"),
-    accent: v("--accent", "#2f6bff"),
-    info: v("--info", "#5ea3ff"),
-    up: v("--up", "#2ebd85"),
-    upSoft: v("--up-soft", "rgba(46,189,133,.14)"),
-    down: v("--down", "#f6465d"),
-    downSoft: v("--down-soft", "rgba(246,70,93,.14)"),
-    warn: v("--warn", "#f0b90b"),
+    ...basePalette(el),
     entry: v("--jr-entry", "#5ea3ff"),
     exit: v("--jr-exit", "#f0b90b"),
-    font: getComputedStyle(document.body).fontFamily,
-    light: document.documentElement.getAttribute("data-theme") === "light",
-  };
-}
-
-/** An ECharts instance on `host` that follows its size; `dispose()` stops observing. */
-export function mountChart(echarts, host) {
-  const chart = echarts.init(host, null, { renderer: "canvas" });
-  const observer = new ResizeObserver(() => {
-    if (host.offsetWidth > 0 && host.offsetHeight > 0) chart.resize();
-  });
-  observer.observe(host);
-  return {
-    chart,
-    dispose() {
-      observer.disconnect();
-      chart.dispose();
-    },
   };
 }

@@ -1,86 +1,16 @@
-// ECharts for the Options tab: loads the vendored library once (only when this tab is opened),
-// reads the theme's colours from app.css variables, and keeps charts sized with their host.
+// The Options tab's charts: the shared chart kit plus the tab's own colours (key levels, the
+// scenario dates).
 
-let loading = null;
+import { basePalette, themeVar } from "../kit/charts.js";
 
-/** The global `echarts` (vendored v6), loaded on first use from `src`. */
-export function loadECharts(src) {
-  if (window.echarts) return Promise.resolve(window.echarts);
-  if (!loading) {
-    loading = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = src;
-      script.onload = () => resolve(window.echarts);
-      script.onerror = () => {
-        loading = null;
-        reject(new Error("The chart library could not be loaded."));
-      };
-      document.head.append(script);
-    });
-  }
-  return loading;
-}
+export { axisStyle, loadECharts, mountChart, tooltipStyle } from "../kit/charts.js";
 
-/** Theme colours for charts, from the CSS variables of `el`'s theme. */
+/** Theme colours for the Options tab's charts. */
 export function palette(el = document.documentElement) {
-  const css = getComputedStyle(el);
-  const v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+  const v = themeVar(el);
   return {
-    text: v("--text", "#d1d4dc"),
-    strong: v("--text-strong", "#fff"),
-    muted: v("--muted", "#8a93a6"),
-    faint: v("--faint", "#5d6577"),
-    border: v("--border", "#262b38"),
-    surface: v("--surface", "#131722"),
-    surface2: v("--surface-2", "#1a1e2a"),
-    surface3: v("--surface-3", "#232836"),
-    accent: v("--accent", "#2f6bff"),
-    info: v("--info", "#5ea3ff"),
-    up: v("--up", "#2ebd85"),
-    upSoft: v("--up-soft", "rgba(46,189,133,.14)"),
-    down: v("--down", "#f6465d"),
-    downSoft: v("--down-soft", "rgba(246,70,93,.14)"),
-    warn: v("--warn", "#f0b90b"),
+    ...basePalette(el),
     level: v("--opt-level", "#b08cff"),
     dates: [v("--opt-date-1", "#e8c440"), v("--opt-date-2", "#b08cff"), v("--opt-date-3", "#3cc6d8")],
-    font: getComputedStyle(document.body).fontFamily,
-    light: document.documentElement.getAttribute("data-theme") === "light",
-  };
-}
-
-/** Axis styling shared by every chart. */
-export function axisStyle(p, extra = {}) {
-  return {
-    axisLine: { lineStyle: { color: p.border } },
-    axisTick: { lineStyle: { color: p.border } },
-    axisLabel: { color: p.muted, fontSize: 11, fontFamily: p.font },
-    splitLine: { lineStyle: { color: p.border, opacity: 0.6 } },
-    nameTextStyle: { color: p.faint, fontSize: 11 },
-    ...extra,
-  };
-}
-
-export function tooltipStyle(p) {
-  return {
-    backgroundColor: p.surface2,
-    borderColor: p.border,
-    textStyle: { color: p.text, fontSize: 12, fontFamily: p.font },
-    extraCssText: "box-shadow: var(--shadow); border-radius: 6px;",
-  };
-}
-
-/** An echarts instance on `host` that follows its size; `dispose()` stops observing. */
-export function mountChart(echarts, host) {
-  const chart = echarts.init(host, null, { renderer: "canvas" });
-  const observer = new ResizeObserver(() => {
-    if (host.offsetWidth > 0 && host.offsetHeight > 0) chart.resize();
-  });
-  observer.observe(host);
-  return {
-    chart,
-    dispose() {
-      observer.disconnect();
-      chart.dispose();
-    },
   };
 }
