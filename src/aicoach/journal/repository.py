@@ -33,6 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from aicoach.kit.orm import add_unless_taken
 from aicoach.journal.models import (
     BrokerAccount,
     ExecutionRow,
@@ -127,14 +128,19 @@ class JournalRepository:
         )
         return [(a, int(t or 0), int(e or 0)) for a, t, e in rows]
 
-    async def account_versions(self, user_id: int) -> list[tuple[int, str, int]]:
-        """(id, name, revision) of each account: what the analytics cache is keyed on."""
+    async def account_versions(self, user_id: int) -> list[tuple[int, str, int, datetime]]:
+        """(id, name, revision, created_at) of each account: what the analytics cache is keyed
+        on. ``created_at`` tells two accounts apart that had the same id: ids can come back
+        after a deletion (SQLite reuses the highest rowid) or a restore."""
         rows = await self.session.execute(
-            select(BrokerAccount.id, BrokerAccount.name, BrokerAccount.revision)
+            select(
+                BrokerAccount.id, BrokerAccount.name, BrokerAccount.revision,
+                BrokerAccount.created_at,
+            )
             .where(BrokerAccount.user_id == user_id)
             .order_by(BrokerAccount.id)
-        )
-        return [(int(i), str(n), int(r)) for i, n, r in rows]
+        )  # fmt: skip
+        return [(int(i), str(n), int(r), c) for i, n, r, c in rows]
 
     async def account(self, user_id: int, account_id: int) -> BrokerAccount | None:
         return await self.session.scalar(
@@ -190,6 +196,9 @@ class JournalRepository:
     async def add(self, row: Any) -> None:
         self.session.add(row)
         await self.session.flush()
+
+    async def add_unless_taken(self, row: Any) -> bool:
+        return await add_unless_taken(self.session, row)
 
     async def delete(self, row: Any) -> None:
         await self.session.delete(row)

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -54,6 +56,21 @@ class IdMixin:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+async def add_unless_taken(session: AsyncSession, row: Any) -> bool:
+    """Insert ``row``; ``False`` (and nothing inserted) when a unique constraint refuses it.
+
+    For creates that can race (two requests making "the account named IRA" at once): the
+    check-then-insert in the service gives the friendly message in the common case, and the
+    constraint decides the race, in a savepoint so the request's transaction goes on."""
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 class CreatedAtMixin:

@@ -66,10 +66,12 @@ class AccountService:
         return account_read(account, *await self.repo.account_counts(account.id))
 
     async def create(self, user_id: int, body: AccountCreate) -> AccountRead:
+        taken = AccountNameTakenError(f"You already have an account named '{body.name}'.")
         if await self.repo.account_named(user_id, body.name) is not None:
-            raise AccountNameTakenError(f"You already have an account named '{body.name}'.")
+            raise taken
         account = BrokerAccount(user_id=user_id, name=body.name, broker=body.broker.strip())
-        await self.repo.add(account)
+        if not await self.repo.add_unless_taken(account):
+            raise taken
         return account_read(account, 0, 0)
 
     async def get_or_create(self, user_id: int, name: str) -> BrokerAccount:
@@ -112,12 +114,14 @@ class MappingService:
             raise JournalInputError(mapping_problem(exc)) from None
 
     async def create(self, user_id: int, body: MappingCreate) -> MappingRead:
+        taken = MappingNameTakenError(f"You already have a mapping named '{body.name}'.")
         if await self.repo.mapping_named(user_id, body.name) is not None:
-            raise MappingNameTakenError(f"You already have a mapping named '{body.name}'.")
+            raise taken
         saved = SavedMapping(
             user_id=user_id, name=body.name, mapping=body.mapping.model_dump(mode="json")
         )
-        await self.repo.add(saved)
+        if not await self.repo.add_unless_taken(saved):
+            raise taken
         return mapping_read(saved)
 
     async def delete(self, user_id: int, mapping_id: int) -> None:

@@ -120,12 +120,12 @@ def arrays_of(
     )  # fmt: skip
 
 
-Versions = tuple[tuple[int, int], ...]
+Versions = tuple[tuple[int, int, datetime], ...]
 
 
 class ArraysCache:
     """The last arrays per (user, query), in this process, valid while the user's accounts
-    are at the same revisions: every change that can move a number (a commit, a manual
+    are the same accounts (id and creation time) at the same revisions: every change that can move a number (a commit, a manual
     trade, notes/tags/planned risk, re-enrichment) bumps its account's revision, which the
     next read sees, so a hit is never stale. Each process keeps its own."""
 
@@ -168,7 +168,7 @@ class AnalyticsService:
     async def arrays(self, user_id: int, q: TradeQuery) -> TradeArrays:
         """The columns of the trades ``q`` keeps (cached while nothing changed)."""
         accounts = await self.repo.account_versions(user_id)
-        versions = tuple((i, r) for i, _, r in accounts)
+        versions = tuple((i, r, created) for i, _, r, created in accounts)
         cached = ARRAYS.get(user_id, q, versions)
         if cached is not None:
             return cached
@@ -176,7 +176,7 @@ class AnalyticsService:
         tags: dict[tuple[int, str], list[str]] = {}
         for account_id, trade_id, name in await self.repo.user_tags(user_id):
             tags.setdefault((account_id, trade_id), []).append(name)
-        names = {i: n for i, n, _ in accounts}
+        names = {i: n for i, n, _, _ in accounts}
         a = await asyncio.to_thread(arrays_of, rows, names, tags)
         ARRAYS.put(user_id, q, versions, a)
         return a

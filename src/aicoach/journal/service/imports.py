@@ -420,11 +420,11 @@ class ImportService:
     async def _match(
         self, imp: JournalImport, executions: Sequence[Execution]
     ) -> tuple[list[Execution], list[StoredExecution]]:
-        known = await self.repo.known_fingerprints(
-            imp.account_id, [e.fingerprint for e in executions]
-        )
-        new = [e for e in executions if e.fingerprint not in known]
-        return new, await self.ledger.load(imp.account_id)
+        # "New" is decided against the very rows loaded: a commit of the same file finishing
+        # between two separate reads would otherwise count its rows both stored and new.
+        stored = await self.ledger.load(imp.account_id)
+        known = {s.execution.fingerprint for s in stored}
+        return [e for e in executions if e.fingerprint not in known], stored
 
     async def _apply(self, imp: JournalImport, prepared: Prepared) -> None:
         """The write transaction of a commit (module docstring). No progress is reported from
