@@ -44,6 +44,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = selected
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The probes' counts (``tests/probes``: fuzzing, cross-user, CSRF, races), one line each."""
+    lines = [
+        f"[{os.environ.get('AICOACH_TEST_DB', 'sqlite')}] {value}"
+        for reports in terminalreporter.stats.values()
+        for r in reports
+        for key, value in getattr(r, "user_properties", ())
+        if key == "probe" and getattr(r, "when", "call") == "call"
+    ]
+    if lines:
+        terminalreporter.section("probe counts")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 def xdist_worker_index() -> int:
     """0, 1, ... for the pytest-xdist worker running this process (``gw0``, ``gw1``, ...); 0
     without xdist. Each worker is its own process with its own session fixtures."""

@@ -8,12 +8,15 @@ not just what the OpenAPI document lists) and synthesise bodies from the OpenAPI
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
+#: The ``report`` fixture: one line of a probe's counts for the run's summary.
+Report = Callable[[str], None]
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
 

@@ -25,9 +25,9 @@ from fastapi import FastAPI
 from aicoach.config import Settings
 from aicoach.main import SLICES, create_app
 from tests.factories import signed_up
-from tests.probes.leaky_slice import LEAKY
 from tests.helpers.users import UserClient
-from tests.probes.routes import Route, app_routes, minimal_body
+from tests.probes.leaky_slice import LEAKY
+from tests.probes.routes import Report, Route, app_routes, minimal_body
 from tests.probes.seed import Book, kind_of_row, listing_routes, seed_book, visible_ids
 
 NOBODYS_NUMBER = 2_000_000_000
@@ -36,6 +36,8 @@ NOBODYS_NUMBER = 2_000_000_000
 def _nobodys(value: int | str) -> int | str:
     """An id of the same kind as ``value`` that no row has."""
     return NOBODYS_NUMBER if isinstance(value, int) else "f" * len(value)
+
+
 # Path values that are not row ids are public market keys (a symbol): they are read, not owned.
 PUBLIC_VALUE = "SPY"
 # What an admin may see of other users by design: the user list, invites and the admin pages.
@@ -81,8 +83,9 @@ def _texts_and_ids(payload: Any) -> list[Any]:
     if isinstance(payload, dict):
         out: list[Any] = []
         for key, value in payload.items():
-            if key == "id" or (isinstance(value, str) and key in {"label", "notes", "name",
-                                                                   "title", "note"}):
+            if key == "id" or (
+                isinstance(value, str) and key in {"label", "notes", "name", "title", "note"}
+            ):
                 out.append((key, value))
             else:
                 out.extend(_texts_and_ids(value))
@@ -110,7 +113,9 @@ async def trader(app: FastAPI, alice: UserClient) -> AsyncIterator[UserClient]:
         yield user
 
 
-async def _probe(app: FastAPI, owner: UserClient, prober: UserClient) -> Counter[str]:
+async def _probe(
+    app: FastAPI, owner: UserClient, prober: UserClient, report: Report = print
+) -> Counter[str]:
     book = await seed_book(app, owner)
     # Ids are per table, so one of the trader's numbers may be the prober's own session or
     # token: attacking that would only log the prober out. Those are skipped, per kind of row.
@@ -144,17 +149,23 @@ async def _probe(app: FastAPI, owner: UserClient, prober: UserClient) -> Counter
                 made_up = route.url(dict.fromkeys(route.params, _nobodys(value)))
                 refusals[kind] = await _call(prober, app, route, made_up)
             nobody = refusals[kind]
-            response = await _call(prober, app, route, route.url(dict.fromkeys(route.params, value)))
+            response = await _call(
+                prober, app, route, route.url(dict.fromkeys(route.params, value))
+            )
             counts["requests"] += 1
             if response.status_code != nobody.status_code:
-                leaks.append(f"{route} with the trader's id {value}: {response.status_code} "
-                             f"(a made-up id: {nobody.status_code}) {response.text[:200]}")
+                leaks.append(
+                    f"{route} with the trader's id {value}: {response.status_code} "
+                    f"(a made-up id: {nobody.status_code}) {response.text[:200]}"
+                )
             elif book.marker in response.text:
                 leaks.append(f"{route} with the trader's id {value}: shows the trader's data")
         refused = (403, 404) if route.in_schema else (303, 403, 404)  # a form flashes, then 303
         if not any(r.status_code in refused for r in refusals.values()):
-            gaps.append(f"{route}: made-up ids never reached the row look-up: "
-                        + "; ".join(f"{r.status_code} {r.text[:150]}" for r in refusals.values()))
+            gaps.append(
+                f"{route}: made-up ids never reached the row look-up: "
+                + "; ".join(f"{r.status_code} {r.text[:150]}" for r in refusals.values())
+            )
     for route in _id_routes(app, "GET"):
         if not any(k.startswith(route.path.split("{")[0]) for k in before):
             gaps.append(f"{route}: no row of the trader's to read (seed it in seed.py)")
@@ -163,7 +174,7 @@ async def _probe(app: FastAPI, owner: UserClient, prober: UserClient) -> Counter
     leaks.extend(f"{url}: the trader's data changed under attack" for url in changed)
     counts["trader's rows"] = len(book.ids)
     counts["leaks"] = len(leaks)
-    print(f"cross-user probe ({'admin' if admin else 'user'} prober): {dict(counts)}")
+    report(f"cross-user probe ({'admin' if admin else 'user'} prober): {dict(counts)}")
     if leaks or gaps:
         raise ProbeFound(leaks, gaps)
     return counts
@@ -176,29 +187,31 @@ class ProbeFound(AssertionError):
 
 
 async def test_an_ordinary_user_reaches_nothing_of_another(
-    app: FastAPI, alice: UserClient, trader: UserClient
+    app: FastAPI, alice: UserClient, trader: UserClient, report: Report
 ) -> None:
     async with signed_up(app) as prober:
-        counts = await _probe(app, trader, prober)
+        counts = await _probe(app, trader, prober, report)
     assert counts["routes attacked"] >= 20
 
 
 async def test_an_admin_reaches_nothing_of_a_traders_book(
-    app: FastAPI, alice: UserClient, trader: UserClient
+    app: FastAPI, alice: UserClient, trader: UserClient, report: Report
 ) -> None:
-    await _probe(app, trader, alice)
+    await _probe(app, trader, alice, report)
 
 
 async def test_the_probe_finds_a_route_that_forgets_the_owner(settings: Settings) -> None:
     """The probe itself can fail: a slice whose read skips the owner check is caught, and so is
     a slice whose rows the seed does not reach."""
     application = create_app(settings, slices=(*SLICES, LEAKY))
-    async with application.router.lifespan_context(application):
-        async with signed_up(application) as admin, signed_up(application) as owner:
-            async with signed_up(application) as prober:
-                with pytest.raises(ProbeFound) as found:
-                    await _probe(application, owner, prober)
-            assert admin
+    async with (
+        application.router.lifespan_context(application),
+        signed_up(application),  # the first account, the admin
+        signed_up(application) as owner,
+        signed_up(application) as prober,
+    ):
+        with pytest.raises(ProbeFound) as found:
+            await _probe(application, owner, prober)
     leaks = found.value.leaks
     assert any(line.startswith("GET /api/leaky/positions/{position_id} with") for line in leaks)
     assert found.value.gaps == [

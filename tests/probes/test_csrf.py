@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from aicoach.web.csrf import CSRF_COOKIE
 from tests.helpers.users import UserClient
-from tests.probes.routes import STATE_CHANGING, Route, app_routes
+from tests.probes.routes import STATE_CHANGING, Report, Route, app_routes
 
 # Routes that act on no signed-in user's behalf, so a forged request gains nothing.
 NO_AMBIENT_CREDENTIAL = {
@@ -54,7 +54,7 @@ async def _send(
 
 
 async def test_every_state_changing_route_refuses_a_forged_request(
-    app: FastAPI, alice: UserClient
+    app: FastAPI, alice: UserClient, report: Report
 ) -> None:
     routes = [r for r in app_routes(app) if r.method in STATE_CHANGING]
     counts: Counter[str] = Counter()
@@ -68,12 +68,13 @@ async def test_every_state_changing_route_refuses_a_forged_request(
             response = await _send(alice.http, route, headers)
             counts["forged requests"] += 1
             if not _refused_as_forged(response):
-                accepted.append(f"{route} with {forgery}: {response.status_code} "
-                                f"{response.text[:120]}")
+                accepted.append(
+                    f"{route} with {forgery}: {response.status_code} {response.text[:120]}"
+                )
     assert alice.http.cookies.get(CSRF_COOKIE), "the browser's CSRF cookie was there all along"
     assert (await alice.get("/api/me")).status_code == 200, "and the session too"
     counts["accepted"] = len(accepted)
-    print(f"CSRF probe: {dict(counts)}")
+    report(f"CSRF probe: {dict(counts)}")
     assert counts["routes"] >= 40
     assert not accepted, "\n".join(accepted)
 

@@ -13,7 +13,6 @@ import asyncio
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -24,7 +23,7 @@ from tests.factories import client_for, create_chat, signed_up
 from tests.helpers.users import UserClient, login_user, prime_csrf
 from tests.journal.api import fixture, new_account, preview, trades, upload
 from tests.positions.chains import iron_condor_legs
-from tests.probes.routes import Route, app_routes, minimal_body
+from tests.probes.routes import Report, Route, app_routes, minimal_body
 from tests.probes.seed import _ids
 
 PARALLEL = 20
@@ -66,7 +65,7 @@ async def _count(user: UserClient, path: str) -> int | None:
     if response.status_code != 200 or "json" not in response.headers.get("content-type", ""):
         return None
     found = list(_ids(response.json()))
-    return len({v for v in found}) if found else None
+    return len(set(found)) if found else None
 
 
 async def _fire(send: Callable[[], Awaitable[httpx.Response]]) -> list[httpx.Response]:
@@ -77,9 +76,11 @@ def _tally(responses: list[httpx.Response]) -> Counter[int]:
     return Counter(r.status_code for r in responses)
 
 
-async def test_every_create_route_fired_in_parallel(app: FastAPI, alice: UserClient) -> None:
+async def test_every_create_route_fired_in_parallel(
+    app: FastAPI, alice: UserClient, report: Report
+) -> None:
     bodies = await _bodies(alice)
-    report: dict[str, dict[int, int]] = {}
+    tallies: dict[str, dict[int, int]] = {}
     problems: list[str] = []
     for route in _creates(app):
         name = str(route)
@@ -90,7 +91,7 @@ async def test_every_create_route_fired_in_parallel(app: FastAPI, alice: UserCli
         before = await _count(alice, listing) if listing else None
         responses = await _fire(lambda s=send: s(alice))
         tally = _tally(responses)
-        report[name] = dict(tally)
+        tallies[name] = dict(tally)
         created = sum(n for code, n in tally.items() if 200 <= code < 300)
         if any(code >= 500 for code in tally):
             problems.append(f"{name}: {dict(tally)}")
@@ -101,11 +102,11 @@ async def test_every_create_route_fired_in_parallel(app: FastAPI, alice: UserCli
             after = await _count(alice, listing)
             if after is not None and after - before != created:
                 problems.append(f"{name}: {created} acknowledged, {after - before} stored")
-    for name, tally in report.items():
-        print(f"race probe {name} x{PARALLEL}: {tally}")
+    for name, tally in tallies.items():
+        report(f"race probe {name} x{PARALLEL}: {tally}")
     assert not problems, "\n".join(problems)
     for name in ONE_OF:
-        assert report[name] == {201: 1, 409: PARALLEL - 1}, (name, report[name])
+        assert tallies[name] == {201: 1, 409: PARALLEL - 1}, (name, tallies[name])
     symbols = (await alice.get("/api/watchlist")).json()["symbols"]
     assert symbols.count("AMD") == 1
 
@@ -116,13 +117,13 @@ MAPPING = {"time": "T", "symbol": "S", "quantity": "Q", "price": "P", "quantity_
 
 
 async def test_one_import_committed_twenty_times_at_once_is_committed_once(
-    alice: UserClient,
+    alice: UserClient, report: Report
 ) -> None:
     account = await new_account(alice, "Commit race")
     shown = await preview(alice, account["id"], fixture("tastytrade/transactions_2024.csv"))
     url = f"/api/journal/imports/{shown['id']}/commit"
     tally = _tally(await _fire(lambda: alice.post(url)))
-    print(f"race probe POST {url} x{PARALLEL}: {dict(tally)}")
+    report(f"race probe POST {url} x{PARALLEL}: {dict(tally)}")
     assert not any(code >= 500 for code in tally), tally
     assert tally[200] >= 1
     committed = (await alice.get(f"/api/journal/imports/{shown['id']}")).json()
@@ -134,12 +135,14 @@ async def test_one_import_committed_twenty_times_at_once_is_committed_once(
     assert ids and len(ids) == len(set(ids))
 
 
-async def test_one_question_sent_twenty_times_is_stored_once(app: FastAPI, alice: UserClient) -> None:
+async def test_one_question_sent_twenty_times_is_stored_once(
+    app: FastAPI, alice: UserClient, report: Report
+) -> None:
     chat = await create_chat(alice)
     body = {"content": "what does rho mean?", "client_message_id": str(uuid.uuid4())}
     url = f"/api/chat/sessions/{chat['id']}/messages"
     tally = _tally(await _fire(lambda: alice.post(url, json=body)))
-    print(f"race probe POST {url} (one client_message_id) x{PARALLEL}: {dict(tally)}")
+    report(f"race probe POST {url} (one client_message_id) x{PARALLEL}: {dict(tally)}")
     assert not any(code >= 500 for code in tally), tally
     async with app.state.container.sessions() as s:
         stored = await s.scalar(
@@ -150,7 +153,9 @@ async def test_one_question_sent_twenty_times_is_stored_once(app: FastAPI, alice
     assert stored == 1
 
 
-async def test_log_ins_and_sign_ups_fired_in_parallel(app: FastAPI, alice: UserClient) -> None:
+async def test_log_ins_and_sign_ups_fired_in_parallel(
+    app: FastAPI, alice: UserClient, report: Report
+) -> None:
     async def log_in() -> httpx.Response:
         async with client_for(app) as http:
             return await login_user(http, alice.email, alice.password)
@@ -165,8 +170,10 @@ async def test_log_ins_and_sign_ups_fired_in_parallel(app: FastAPI, alice: UserC
     same = _tally(await _fire(lambda: sign_up("twin@example.com")))
     distinct = _tally(await asyncio.gather(
         *(sign_up(f"racer{i}@example.com") for i in range(PARALLEL))))  # fmt: skip
-    print(f"race probe log-in x{PARALLEL}: {dict(logins)}; one address signed up x{PARALLEL}: "
-          f"{dict(same)}; {PARALLEL} addresses at once: {dict(distinct)}")
+    report(
+        f"race probe log-in x{PARALLEL}: {dict(logins)}; one address signed up x{PARALLEL}: "
+        f"{dict(same)}; {PARALLEL} addresses at once: {dict(distinct)}"
+    )
     assert logins == {303: PARALLEL}
     assert same[303] == 1 and not any(code >= 500 for code in same), same
     assert distinct == {303: PARALLEL}

@@ -33,7 +33,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
-from aicoach.kit.orm import add_unless_taken
 from aicoach.journal.models import (
     BrokerAccount,
     ExecutionRow,
@@ -43,6 +42,7 @@ from aicoach.journal.models import (
     TradeRow,
     TradeTag,
 )
+from aicoach.kit.orm import add_unless_taken
 
 #: Rows per statement for ``IN (...)`` look-ups and multi-row inserts (under SQLite's and
 #: asyncpg's bind-parameter limits for the widest row).

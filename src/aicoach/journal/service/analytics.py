@@ -125,9 +125,10 @@ Versions = tuple[tuple[int, int, datetime], ...]
 
 class ArraysCache:
     """The last arrays per (user, query), in this process, valid while the user's accounts
-    are the same accounts (id and creation time) at the same revisions: every change that can move a number (a commit, a manual
-    trade, notes/tags/planned risk, re-enrichment) bumps its account's revision, which the
-    next read sees, so a hit is never stale. Each process keeps its own."""
+    are the same accounts (id and creation time) at the same revisions: every change that can
+    move a number (a commit, a manual trade, notes/tags/planned risk, re-enrichment) bumps its
+    account's revision, which the next read sees, so a hit is never stale. Each process keeps
+    its own."""
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
