@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     sentry_environment: str | None = Field(None, validation_alias=_env("SENTRY_ENVIRONMENT"))
     sentry_release: str | None = Field(None, validation_alias=_env("SENTRY_RELEASE"))
     sentry_traces_sample_rate: Rate = Field(0.0, validation_alias=_env("SENTRY_TRACES_SAMPLE_RATE"))
+    #: Per-route trace rates over the default, by path prefix (the longest prefix wins), as JSON:
+    #: ``{"/api/chat/": 1.0, "/api/options/": 0.5, "/healthz": 0}``.
+    sentry_traces_route_rates: dict[str, Rate] = Field(
+        default_factory=dict, validation_alias=_env("SENTRY_TRACES_ROUTE_RATES")
+    )
     sentry_browser_dsn: str | None = Field(None, validation_alias=_env("SENTRY_BROWSER_DSN"))
     sentry_replay_session_sample_rate: Rate = Field(
         0.0, validation_alias=_env("SENTRY_REPLAY_SESSION_SAMPLE_RATE")

@@ -33,7 +33,9 @@ from aicoach.db import create_engine, session_factory
 from aicoach.kit.clock import Clock, system_clock
 from aicoach.levels.service import LevelsService
 from aicoach.levels.tools import LevelsToolDeps
+from aicoach.llm.metered import MeteredLLM
 from aicoach.llm.ports import LLM
+from aicoach.llm.pricing import estimate_cost_usd
 from aicoach.llm.registry import build_llm
 from aicoach.market_providers import build_market_data
 from aicoach.marketdata.service import MarketDataService
@@ -164,7 +166,7 @@ def build_container(
         analysis=AnalysisService(market, chains, levels, settings.risk_free_rate),
         throttler=LoginThrottler(settings),
         saved_legs=PositionLegs(),
-        llm=over.llm if over.llm is not None else build_llm(settings),
+        llm=_metered(over.llm if over.llm is not None else build_llm(settings), settings),
         registries=registries,
     )
     container.chat = chat_runtime.build_chat(
@@ -184,3 +186,10 @@ def _serves_every_slice(
     (tools are registered from the manifests untyped, so nothing else would catch a missing
     service)."""
     return c, c, c, c
+
+
+def _metered(llm: LLM | None, settings: Settings) -> LLM | None:
+    """The model with its Prometheus metrics (``aicoach.llm.metered``)."""
+    if llm is None:
+        return None
+    return MeteredLLM(llm, lambda model, usage: estimate_cost_usd(model, usage, settings))

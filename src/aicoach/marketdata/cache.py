@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final, Generic, Protocol, TypeVar, cast
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 
 from aicoach.marketdata.errors import ProviderError, TimeframeNotSupportedError
 from aicoach.marketdata.models import (
@@ -49,7 +49,7 @@ from aicoach.marketdata.models import (
     Trade,
 )
 from aicoach.marketdata.ports import MarketDataProvider
-from aicoach.observability.metrics import REGISTRY
+from aicoach.observability.metrics import LATENCY_BUCKETS, REGISTRY
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,19 @@ CACHE_REQUESTS: Final = Counter(
     _METRIC,
     "Market-data cache lookups by op and result (hit, miss, stale, backend_error).",
     labelnames=("op", "result"),
+    registry=REGISTRY,
+)
+PROVIDER_DURATION: Final = Histogram(
+    "aicoach_provider_request_duration_seconds",
+    "Market-data provider calls (cache misses), by provider and op, in seconds.",
+    labelnames=("provider", "op"),
+    buckets=LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+PROVIDER_ERRORS: Final = Counter(
+    "aicoach_provider_errors",
+    "Market-data provider calls that failed, by provider, op and error class.",
+    labelnames=("provider", "op", "error"),
     registry=REGISTRY,
 )
 
@@ -303,9 +316,14 @@ class CachedMarketData:
     async def _load(
         self, op: str, key: str, load: Callable[[], Awaitable[T]], kept: CacheEntry | None
     ) -> Fetched[T]:
+        started = time.perf_counter()
         try:
-            value = await load()
-        except ProviderError:
+            try:
+                value = await load()
+            finally:
+                PROVIDER_DURATION.labels(self.name, op).observe(time.perf_counter() - started)
+        except ProviderError as exc:
+            PROVIDER_ERRORS.labels(self.name, op, type(exc).__name__).inc()
             if kept is None:
                 CACHE_REQUESTS.labels(op=op, result="miss").inc()
                 raise

@@ -9,7 +9,9 @@ Metrics
     aicoach_http_request_duration_seconds{method,route}       histogram, seconds
     aicoach_http_requests_in_flight                           gauge
     aicoach_jobs_queue_depth                                  gauge, evaluated at scrape time
-Later slices add theirs to :data:`REGISTRY`.
+    aicoach_streams_open{kind}                                gauge: SSE answers, WebSockets
+Other modules add theirs to :data:`REGISTRY` next to what they measure (``docs/operations.md``
+lists them all).
 """
 
 from __future__ import annotations
@@ -60,6 +62,12 @@ HTTP_DURATION = Histogram(
 HTTP_IN_FLIGHT = Gauge(
     "aicoach_http_requests_in_flight",
     "HTTP requests being served right now.",
+    registry=REGISTRY,
+)
+STREAMS_OPEN = Gauge(
+    "aicoach_streams_open",
+    "Long-lived responses open right now: kind=sse (a streaming chat answer), kind=websocket.",
+    ("kind",),
     registry=REGISTRY,
 )
 JOBS_QUEUE_DEPTH = Gauge(

@@ -31,13 +31,14 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aicoach.observability import context
-from aicoach.observability.metrics import HTTP_IN_FLIGHT, REQUEST_METRICS
+from aicoach.observability.metrics import HTTP_IN_FLIGHT, REQUEST_METRICS, STREAMS_OPEN
 from aicoach.observability.scrub import SECRET_HEADERS
 from aicoach.observability.sentry import ACCESS_LOGGER
 
 REQUEST_ID_HEADER = "X-Request-ID"
 UNMATCHED = "<unmatched>"
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._\-]{1,128}")
+_SSE = b"text/event-stream"
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _access = logging.getLogger(ACCESS_LOGGER)
 
@@ -107,17 +108,27 @@ class ObservabilityMiddleware:
         scope_state["request_id"] = rid
 
         if kind == "websocket":
-            await self.app(scope, receive, send)
+            STREAMS_OPEN.labels("websocket").inc()
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                STREAMS_OPEN.labels("websocket").dec()
             return
 
         rid_header = (b"x-request-id", rid.encode("ascii"))
         status = 0
 
+        streaming = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, streaming
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message = {**message, "headers": [*message.get("headers", ()), rid_header]}
+                headers = message.get("headers", ())
+                if any(k == b"content-type" and v.startswith(_SSE) for k, v in headers):
+                    streaming = True
+                    STREAMS_OPEN.labels("sse").inc()
+                message = {**message, "headers": [*headers, rid_header]}
             await send(message)
 
         root_path_before: str = scope.get("root_path", "") or ""
@@ -139,6 +150,8 @@ class ObservabilityMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             HTTP_IN_FLIGHT.dec()
+            if streaming:
+                STREAMS_OPEN.labels("sse").dec()
             method = scope["method"]
             if method not in _KNOWN_METHODS:
                 method = "OTHER"

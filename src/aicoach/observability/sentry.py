@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import sentry_sdk
@@ -93,6 +94,23 @@ def before_send_transaction(event: Any, hint: Any) -> Any:
     return _scrubber.scrub(event, _request_secrets())
 
 
+def route_sampler(default: float, rates: dict[str, float]) -> Callable[[dict[str, Any]], float]:
+    """Sentry ``traces_sampler``: the rate of the longest path prefix in ``rates`` that the
+    request's path starts with, else ``default`` — so a slow chain or a slow tool call can be
+    traced at 100 % while health checks are never traced."""
+    prefixes = sorted(rates, key=len, reverse=True)
+
+    def sample(context: dict[str, Any]) -> float:
+        scope = context.get("asgi_scope") or {}
+        path = scope.get("path", "") if isinstance(scope, dict) else ""
+        for prefix in prefixes:
+            if path.startswith(prefix):
+                return rates[prefix]
+        return default
+
+    return sample
+
+
 def init_sentry(settings: Settings) -> bool:
     """Initialise the SDK from settings; ``False`` (and any previous client closed) without DSN.
 
@@ -111,6 +129,8 @@ def init_sentry(settings: Settings) -> bool:
     # error lines duplicate the events capture_exception sends itself.
     ignore_logger(ACCESS_LOGGER)
     ignore_logger(ERRORS_LOGGER)
+    route_rates = settings.sentry_traces_route_rates
+    tracing = bool(settings.sentry_traces_sample_rate or any(route_rates.values()))
     traces_sample_rate = settings.sentry_traces_sample_rate or None
     # Without tracing, per-request performance machinery is pure cost (measured on this stack,
     # CPU time): a transaction per request (continue_trace, a seeded RNG, a discarded Transaction:
@@ -118,13 +138,16 @@ def init_sentry(settings: Settings) -> bool:
     # query, several per request). So no transaction is started and that integration is off;
     # errors keep their request, user, tags, transaction name and scrubbing. With a sample rate
     # both come back.
-    methods = _TRACED_METHODS if traces_sample_rate else ()
-    disabled = [] if traces_sample_rate else [SqlalchemyIntegration()]
+    methods = _TRACED_METHODS if tracing else ()
+    disabled = [] if tracing else [SqlalchemyIntegration()]
     sentry_sdk.init(
         dsn=settings.sentry_dsn,
         environment=environment_name(settings),
         release=release_name(settings),
         traces_sample_rate=traces_sample_rate,
+        traces_sampler=(
+            route_sampler(settings.sentry_traces_sample_rate, route_rates) if route_rates else None
+        ),
         integrations=[
             StarletteIntegration(
                 transaction_style="url",

@@ -55,6 +55,7 @@ from aicoach.kit.clock import NEW_YORK, Clock, system_clock
 from aicoach.marketdata.calendar import MarketCalendar
 from aicoach.marketdata.models import OptionChain, OptionQuote, OptionRight
 from aicoach.marketdata.service import MarketDataService, normalize_symbol
+from aicoach.observability.cache_metrics import CacheMeter
 from aicoach.options.core.american import PricingModel
 from aicoach.options.core.american_iv import american_iv_and_greeks
 from aicoach.options.core.bjerksund import bjerksund_stensland_greeks, exercise_can_pay
@@ -65,6 +66,7 @@ from aicoach.options.core.payoff import finite_or_none
 from aicoach.options.core.pricing import BoolArray, FloatArray, bsm_price_and_greeks
 from aicoach.options.errors import ExpirationExpiredError, ExpirationNotListedError
 
+_METER = CacheMeter("option_chains")
 _CACHE_ENTRIES: Final = 256
 _NEAREST: Final = 3
 
@@ -374,8 +376,10 @@ class ChainService:
         key = (sym, expiration, chain.as_of, chain.underlying_price, fetched.stale, self.r, q)
         hit = self._cache.get(key)
         if hit is not None:
+            _METER.hit()
             self._cache.move_to_end(key)
             return hit
+        _METER.miss()
         table = compute_chain(
             chain,
             expiration_close=self.close_and_cycle(expiration)[0],

@@ -23,6 +23,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,6 +32,7 @@ from huey.consumer import Consumer as HueyConsumer
 from aicoach.db import transaction
 from aicoach.worker import outbox, processes
 from aicoach.worker.jobs import JobContext, JobSpec
+from aicoach.worker.metrics import JOB_DURATION, JOB_FAILURES
 from aicoach.worker.outbox import Relay, RelayTiming
 
 if TYPE_CHECKING:
@@ -54,16 +56,19 @@ async def run_job(
     if key is not None and await outbox.already_ran(container.sessions, key):
         log.info("job %s (%s) already ran; duplicate delivery skipped", spec.name, key)
         return None
+    started = time.perf_counter()
     try:
         async with transaction(container.sessions) as session:
             result = await spec.fn(JobContext(container, session), *args)
             if key is not None and not await outbox.record_run(session, key, spec.name):
                 raise _AlreadyRan
+        JOB_DURATION.labels(spec.name).observe(time.perf_counter() - started)
         return result
     except _AlreadyRan:
         log.info("job %s (%s) ran concurrently elsewhere; rolled back", spec.name, key)
         return None
     except Exception as exc:
+        JOB_FAILURES.labels(spec.name).inc()
         if key is not None and final:
             try:
                 await outbox.give_up(container.sessions, key, f"{type(exc).__name__}: {exc}")

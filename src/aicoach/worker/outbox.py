@@ -48,6 +48,7 @@ from aicoach.db import transaction
 from aicoach.kit.backoff import jittered_backoff
 from aicoach.kit.orm import Base, CreatedAtMixin, IdMixin, utcnow
 from aicoach.worker.jobs import JobContext, JobSpec
+from aicoach.worker.metrics import set_backlog
 
 if TYPE_CHECKING:
     from aicoach.worker.jobs import JobQueue
@@ -283,6 +284,7 @@ class Relay:
                     if time.monotonic() >= next_sweep:
                         next_sweep = time.monotonic() + sweep_every
                         lost = await self.sweep()
+                        await self.sample_backlog()
                     failures = 0
                 except Exception as exc:
                     if failures == 0:
@@ -303,6 +305,18 @@ class Relay:
                 listener.cancel()
                 await asyncio.gather(listener, return_exceptions=True)
             self._loop = self._woken = None
+
+    async def sample_backlog(self) -> None:
+        """Set the backlog gauges (``aicoach.worker.metrics``) from one query."""
+        async with self._sessions() as session:
+            count, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(OutboxMessage.created_at)).where(
+                        OutboxMessage.done_at.is_(None)
+                    )
+                )
+            ).one()
+        set_backlog(int(count), oldest, utcnow())
 
     async def relay_once(self) -> int:
         """One pass: claim up to ``batch`` due rows, hand them to Huey, commit; returns how many

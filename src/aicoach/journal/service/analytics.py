@@ -29,6 +29,7 @@ from aicoach.journal.service.codec import money, money_or_none
 from aicoach.journal.service.filters import to_query
 from aicoach.journal.service.trades import r_text
 from aicoach.kit.clock import NEW_YORK
+from aicoach.observability.cache_metrics import CacheMeter
 
 _DIRECTION: Final = {"debit": 1, "credit": -1, "even": 0}
 _NUMBER: Final = re.compile(r"[+-]?\d+(?:\.\d+)?")
@@ -152,6 +153,7 @@ class ArraysCache:
 
 #: This process's analytics arrays.
 ARRAYS = ArraysCache()
+_METER = CacheMeter("journal_analytics")
 
 
 def _neutral(cell: str) -> str:
@@ -172,7 +174,9 @@ class AnalyticsService:
         versions = tuple((i, r, created) for i, _, r, created in accounts)
         cached = ARRAYS.get(user_id, q, versions)
         if cached is not None:
+            _METER.hit()
             return cached
+        _METER.miss()
         rows = await self.repo.analytics_rows(user_id, q)
         tags: dict[tuple[int, str], list[str]] = {}
         for account_id, trade_id, name in await self.repo.user_tags(user_id):
