@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aicoach.chat import pages, routes
 from aicoach.chat.offline import skills
+from aicoach.chat.stops import stop_listener
 from aicoach.plugin import Manifest
 
 MANIFEST = Manifest(
@@ -11,4 +12,5 @@ MANIFEST = Manifest(
     routers=(routes.router, pages.router),
     skills=skills.SKILLS,  # explanations, help, advice, "not yet"; the fallback is the runtime's
     models=("aicoach.chat.models",),
+    lifespan=(stop_listener,),
 )

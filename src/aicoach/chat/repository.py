@@ -52,6 +52,25 @@ class ChatRepository:
         await self.session.delete(row)
         await self.session.flush()
 
+    async def streaming_reply(self, session_id: int) -> int | None:
+        """The id of the chat's answer still being written (by any instance), if any."""
+        return await self.session.scalar(
+            select(ChatMessageRow.id)
+            .where(
+                ChatMessageRow.session_id == session_id,
+                ChatMessageRow.role == MessageRole.ASSISTANT,
+                ChatMessageRow.status == MessageStatus.STREAMING,
+            )
+            .order_by(ChatMessageRow.id.desc())
+            .limit(1)
+        )
+
+    async def message_status(self, message_id: int) -> MessageStatus | None:
+        """Read afresh (never the session's cached row): another process may have changed it."""
+        return await self.session.scalar(
+            select(ChatMessageRow.status).where(ChatMessageRow.id == message_id)
+        )
+
     async def touch_session(self, session_id: int, now: datetime) -> None:
         await self.session.execute(
             update(ChatSession).where(ChatSession.id == session_id).values(updated_at=now)

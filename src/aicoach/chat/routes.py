@@ -6,6 +6,8 @@ logged-in user: another user's chat answers 404, exactly like a missing one.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -263,14 +265,32 @@ def _stream(body: AsyncIterator[bytes]) -> StreamingResponse:
     return StreamingResponse(body, media_type=MEDIA_TYPE, headers=dict(HEADERS))
 
 
+_REMOTE_STOP_WAIT_SECONDS = 10.0
+
+
 @router.post("/sessions/{session_id}/stop")
 async def stop_generation(
     session_id: RowId, user: CurrentUser, session: SessionDep, runtime: ChatDep
 ) -> StopRead:
-    """Stop the answer being written in this chat; its partial text is kept ("stopped")."""
-    await ChatRepository(session).get_session(user.id, session_id)
+    """Stop the answer being written in this chat; its partial text is kept ("stopped").
+
+    The answer may be written by another instance of the app: then the stop is broadcast to
+    it, and this waits (up to 10 s) until that instance has stored the partial answer."""
+    repo = ChatRepository(session)
+    await repo.get_session(user.id, session_id)
     turn = await runtime.turns.stop(session_id)
-    return StopRead(stopped=turn is not None, message_id=turn.message_id if turn else None)
+    if turn is not None or not runtime.stops.shared:
+        return StopRead(stopped=turn is not None, message_id=turn.message_id if turn else None)
+    message_id = await repo.streaming_reply(session_id)
+    if message_id is None:
+        return StopRead(stopped=False, message_id=None)
+    await runtime.stops.publish(session_id)
+    deadline = time.monotonic() + _REMOTE_STOP_WAIT_SECONDS
+    while await repo.message_status(message_id) == MessageStatus.STREAMING:
+        if time.monotonic() > deadline:
+            return StopRead(stopped=False, message_id=message_id)
+        await asyncio.sleep(0.1)
+    return StopRead(stopped=True, message_id=message_id)
 
 
 @router.get("/search")

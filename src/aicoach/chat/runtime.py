@@ -15,6 +15,7 @@ from aicoach.chat.offline import skills as chat_skills
 from aicoach.chat.offline.coach import OfflineCoach
 from aicoach.chat.offline.request import Request
 from aicoach.chat.service import ChatParts, ChatRuntime
+from aicoach.chat.stops import stop_relay
 from aicoach.chat.turns import TurnManager
 from aicoach.coach.skills import Skill, SkillRegistry
 from aicoach.coach.tools import ToolRegistry
@@ -44,6 +45,7 @@ def build_chat(
         turns=TurnManager(),
         # Titles come from a real model only; offline they are heuristic.
         title_llm=model if model.name != "offline" else None,
+        stops=stop_relay(deps.settings.redis_url),
     )
 
 

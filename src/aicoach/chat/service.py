@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from aicoach.chat.models import ChatMessageRow, MessageRole, MessageStatus
 from aicoach.chat.prompt import system_prompt
 from aicoach.chat.repository import ChatRepository
+from aicoach.chat.stops import LocalStops, StopRelay
 from aicoach.chat.title import model_title
 from aicoach.chat.turns import Turn, TurnManager
 from aicoach.coach.tools import Citation, ToolContext, ToolError, ToolRegistry, ToolResult
@@ -89,6 +90,8 @@ class ChatRuntime:
     turns: TurnManager
     #: The configured provider, used for titles; ``None`` offline (heuristic titles).
     title_llm: LLM | None = None
+    #: How a Stop reaches another instance's turn (``chat.stops``).
+    stops: StopRelay = field(default_factory=LocalStops)
 
     @property
     def settings(self) -> Settings:

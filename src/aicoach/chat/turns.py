@@ -11,8 +11,8 @@ A finished turn lingers for ``linger_seconds`` so a client that reconnects right
 still attaches to the log; later, the stored messages are replayed instead.
 
 Scope: one process. With several app instances a reconnect that lands on another instance is
-answered from the database (the partial or final message), and ``stop`` only reaches the
-instance running the generation.
+answered from the database (the partial or final message), and a Stop that lands on another
+instance is broadcast to the one running the generation (``chat.stops``).
 """
 
 from __future__ import annotations
