@@ -5,8 +5,10 @@ users' strategies untouchable, and bad input answered with a 422 a trader can re
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +16,10 @@ from tests.factories import create_iron_condor, create_stock
 from tests.helpers.users import UserClient, assert_owner_only
 
 CENT = Decimal("0.01")
+# 15:45 New York tomorrow: after the legs were opened (now), whatever the clock says.
+CLOSED_AT = (datetime.now(ZoneInfo("America/New_York")) + timedelta(days=1)).replace(
+    hour=15, minute=45, second=0, microsecond=0
+)
 
 
 def hand_pnl(legs: list[dict[str, Any]], prices: dict[int, Decimal]) -> Decimal:
@@ -37,7 +43,7 @@ async def test_close_at_the_traders_prices_records_the_realized_pnl(alice: UserC
     }
     prices[legs[0]["id"]] = Decimal(0)  # the long put expired worthless, say
     body = {"legs": [{"position_id": i, "close_price": str(p)} for i, p in prices.items()],
-            "closed_at": "2026-12-03T15:45:00-05:00"}  # fmt: skip
+            "closed_at": CLOSED_AT.isoformat()}  # fmt: skip
     response = await alice.post(f"/api/strategies/{condor['id']}/close", json=body)
     assert response.status_code == 200, response.text
     closed = response.json()
@@ -45,7 +51,7 @@ async def test_close_at_the_traders_prices_records_the_realized_pnl(alice: UserC
     assert Decimal(str(closed["realized_pnl"])).quantize(CENT) == expected.quantize(CENT)
     assert closed["realized_pnl"] == pytest.approx(float(expected), abs=1e-9)
     assert closed["status"] == "closed"
-    assert closed["closed_at"].startswith("2026-12-03T20:45:00")
+    assert closed["closed_at"].startswith(CLOSED_AT.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
     assert closed["label"] == "to close" and closed["name"] == "iron_condor"
     for leg in closed["legs"]:
         assert Decimal(str(leg["close_price"])) == prices[leg["id"]]
