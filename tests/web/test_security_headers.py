@@ -141,3 +141,21 @@ async def test_the_api_docs_page_still_loads_its_assets(app: FastAPI, path: str)
     assert response.status_code == 200
     csp = _directives(response.headers["content-security-policy"])
     assert csp["frame-ancestors"] == ["'none'"]
+
+
+async def test_signed_in_pages_and_api_answers_are_never_cached(
+    app: FastAPI, alice: UserClient
+) -> None:
+    """After log-out, Back must not bring the trader's page back from the browser's cache."""
+    dynamic = {
+        "shell": await alice.get("/"),
+        "settings": await alice.get("/settings"),
+        "api": await alice.get("/api/me"),
+    }
+    for name, response in dynamic.items():
+        assert response.status_code == 200, name
+        assert response.headers["cache-control"] == "no-store", name
+    async with client_for(app) as http:
+        static = await http.get("/static/css/app.css")
+    assert static.status_code == 200
+    assert "no-store" not in static.headers.get("cache-control", "")

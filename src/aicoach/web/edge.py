@@ -9,11 +9,15 @@ alike:
   script too), no ``unsafe-inline``/``unsafe-eval`` scripts, no plugins, no framing
   (``frame-ancestors 'none'``), forms and fetches to our origin only. Styles allow inline
   ``style`` attributes (the chart libraries set them); scripts are what the policy is about.
-  The Swagger page (``/api/docs``) alone may load its assets from the CDN FastAPI names.
+  The Swagger page (``/api/docs``) is vendored too, so no origin but ours is ever allowed.
 * ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: strict-origin-when-cross-origin``,
   ``Permissions-Policy`` (no camera, microphone, geolocation, payment, USB), ``X-Frame-Options``,
   ``Cross-Origin-Opener-Policy``;
-* ``Strict-Transport-Security`` when the base URL is ``https://``.
+* ``Strict-Transport-Security`` when the base URL is ``https://``;
+* ``Cache-Control: no-store`` on every response but static files, unless the app set its own: a
+  page or API answer can hold a trader's data, and after log-out the browser's Back button must
+  not show the app with their name and chat titles from its cache. Static files (no user data,
+  fingerprinted URLs) keep the caching :mod:`aicoach.web.frontend` gives them.
 
 Beneath it, :class:`KeepAliveAfterErrorMiddleware`: Starlette's error layer re-raises an error
 *after* sending its 500, and uvicorn then closes the connection (and prints the traceback a
@@ -31,24 +35,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aicoach.config import Settings
 
-_DOCS_PATHS = frozenset({"/api/docs", "/api/docs/oauth2-redirect"})
-_DOCS_CDN = "https://cdn.jsdelivr.net"
+_STATIC_PREFIX = "/static/"
+_NO_STORE = (b"cache-control", b"no-store")
 
 
-def content_security_policy(nonce: str, *, docs: bool = False) -> str:
-    script = f"'self' 'nonce-{nonce}'"
-    style = "'self' 'unsafe-inline'"
-    img = "'self' data: blob:"
-    if docs:
-        script += f" {_DOCS_CDN}"
-        style += f" {_DOCS_CDN}"
-        img += " https://fastapi.tiangolo.com"
+def content_security_policy(nonce: str) -> str:
     return "; ".join(
         (
             "default-src 'self'",
-            f"script-src {script}",
-            f"style-src {style}",
-            f"img-src {img}",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
             "font-src 'self' data:",
             "connect-src 'self'",
             "worker-src 'self' blob:",
@@ -88,15 +85,16 @@ class SecurityHeadersMiddleware:
             return
         nonce = secrets.token_urlsafe(16)
         scope.setdefault("state", {})["csp_nonce"] = nonce
-        csp = content_security_policy(nonce, docs=scope.get("path") in _DOCS_PATHS).encode()
+        csp = content_security_policy(nonce).encode()
+        dynamic = not str(scope.get("path", "")).startswith(_STATIC_PREFIX)
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
                 kept = [h for h in message.get("headers", ()) if h[0].lower() not in self._names]
-                message = {
-                    **message,
-                    "headers": [*kept, *self.headers, (b"content-security-policy", csp)],
-                }
+                added = [*self.headers, (b"content-security-policy", csp)]
+                if dynamic and not any(h[0].lower() == b"cache-control" for h in kept):
+                    added.append(_NO_STORE)
+                message = {**message, "headers": [*kept, *added]}
             await send(message)
 
         await self.app(scope, receive, send_secured)
