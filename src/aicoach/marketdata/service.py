@@ -27,6 +27,7 @@ from typing import Final, TypeVar
 
 import numpy as np
 
+from aicoach.kit.words import count
 from aicoach.marketdata.cache import CachedMarketData, Fetched
 from aicoach.marketdata.calendar import MarketCalendar, MarketStatus
 from aicoach.marketdata.errors import (
@@ -132,8 +133,9 @@ class MarketDataService:
         limit = MAX_SPAN[timeframe]
         if end - start > limit:
             raise InvalidBarRangeError(
-                f"{timeframe.value} bars can be requested for at most {limit.days} days at a "
-                f"time; this range spans {(end - start).days} days."
+                f"{timeframe.value} bars can be requested for at most "
+                f"{count(limit.days, 'day')} at a time; this range spans "
+                f"{count((end - start).days, 'day')}."
             )
         return start, end
 

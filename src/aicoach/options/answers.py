@@ -23,6 +23,7 @@ from aicoach.chat.offline.fmt import (
     when,
 )
 from aicoach.coach.tools import ToolError
+from aicoach.kit.words import count
 from aicoach.options.tool_models import (
     AnalysisResult,
     ChainResult,
@@ -40,7 +41,7 @@ def expirations_text(d: ExpirationsResult, today: date) -> str:
         return f"No option expirations are listed for {d.symbol}."
     shown = []
     for row in rows[:8]:
-        days = f"{row.days} day" + ("" if row.days == 1 else "s")
+        days = count(row.days, "day")
         notes = [x for x in (row.cycle, days) if x]
         shown.append(f"- {day(row.expiration, this_year=today.year)} ({', '.join(notes)})")
     lines = [f"**{d.symbol} option expirations**, nearest first:", *shown]
@@ -110,7 +111,8 @@ def chain_text(d: ChainResult, today: date, *, asked: str | None, iv: bool) -> s
     """The chain answer; ``asked`` echoes the trader's date phrase, ``iv`` adds the ATM IV."""
     sym, spot = d.symbol, d.underlying_price
     head = f"**{sym} options expiring {day(d.expiration, this_year=today.year)}**"
-    head += f" ({d.days_to_expiry:.0f} days to expiry)" if d.days_to_expiry else " (expires today)"
+    to_expiry = f" ({count(d.days_to_expiry, 'day')} to expiry)"
+    head += to_expiry if d.days_to_expiry else " (expires today)"
     if spot is not None:
         head += f" — {sym} at {money(spot)}"
     lines = [head + "."]

@@ -35,6 +35,7 @@ import numpy as np
 from aicoach.journal.analytics.arrays import BoolArray, FloatArray, IntArray, TradeArrays
 from aicoach.journal.analytics.filters import IV_RANK_BUCKETS, TradeFilter, mask
 from aicoach.journal.analytics.stats import group_sums
+from aicoach.kit.words import count
 
 SMALL_SAMPLE = 10
 MIN_GROUP = 3
@@ -110,7 +111,7 @@ def duration(seconds: float) -> str:
         return f"{seconds / 60:.0f} min"
     if seconds < 86400:
         return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
+    return count(seconds / 86400, "day", decimals=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +255,9 @@ def _overtrading(a: TradeArrays, keep: BoolArray) -> list[Finding]:
                 "days_after_loss": nl,
                 "days_after_win": nw,
             }
-            tail = f"({cl:.1f} vs {cw:.1f} a day; {nl} days after a loss, {nw} after a win)"
+            tail = (
+                f"({cl:.1f} vs {cw:.1f} a day; {count(nl, 'day')} after a loss, {nw} after a win)"
+            )
             if cw > 0 and cl / cw >= SIZE_RATIO_FLAG:
                 nums["ratio"] = cl / cw
                 text = f"On a day after a losing day you open {cl / cw:.1f}× as many trades {tail}"
