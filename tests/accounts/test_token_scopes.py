@@ -79,9 +79,9 @@ async def test_every_session_and_token_route_needs_a_browser_session(
     app: FastAPI, alice: UserClient
 ) -> None:
     token = await alice.new_token("everything", scopes=("admin",))
-    routes = [
-        r for r in app_routes(app) if r.path.startswith(BROWSER_ONLY_PREFIXES)
-    ] + [Route("PATCH", "/api/me", True)]
+    routes = [r for r in app_routes(app) if r.path.startswith(BROWSER_ONLY_PREFIXES)] + [
+        Route("PATCH", "/api/me", True)
+    ]
     assert len(routes) >= 15
     async with client_for(app) as http:
         for route in routes:

@@ -122,9 +122,9 @@ async def get_principal(request: Request, session: SessionDep) -> Principal | No
         principal = Principal(user, None, True, token_scopes) if user.is_active else None
     elif (cookie := read_cookie(request, security.SESSION_COOKIE)) is not None:
         params = {"token_hash": security.digest(cookie), "now": now}
-        row = (await session.execute(_LIVE_SESSION, params)).first()
-        if row is not None:
-            user, session_id, last_seen_at = row
+        live = (await session.execute(_LIVE_SESSION, params)).first()
+        if live is not None:
+            user, session_id, last_seen_at = live
             if now - last_seen_at > _TOUCH_EVERY:
                 touch = update(UserSession).where(UserSession.id == session_id)
                 await session.execute(touch.values(last_seen_at=now), execution_options=_NO_SYNC)

@@ -38,7 +38,7 @@ M = TypeVar("M", bound=BaseModel)
 _NEW_TOKEN_COOKIE = "aicoach_new_token"  # noqa: S105 (a cookie name)
 
 _NOTICES = {
-    "password": "Password changed. Your other sessions were logged out and your API tokens revoked.",
+    "password": "Password changed. Your other sessions were logged out, your API tokens revoked.",
     "sessions": "Logged out of every other session.",
     "session": "Session ended.",
     "token-revoked": "API token revoked.",

@@ -28,8 +28,8 @@ from aicoach.accounts.errors import (
 )
 from aicoach.accounts.models import ApiToken, Invite, Role, User, UserSession
 from aicoach.accounts.repository import AccountRepository
-from aicoach.accounts.scopes import Scope
 from aicoach.accounts.schemas import ApiTokenCreate, InviteCreate, SignupIn
+from aicoach.accounts.scopes import Scope
 from aicoach.config import Settings
 from aicoach.errors import NotFoundError
 from aicoach.kit.orm import utcnow
