@@ -16,6 +16,7 @@ from fastapi import Depends, FastAPI
 
 from aicoach import __version__
 from aicoach.accounts.plugin import MANIFEST as ACCOUNTS
+from aicoach.accounts.scopes import document_bearer
 from aicoach.charts.plugin import MANIFEST as CHARTS
 from aicoach.chat.plugin import MANIFEST as CHAT
 from aicoach.config import Settings
@@ -105,6 +106,8 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    base_openapi = app.openapi
+    app.openapi = lambda: document_bearer(base_openapi())  # type: ignore[method-assign]
     registries = Registries.of(slices)
     static = StaticTree.with_slices(registries.assets)
     app.state.templates = build_templates(settings, cards=registries.cards, tree=static)

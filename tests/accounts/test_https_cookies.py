@@ -101,8 +101,8 @@ async def test_a_bearer_call_needs_no_origin(alice: UserClient, app: FastAPI) ->
     token = await alice.new_token()
     async with client_for(app) as http:
         response = await http.post(
-            "/api/tokens",
-            json={"name": "b"},
+            "/api/watchlist",
+            json={"symbol": "MSFT"},
             headers={"Authorization": f"Bearer {token}", "Origin": "https://elsewhere.example"},
         )
     assert response.status_code == 201

@@ -58,8 +58,9 @@ class UserClient:
     async def form(self, url: str, data: dict[str, str]) -> httpx.Response:
         return await self.http.post(url, data={**data, "csrf_token": self.csrf})
 
-    async def new_token(self, name: str = "test") -> str:
-        response = await self.post("/api/tokens", json={"name": name})
+    async def new_token(self, name: str = "test", scopes: tuple[str, ...] = ("trade",)) -> str:
+        """A token that can do what a token could before scopes (``trade``) unless told."""
+        response = await self.post("/api/tokens", json={"name": name, "scopes": list(scopes)})
         assert response.status_code == 201, response.text
         token: str = response.json()["token"]
         return token

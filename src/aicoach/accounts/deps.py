@@ -15,9 +15,14 @@ from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from sqlalchemy import bindparam, or_, select, update
 
-from aicoach.accounts import security
-from aicoach.accounts.errors import AdminRequiredError
+from aicoach.accounts import scopes, security
+from aicoach.accounts.errors import (
+    AdminRequiredError,
+    BrowserSessionRequiredError,
+    TokenScopeError,
+)
 from aicoach.accounts.models import ApiToken, User, UserSession
+from aicoach.accounts.scopes import Scope
 from aicoach.accounts.service import LoginThrottler
 from aicoach.errors import AuthenticationRequiredError
 from aicoach.kit.orm import utcnow
@@ -44,6 +49,11 @@ class Principal:
     user: User
     session_id: int | None  # the browser session, when authenticated by cookie
     via_token: bool
+    # A Bearer token's scopes; ``None`` for a browser session (everything its user may do).
+    scopes: frozenset[Scope] | None = None
+
+    def allows(self, scope: Scope) -> bool:
+        return self.scopes is None or scope in self.scopes
 
     @property
     def view(self) -> UserView:
@@ -54,7 +64,7 @@ class Principal:
 # The live credential and its user in one query (``token_hash`` is unique and indexed). Built
 # once: the statement's compiled form is then reused from SQLAlchemy's cache.
 _LIVE_TOKEN = (
-    select(User, ApiToken.id, ApiToken.last_used_at)
+    select(User, ApiToken.id, ApiToken.last_used_at, ApiToken.scopes)
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(
         ApiToken.token_hash == bindparam("token_hash"),
@@ -82,6 +92,10 @@ async def get_principal(request: Request, session: SessionDep) -> Principal | No
     become anonymous); an unknown session cookie is anonymous. The user is loaded into the
     request's session, so a route may change it and the request's commit saves it.
 
+    A token's scopes are enforced here, for every route that authenticates (so a route added
+    tomorrow is covered): a state-changing method needs ``trade``; see ``require_admin`` and
+    ``require_browser_session`` for the rest.
+
     When the route needs the database for nothing else (e.g. ``/api/levels``), the look-up is
     committed here, which hands the connection back to the pool for the rest of the request.
     """
@@ -95,16 +109,22 @@ async def get_principal(request: Request, session: SessionDep) -> Principal | No
         row = (await session.execute(_LIVE_TOKEN, params)).first()
         if row is None:
             raise AuthenticationRequiredError("That API token is invalid, expired or revoked.")
-        user, token_id, last_used_at = row
+        user, token_id, last_used_at, stored_scopes = row
+        token_scopes = scopes.decode(stored_scopes)
+        if request.method not in scopes.SAFE_METHODS and Scope.TRADE not in token_scopes:
+            raise TokenScopeError(
+                "This API token is read-only: it can read your data but not change it. "
+                "Create a token with the trade scope in Settings to do that."
+            )
         if last_used_at is None or now - last_used_at > _TOUCH_EVERY:
             touch = update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
             await session.execute(touch, execution_options=_NO_SYNC)
-        principal = Principal(user, None, True) if user.is_active else None
+        principal = Principal(user, None, True, token_scopes) if user.is_active else None
     elif (cookie := read_cookie(request, security.SESSION_COOKIE)) is not None:
         params = {"token_hash": security.digest(cookie), "now": now}
-        row = (await session.execute(_LIVE_SESSION, params)).first()
-        if row is not None:
-            user, session_id, last_seen_at = row
+        live = (await session.execute(_LIVE_SESSION, params)).first()
+        if live is not None:
+            user, session_id, last_seen_at = live
             if now - last_seen_at > _TOUCH_EVERY:
                 touch = update(UserSession).where(UserSession.id == session_id)
                 await session.execute(touch.values(last_seen_at=now), execution_options=_NO_SYNC)
@@ -162,13 +182,25 @@ async def require_user(principal: OptionalPrincipal) -> User:
 CurrentUser = Annotated[User, Depends(require_user)]
 
 
-async def require_admin(user: CurrentUser) -> User:
-    if not user.is_admin:
+async def require_admin(principal: PrincipalDep) -> User:
+    if not principal.user.is_admin:
         raise AdminRequiredError()
-    return user
+    if not principal.allows(Scope.ADMIN):
+        raise TokenScopeError("This API token has no admin scope: admin routes need one.")
+    return principal.user
 
 
 AdminUser = Annotated[User, Depends(require_admin)]
+
+
+async def require_browser_session(principal: PrincipalDep) -> Principal:
+    """Sessions, tokens, the password and account settings: a browser session only."""
+    if principal.via_token:
+        raise BrowserSessionRequiredError()
+    return principal
+
+
+BrowserPrincipal = Annotated[Principal, Depends(require_browser_session)]
 
 
 class AccountParts(Protocol):

@@ -40,3 +40,20 @@ class AdminRequiredError(PermissionDeniedError):
 
     def __init__(self) -> None:
         super().__init__("This needs an administrator.")
+
+
+class TokenScopeError(PermissionDeniedError):
+    """A Bearer token used beyond its scopes (``accounts.scopes``)."""
+
+    code = "token_scope"
+
+
+class BrowserSessionRequiredError(PermissionDeniedError):
+    # A stolen token must not mint more tokens, end the owner's sessions or lock them out.
+    code = "browser_session_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Sessions, API tokens, your password and account settings are managed from "
+            "Settings in the browser, not with an API token."
+        )

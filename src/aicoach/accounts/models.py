@@ -60,6 +60,8 @@ class ApiToken(IdMixin, CreatedAtMixin, Base):
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Space-separated, expanded (see ``accounts.scopes``): "read", "read trade", "read trade admin".
+    scopes: Mapped[str] = mapped_column(String(64), default="read", server_default="read")
 
 
 class Invite(IdMixin, CreatedAtMixin, Base):

@@ -12,9 +12,9 @@ from pydantic import BaseModel, ValidationError
 from aicoach.accounts import security
 from aicoach.accounts.deps import (
     AdminUser,
+    BrowserPrincipal,
     OptionalPrincipal,
     Principal,
-    PrincipalDep,
     ThrottlerDep,
 )
 from aicoach.accounts.schemas import (
@@ -38,7 +38,7 @@ M = TypeVar("M", bound=BaseModel)
 _NEW_TOKEN_COOKIE = "aicoach_new_token"  # noqa: S105 (a cookie name)
 
 _NOTICES = {
-    "password": "Password changed. Your other sessions were logged out.",
+    "password": "Password changed. Your other sessions were logged out, your API tokens revoked.",
     "sessions": "Logged out of every other session.",
     "session": "Session ended.",
     "token-revoked": "API token revoked.",
@@ -175,7 +175,7 @@ async def logout(
 
 @router.get("/settings")
 async def settings_page(
-    request: Request, principal: PrincipalDep, session: SessionDep, settings: SettingsDep,
+    request: Request, principal: BrowserPrincipal, session: SessionDep, settings: SettingsDep,
     notice: str = "", error: str = "",
 ) -> Response:  # fmt: skip
     new_token = cookies.read_cookie(request, _NEW_TOKEN_COOKIE, path="/settings") or ""
@@ -208,7 +208,7 @@ def _back(notice: str = "", error: str = "", page: str = "/settings") -> Respons
 
 
 @router.post("/settings/profile")
-async def settings_profile(request: Request, principal: PrincipalDep) -> Response:
+async def settings_profile(request: Request, principal: BrowserPrincipal) -> Response:
     name = (await _form(request)).get("display_name", "").strip()[:80]
     if not name:
         return _back(error="Display name cannot be empty.")
@@ -218,12 +218,12 @@ async def settings_profile(request: Request, principal: PrincipalDep) -> Respons
 
 @router.post("/settings/password")
 async def settings_password(
-    request: Request, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+    request: Request, principal: BrowserPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
     try:
         data = _parse(PasswordChangeIn, await _form(request))
         await AccountService(session, settings).change_password(
-            principal.user, data.current_password, data.new_password, principal.session_id or -1
+            principal.user, data.current_password, data.new_password, principal.session_id
         )
     except ValidationError as exc:
         return _back(error=_form_problems(exc))
@@ -234,7 +234,7 @@ async def settings_password(
 
 @router.post("/settings/sessions/{session_id}/end")
 async def settings_end_session(
-    session_id: RowId, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+    session_id: RowId, principal: BrowserPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
     await AccountService(session, settings).end_session(principal.user.id, session_id)
     return _back("session")
@@ -242,7 +242,7 @@ async def settings_end_session(
 
 @router.post("/settings/sessions/end-others")
 async def settings_end_others(
-    principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+    principal: BrowserPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
     await AccountService(session, settings).end_other_sessions(
         principal.user.id, principal.session_id
@@ -252,13 +252,17 @@ async def settings_end_others(
 
 @router.post("/settings/tokens")
 async def settings_create_token(
-    request: Request, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+    request: Request, principal: BrowserPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
+    form = await request.form()
+    fields = {**await _form(request), "scopes": form.getlist("scopes") or ["read"]}
     try:
-        data = _parse(ApiTokenCreate, await _form(request))
+        data = _parse(ApiTokenCreate, fields)
+        _, secret = await AccountService(session, settings).create_token(principal.user, data)
     except ValidationError as exc:
         return _back(error=_form_problems(exc))
-    _, secret = await AccountService(session, settings).create_token(principal.user, data)
+    except AICoachError as exc:
+        return _back(error=exc.message)
     # Shown once on the next GET. The secret rides in a one-shot cookie, never in a URL (URLs end
     # up in logs and history), and the redirect keeps a reload from creating a second token.
     response = RedirectResponse("/settings#tokens", status_code=303)
@@ -271,7 +275,7 @@ async def settings_create_token(
 
 @router.post("/settings/tokens/{token_id}/revoke")
 async def settings_revoke_token(
-    token_id: RowId, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+    token_id: RowId, principal: BrowserPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
     await AccountService(session, settings).revoke_token(principal.user.id, token_id)
     return _back("token-revoked")

@@ -126,6 +126,14 @@ class AccountRepository:
         )
         return (await self.session.scalars(query)).all()
 
+    async def revoke_tokens(self, user_id: int, now: datetime) -> int:
+        result = await self.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def user_token(self, user_id: int, token_id: int) -> ApiToken | None:
         return await self.session.scalar(
             select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)

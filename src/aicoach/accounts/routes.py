@@ -1,10 +1,14 @@
-"""Accounts JSON API: the current user, sessions, personal API tokens, admin users and invites."""
+"""Accounts JSON API: the current user, sessions, personal API tokens, admin users and invites.
+
+Everything that manages the account itself (profile, password, sessions, tokens) takes a browser
+session (``BrowserPrincipal``): a token, stolen or not, cannot mint tokens or lock its owner out.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from aicoach.accounts.deps import AdminUser, CurrentUser, PrincipalDep
+from aicoach.accounts.deps import AdminUser, BrowserPrincipal, CurrentUser
 from aicoach.accounts.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -17,7 +21,6 @@ from aicoach.accounts.schemas import (
     UserRead,
 )
 from aicoach.accounts.service import AccountService
-from aicoach.errors import BadRequestError
 from aicoach.kit.orm import utcnow
 from aicoach.web.deps import RowId, SessionDep, SettingsDep
 
@@ -30,17 +33,15 @@ async def me(user: CurrentUser) -> UserRead:
 
 
 @router.patch("/me")
-async def update_me(data: ProfileUpdate, user: CurrentUser) -> UserRead:
-    user.display_name = data.display_name
-    return UserRead.model_validate(user)
+async def update_me(data: ProfileUpdate, principal: BrowserPrincipal) -> UserRead:
+    principal.user.display_name = data.display_name
+    return UserRead.model_validate(principal.user)
 
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(
-    data: PasswordChangeIn, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+    data: PasswordChangeIn, principal: BrowserPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    if principal.session_id is None:
-        raise BadRequestError("Change your password from the settings page, not with an API token.")
     await AccountService(session, settings).change_password(
         principal.user, data.current_password, data.new_password, principal.session_id
     )
@@ -49,7 +50,7 @@ async def change_password(
 
 @router.get("/sessions")
 async def list_sessions(
-    principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+    principal: BrowserPrincipal, session: SessionDep, settings: SettingsDep
 ) -> list[SessionRead]:
     rows = await AccountService(session, settings).repo.user_sessions(principal.user.id, utcnow())
     return [
@@ -62,15 +63,15 @@ async def list_sessions(
 
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def end_session(
-    session_id: RowId, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    session_id: RowId, principal: BrowserPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    await AccountService(session, settings).end_session(user.id, session_id)
+    await AccountService(session, settings).end_session(principal.user.id, session_id)
     return Response(status_code=204)
 
 
 @router.post("/sessions/revoke-others")
 async def end_other_sessions(
-    principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+    principal: BrowserPrincipal, session: SessionDep, settings: SettingsDep
 ) -> dict[str, int]:
     count = await AccountService(session, settings).end_other_sessions(
         principal.user.id, principal.session_id
@@ -80,17 +81,17 @@ async def end_other_sessions(
 
 @router.get("/tokens")
 async def list_tokens(
-    user: CurrentUser, session: SessionDep, settings: SettingsDep
+    principal: BrowserPrincipal, session: SessionDep, settings: SettingsDep
 ) -> list[ApiTokenRead]:
-    rows = await AccountService(session, settings).repo.user_tokens(user.id)
+    rows = await AccountService(session, settings).repo.user_tokens(principal.user.id)
     return [ApiTokenRead.model_validate(row) for row in rows]
 
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED)
 async def create_token(
-    data: ApiTokenCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    data: ApiTokenCreate, principal: BrowserPrincipal, session: SessionDep, settings: SettingsDep
 ) -> ApiTokenCreated:
-    row, secret = await AccountService(session, settings).create_token(user, data)
+    row, secret = await AccountService(session, settings).create_token(principal.user, data)
     return ApiTokenCreated.model_validate(
         {**ApiTokenRead.model_validate(row).model_dump(), "token": secret}
     )
@@ -98,9 +99,9 @@ async def create_token(
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_token(
-    token_id: RowId, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    token_id: RowId, principal: BrowserPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    await AccountService(session, settings).revoke_token(user.id, token_id)
+    await AccountService(session, settings).revoke_token(principal.user.id, token_id)
     return Response(status_code=204)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from aicoach.accounts import scopes
 from aicoach.accounts.models import Role
+from aicoach.accounts.scopes import Scope
 
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
@@ -61,6 +63,15 @@ class SessionRead(BaseModel):
 class ApiTokenCreate(Strict):
     name: Name
     expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    scopes: Annotated[
+        list[Scope],
+        Field(
+            min_length=1,
+            max_length=3,
+            description="read: GET only; trade: read + changes; admin: trade + admin routes "
+            "(administrators only). Each includes the ones before it.",
+        ),
+    ] = [Scope.READ]
 
 
 class ApiTokenRead(BaseModel):
@@ -71,6 +82,13 @@ class ApiTokenRead(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     expires_at: datetime | None
+    scopes: list[Scope]
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _stored(cls, value: object) -> object:
+        # Stored as one space-separated string (``accounts.scopes``).
+        return scopes.expand(scopes.decode(value)) if isinstance(value, str) else value
 
 
 class ApiTokenCreated(ApiTokenRead):

@@ -16,18 +16,20 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aicoach.accounts import security
+from aicoach.accounts import scopes, security
 from aicoach.accounts.errors import (
     AdminRequiredError,
     EmailTakenError,
     InvalidCredentialsError,
     InviteRequiredError,
     LoginThrottledError,
+    TokenScopeError,
     WeakPasswordError,
 )
 from aicoach.accounts.models import ApiToken, Invite, Role, User, UserSession
 from aicoach.accounts.repository import AccountRepository
 from aicoach.accounts.schemas import ApiTokenCreate, InviteCreate, SignupIn
+from aicoach.accounts.scopes import Scope
 from aicoach.config import Settings
 from aicoach.errors import NotFoundError
 from aicoach.kit.orm import utcnow
@@ -205,7 +207,7 @@ class AccountService:
         return user
 
     async def change_password(
-        self, user: User, current: str, new: str, keep_session_id: int
+        self, user: User, current: str, new: str, keep_session_id: int | None
     ) -> None:
         await self._release_connection()
         if not await self._verify(user.password_hash, current):
@@ -215,8 +217,10 @@ class AccountService:
         now = utcnow()
         user.password_hash = new_hash
         user.password_changed_at = now
-        # A changed password ends every other log-in: the point of changing it is often theft.
+        # A changed password ends every other log-in and every API token: the point of changing
+        # it is often theft, and a token minted by the thief would outlive the new password.
         await self.repo.revoke_sessions(user.id, now, except_id=keep_session_id)
+        await self.repo.revoke_tokens(user.id, now)
 
     async def create_admin(self, email: str, password: str) -> User:
         user = await self.repo.user_by_email(email)
@@ -276,6 +280,8 @@ class AccountService:
 
     # API tokens -----------------------------------------------------------------------------
     async def create_token(self, user: User, data: ApiTokenCreate) -> tuple[ApiToken, str]:
+        if Scope.ADMIN in data.scopes and not user.is_admin:
+            raise TokenScopeError("Only an administrator can grant a token the admin scope.")
         secret = security.new_api_token()
         expires = utcnow() + timedelta(days=data.expires_in_days) if data.expires_in_days else None
         row = ApiToken(
@@ -284,6 +290,7 @@ class AccountService:
             token_hash=security.digest(secret),
             prefix=secret[:8],
             expires_at=expires,
+            scopes=scopes.encode(data.scopes),
         )
         self.session.add(row)
         await self.session.flush()
