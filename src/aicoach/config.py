@@ -92,6 +92,8 @@ class Settings(BaseSettings):
         default_factory=dict, validation_alias=_env("SENTRY_TRACES_ROUTE_RATES")
     )
     sentry_browser_dsn: str | None = Field(None, validation_alias=_env("SENTRY_BROWSER_DSN"))
+    #: Bearer token ``GET /metrics`` requires; unset, it is served to loopback clients only.
+    metrics_token: SecretStr | None = Field(None, validation_alias=_env("METRICS_TOKEN"))
     sentry_replay_session_sample_rate: Rate = Field(
         0.0, validation_alias=_env("SENTRY_REPLAY_SESSION_SAMPLE_RATE")
     )
