@@ -16,11 +16,10 @@ lists them all).
 
 from __future__ import annotations
 
+import hmac
 import logging
 import math
 from collections.abc import Callable
-
-import hmac
 from ipaddress import ip_address
 
 from fastapi import APIRouter, Request
