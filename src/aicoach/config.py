@@ -92,6 +92,15 @@ class Settings(BaseSettings):
         default_factory=dict, validation_alias=_env("SENTRY_TRACES_ROUTE_RATES")
     )
     sentry_browser_dsn: str | None = Field(None, validation_alias=_env("SENTRY_BROWSER_DSN"))
+    #: Browser envelopes the Sentry tunnel forwards per client address, and in all, per minute.
+    sentry_tunnel_per_client_per_minute: int = Field(
+        60, ge=1, validation_alias=_env("SENTRY_TUNNEL_PER_CLIENT_PER_MINUTE")
+    )
+    sentry_tunnel_per_minute: int = Field(
+        600, ge=1, validation_alias=_env("SENTRY_TUNNEL_PER_MINUTE")
+    )
+    #: Bearer token ``GET /metrics`` requires; unset, it is served to loopback clients only.
+    metrics_token: SecretStr | None = Field(None, validation_alias=_env("METRICS_TOKEN"))
     sentry_replay_session_sample_rate: Rate = Field(
         0.0, validation_alias=_env("SENTRY_REPLAY_SESSION_SAMPLE_RATE")
     )

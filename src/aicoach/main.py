@@ -40,6 +40,7 @@ from aicoach.web.edge import EdgeApp
 from aicoach.web.frontend import StaticTree, TreeStaticFiles
 from aicoach.web.idempotency import IdempotencyMiddleware
 from aicoach.web.middleware import BodyLimitMiddleware, CSRFCookieMiddleware
+from aicoach.web.nul import NulRefusalMiddleware
 from aicoach.web.templating import build_templates
 from aicoach.worker.consumer import start_in_process
 
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(metrics.metrics_router)
     app.include_router(tunnel.tunnel_router)
     # Outermost first: observability sees every request, including rejected bodies.
+    app.add_middleware(NulRefusalMiddleware)
     app.add_middleware(CSRFCookieMiddleware, https_base=settings.base_url.startswith("https://"))
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(

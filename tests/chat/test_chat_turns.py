@@ -374,3 +374,16 @@ async def test_retry_after_a_final_error_replays_it(app: FastAPI, alice: UserCli
     _, replayed, _ = await send(alice, chat["id"], "hello?", client_id=cid)
     assert first(replayed, "error")["retryable"] is False
     assert len(await rows_of(app, chat["id"])) == 2
+
+
+async def test_rate_limit_holds_for_40_parallel_posts(app_factory: Any) -> None:
+    """The check and the insert are one locked step: 40 posts at once against a limit of 20 let
+    exactly 20 through, the rest are 429s, and none is a server error."""
+    async with app_with(app_factory, chat_rate_limit_per_minute=20) as (app, carol):
+        use_llm(app, ScriptedLLM([answer(str(n)) for n in range(40)]))
+        chats = [(await new_chat(carol))["id"] for _ in range(40)]  # one answer at a time a chat
+        results = await asyncio.gather(*(send(carol, c, "q") for c in chats))
+        statuses = [status for status, _, _ in results]
+        assert statuses.count(200) == 20 and statuses.count(429) == 20, statuses
+        users = [r for c in chats for r in await rows_of(app, c) if r.role.value == "user"]
+        assert len(users) == 20

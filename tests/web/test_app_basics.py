@@ -80,10 +80,22 @@ async def test_market_data_cache_counters_reach_metrics(alice: UserClient) -> No
     assert 'aicoach_marketdata_cache_requests_total{op="quote",result="hit"}' in body
 
 
-async def test_text_the_database_cannot_store_is_a_422(alice: UserClient) -> None:
-    """PostgreSQL refuses NUL characters in text; SQLite stores them. Either way: never a 500."""
-    response = await alice.post("/api/tokens", json={"name": "nul\u0000byte"})
-    assert response.status_code in (201, 422), response.text
-    if response.status_code == 422:
-        assert "NUL character" in response.json()["error"]["message"]
-        assert (await alice.get("/api/tokens")).json() == []
+async def test_nul_in_text_is_a_422_on_every_database(alice: UserClient) -> None:
+    """PostgreSQL refuses NUL characters in text and SQLite stores them: one rule for both, a
+    422 before any route runs, and nothing stored."""
+    leg = {"symbol": "SPY", "kind": "stock", "quantity": 1, "entry_price": 1}
+    cases = [
+        ("/api/tokens", {"name": "nul\u0000byte"}, "/api/tokens"),
+        ("/api/watchlist", {"symbol": "SP\u0000Y"}, "/api/watchlist"),
+        ("/api/positions", {"label": "x\u0000", "legs": [leg]}, "/api/positions"),
+        ("/api/tokens", {"name": "ok", "nested": ["deep\u0000"]}, "/api/tokens"),
+    ]  # fmt: skip
+    for url, body, listing in cases:
+        before = (await alice.get(listing)).json()
+        response = await alice.post(url, json=body)
+        assert response.status_code == 422, (url, response.text)
+        assert response.json()["error"]["message"] == "text cannot contain NUL characters"
+        assert (await alice.get(listing)).json() == before
+    query = await alice.get("/api/watchlist?x=a%00b")
+    assert query.status_code == 422
+    assert (await alice.post("/api/tokens", json={"name": "fine"})).status_code == 201

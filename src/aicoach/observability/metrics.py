@@ -16,12 +16,14 @@ lists them all).
 
 from __future__ import annotations
 
+import hmac
 import logging
 import math
 from collections.abc import Callable
+from ipaddress import ip_address
 
-from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -126,7 +128,47 @@ def render_metrics() -> bytes:
 metrics_router = APIRouter()
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _configured_token(request: Request) -> str | None:
+    state = request.app.state
+    settings = getattr(getattr(state, "container", None), "settings", None)
+    if settings is None:
+        settings = getattr(state, "settings", None)
+    token = getattr(settings, "metrics_token", None)
+    return token.get_secret_value() if token is not None else None
+
+
+def _refusal(request: Request) -> Response | None:
+    """Why this scrape is refused, or None. With ``AICOACH_METRICS_TOKEN`` set the bearer token
+    is required; without it only a loopback peer may scrape, and not on behalf of a forwarded
+    client (a proxy on the same host would otherwise make the public look local)."""
+    token = _configured_token(request)
+    if token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token):
+            return None
+        return JSONResponse(
+            {"detail": "metrics need the bearer token"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    peer = request.client.host if request.client else ""
+    forwarded = [h for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    if _is_loopback(peer) and all(_is_loopback(h) for h in forwarded):
+        return None
+    return JSONResponse({"detail": "metrics are served to this host only"}, status_code=403)
+
+
 @metrics_router.get("/metrics", include_in_schema=False)
-async def metrics_endpoint() -> Response:
-    """Prometheus scrape target."""
+async def metrics_endpoint(request: Request) -> Response:
+    """Prometheus scrape target (see :func:`_refusal` for who may scrape)."""
+    refused = _refusal(request)
+    if refused is not None:
+        return refused
     return Response(content=render_metrics(), media_type=CONTENT_TYPE_LATEST)

@@ -11,6 +11,10 @@ here instead. The route is *not* an open proxy:
 * ``event``, ``transaction`` and ``replay_event`` items are scrubbed like server events (known
   secrets, the tunnel request's own cookie values, sensitive keys and patterns) before they go on.
 
+* each client address may send ``SENTRY_TUNNEL_PER_CLIENT_PER_MINUTE`` envelopes a minute and all
+  together ``SENTRY_TUNNEL_PER_MINUTE``; past that a 429 with ``Retry-After`` (an anonymous route
+  must not let one page in a loop, or a script, flood our Sentry quota).
+
 With no DSN configured the route answers 404 "monitoring is not configured". The settings come
 from ``app.state.container.settings`` or ``app.state.settings`` (see :func:`get_settings`); the HTTP
 client is ``app.state.sentry_tunnel_client`` if set, else created on first use and stored there
@@ -39,6 +43,7 @@ from aicoach.observability.envelope import (
 )
 from aicoach.observability.scrub import SECRET_HEADERS, Scrubber, expand_raw_secrets
 from aicoach.observability.sentry import settings_secrets
+from aicoach.observability.throttle import SlidingWindow
 
 TUNNEL_PATH = "/monitoring/tunnel"
 MAX_BODY_BYTES = 1_000_000
@@ -46,6 +51,7 @@ MAX_DECODED_BYTES = 4_000_000
 UPSTREAM_TIMEOUT_S = 5.0
 _SCRUBBED_ITEMS = frozenset({"event", "transaction", "replay_event"})
 _CLIENT_ATTR = "sentry_tunnel_client"
+_THROTTLE_ATTR = "sentry_tunnel_throttle"
 
 _log = logging.getLogger(__name__)
 
@@ -144,6 +150,28 @@ def _scrub_envelope(body: bytes, scrubber: Scrubber, request_secrets: list[str])
     return serialize_envelope(envelope) if changed else body
 
 
+def _throttled(request: Request, settings: Settings) -> Response | None:
+    """A 429 if this client, or the tunnel as a whole, is over its envelopes a minute."""
+    state = request.app.state
+    limits = getattr(state, _THROTTLE_ATTR, None)
+    if limits is None:
+        limits = (
+            SlidingWindow(settings.sentry_tunnel_per_client_per_minute),
+            SlidingWindow(settings.sentry_tunnel_per_minute),
+        )
+        setattr(state, _THROTTLE_ATTR, limits)
+    per_client, overall = limits
+    peer = request.client.host if request.client else "unknown"
+    wait = per_client.retry_after(peer) or overall.retry_after("all")
+    if not wait:
+        return None
+    return JSONResponse(
+        {"detail": "too many error reports; try again later"},
+        status_code=429,
+        headers={"Retry-After": str(wait)},
+    )
+
+
 def _client(app: FastAPI) -> httpx.AsyncClient:
     client = getattr(app.state, _CLIENT_ATTR, None)
     if isinstance(client, httpx.AsyncClient):
@@ -174,6 +202,9 @@ async def sentry_tunnel(
     except EnvelopeError:
         _log.error("the configured Sentry DSN is malformed; the tunnel is off")
         return _refuse(404, "monitoring is not configured")
+    throttled = _throttled(request, settings)
+    if throttled is not None:
+        return throttled
     try:
         body = _decode(
             await _read_body(request), request.headers.get("content-encoding", "identity")
