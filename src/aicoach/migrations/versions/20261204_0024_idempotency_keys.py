@@ -13,7 +13,7 @@ from alembic import op
 import aicoach.kit.orm
 
 revision = "0024"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
