@@ -34,7 +34,8 @@ from aicoach.options.plugin import MANIFEST as OPTIONS
 from aicoach.plugin import Manifest
 from aicoach.positions.plugin import MANIFEST as POSITIONS
 from aicoach.watchlist.plugin import MANIFEST as WATCHLIST
-from aicoach.web import docs, handlers, health
+from aicoach.web import apidocs, docs, handlers, health
+from aicoach.web.apidocs import OptionsMiddleware
 from aicoach.web.csrf import csrf_protect
 from aicoach.web.edge import EdgeApp
 from aicoach.web.frontend import StaticTree, TreeStaticFiles
@@ -113,6 +114,7 @@ def create_app(
     static = StaticTree.with_slices(registries.assets)
     app.state.templates = build_templates(settings, cards=registries.cards, tree=static)
     handlers.install(app)
+    apidocs.document_errors(app)
     app.mount("/static", TreeStaticFiles(static), name="static")
     csrf = [Depends(csrf_protect)]
     app.include_router(health.router)
@@ -132,6 +134,7 @@ def create_app(
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    app.add_middleware(OptionsMiddleware, routes_of=app)
     app.add_middleware(ObservabilityMiddleware)
     return app
 

@@ -22,7 +22,10 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.helpers.users import signup_user
 from tests.probes.routes import Report
@@ -30,7 +33,7 @@ from tests.probes.routes import Report
 EXAMPLES_PER_OPERATION = 20
 STATEFUL_SCENARIOS = 40
 BATCHES = 4
-CHECKS = [not_a_server_error, response_schema_conformance]
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 Auth = Callable[[], dict[str, str]]
 
 
