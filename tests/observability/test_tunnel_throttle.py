@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
@@ -23,15 +22,18 @@ async def test_a_flood_gets_429s_and_sentry_sees_at_most_the_limit(
     transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 5000))
     async with httpx.AsyncClient(transport=transport, base_url="http://app") as c:
         statuses = []
-        for _ in range(10):  # 200 envelopes, 20 at a time
-            batch = [c.post("/monitoring/tunnel", content=body) for _ in range(20)]
-            statuses += [r.status_code for r in await asyncio.gather(*batch)]
-            last = await c.post("/monitoring/tunnel", content=body)
+        # 200 envelopes back to back (the limit is counted before forwarding, so their order,
+        # not their concurrency, is what is tested; 20 concurrent forwards to the one-thread
+        # fake receiver could be refused on a loaded machine and read as 502s).
+        for _ in range(200):
+            statuses.append((await c.post("/monitoring/tunnel", content=body)).status_code)
+        last = await c.post("/monitoring/tunnel", content=body)
         other = httpx.ASGITransport(app=app, client=("198.51.100.8", 5000))
         async with httpx.AsyncClient(transport=other, base_url="http://app") as d:
             fresh = await d.post("/monitoring/tunnel", content=body)
     await close_tunnel_client(app)
-    assert statuses.count(200) == 20 and statuses.count(429) == 180
+    counts = {s: statuses.count(s) for s in set(statuses)}
+    assert counts == {200: 20, 429: 180}, counts
     assert last.status_code == 429 and 1 <= int(last.headers["Retry-After"]) <= 60
     assert fresh.status_code == 200  # another address has its own allowance
     assert len(receiver.wait_for_events(21)) == 21
