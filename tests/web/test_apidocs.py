@@ -22,6 +22,15 @@ def test_every_operation_documents_generic_and_path_errors(app: FastAPI) -> None
             wanted = {str(s) for s in GENERIC}
             if _PARAM.search(path):
                 wanted.add("404")
+            if method in ("post", "put", "patch", "delete"):
+                wanted.add("409")
+            if method == "post":
+                wanted.add("400")
+                headers = {
+                    p["name"] for p in operation.get("parameters", []) if p["in"] == "header"
+                }
+                if "Idempotency-Key" not in headers:
+                    missing.append(f"POST {path}: no Idempotency-Key header")
             lacking = wanted - set(operation["responses"])
             if lacking:
                 missing.append(f"{method.upper()} {path}: {sorted(lacking)}")

@@ -3,7 +3,8 @@
 Routes declare their own domain errors with ``responses=errors(NotFoundError, ConflictError)``;
 ``document_errors`` adds, to every operation of the OpenAPI document, what the app's middleware
 and handlers can return whatever the route (401, 403, 422, 429, 503; 404 where a path parameter
-names a resource; 400/413 where a body is read), all with the one error envelope the handlers
+names a resource; 400/413 where a body is read; 409 on every change; the ``Idempotency-Key``
+header on every ``POST``), all with the one error envelope the handlers
 render (web.handlers.render_error). Done once here so a route added tomorrow is documented too.
 """
 
@@ -43,7 +44,10 @@ _DESCRIPTIONS = {
     401: "Authentication required",
     403: "Forbidden (CSRF check failed, or the token lacks the scope)",
     404: "Not found (or not yours)",
-    409: "Conflict",
+    409: (
+        "Conflict: it already exists, it changed since you read it, or a request with this "
+        "Idempotency-Key is still in progress (see Retry-After)"
+    ),
     413: "Body too large",
     422: "Invalid input",
     429: "Too many requests (see Retry-After)",
@@ -53,6 +57,19 @@ _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"ty
 #: What middleware and handlers can answer on any operation, whatever the route declares.
 GENERIC = (401, 403, 422, 429, 503)
 _BODY_METHODS = frozenset({"post", "put", "patch"})
+_CHANGING_METHODS = frozenset({"post", "put", "patch", "delete"})
+IDEMPOTENCY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Any unique string (1-255 printable ASCII, e.g. a UUID). Sending the same create again "
+        "with the same key replays the first answer (header Idempotent-Replayed: true) instead "
+        "of creating it twice; the key is yours alone and kept 24 hours. The same key with a "
+        "different request is a 422; while the first is running, a 409."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~][ -~]*$"},
+}
 
 
 def _response(status: int) -> dict[str, Any]:
@@ -60,7 +77,7 @@ def _response(status: int) -> dict[str, Any]:
         "description": _DESCRIPTIONS.get(status, "Error"),
         "content": {"application/json": {"schema": _REF}},
     }
-    if status in (429, 503):
+    if status in (409, 429, 503):
         doc["headers"] = _RETRY_AFTER
     return doc
 
@@ -73,10 +90,18 @@ def errors(*kinds: type[AICoachError]) -> dict[int | str, dict[str, Any]]:
 def _complete(operation: dict[str, Any], method: str) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     wanted = set(GENERIC)
-    if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+    parameters = operation.get("parameters", [])
+    # A path parameter names a resource; a symbol can be one the market does not list.
+    if any(p.get("in") == "path" or p.get("name") == "symbol" for p in parameters):
         wanted.add(404)
     if method in _BODY_METHODS or "requestBody" in operation:
         wanted |= {400, 413}
+    if method in _CHANGING_METHODS:
+        wanted.add(409)
+    if method == "post":  # every create takes an Idempotency-Key (web.idempotency)
+        wanted.add(400)
+        if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+            operation["parameters"] = [*parameters, IDEMPOTENCY_PARAMETER]
     for status in sorted(wanted):
         # FastAPI's own 422 describes HTTPValidationError, which this app never sends.
         if str(status) not in responses or status == 422:
