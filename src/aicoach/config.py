@@ -208,6 +208,11 @@ class Settings(BaseSettings):
     chat_tool_timeout_seconds: float = Field(
         20.0, gt=0, le=300, validation_alias=_env("CHAT_TOOL_TIMEOUT_SECONDS")
     )
+    #: A ``streaming`` answer whose writer has not beaten its heartbeat (every third of this) for
+    #: this long was interrupted (its instance died): it is swept to a retryable error.
+    chat_interrupted_after_seconds: float = Field(
+        30.0, ge=0.5, le=3600, validation_alias=_env("CHAT_INTERRUPTED_AFTER_SECONDS")
+    )
     # --- end chat -----------------------------------------------------------------------------
 
     @field_validator("log_level")

@@ -105,6 +105,8 @@ class ChatMessageRow(IdMixin, CreatedAtMixin, Base):
     output_tokens: Mapped[int] = mapped_column(default=0)
     cost_usd: Mapped[float] = mapped_column(Numeric(14, 6, asdecimal=False), default=0.0)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: Beaten by the writer while ``streaming`` (chat.interruptions); ``None`` on older rows.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ChatUsage(IdMixin, Base):

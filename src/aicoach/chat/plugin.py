@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aicoach.chat import pages, routes
+from aicoach.chat.interruptions import interruption_sweeper
 from aicoach.chat.offline import skills
 from aicoach.chat.stops import stop_listener
 from aicoach.plugin import Manifest
@@ -12,5 +13,5 @@ MANIFEST = Manifest(
     routers=(routes.router, pages.router),
     skills=skills.SKILLS,  # explanations, help, advice, "not yet"; the fallback is the runtime's
     models=("aicoach.chat.models",),
-    lifespan=(stop_listener,),
+    lifespan=(stop_listener, interruption_sweeper),
 )

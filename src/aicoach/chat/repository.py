@@ -165,6 +165,7 @@ class ChatRepository:
             reply_to_id=user.id,
             model_label=model_label,
             created_at=now,
+            heartbeat_at=now,
         )
         self.session.add(reply)
         chat.updated_at = now

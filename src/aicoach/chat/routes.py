@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from aicoach.accounts.deps import CurrentUser
 from aicoach.chat.deps import ChatDep
 from aicoach.chat.errors import ChatBusyError, ChatRateLimitedError
+from aicoach.chat.interruptions import is_interrupted, mark_interrupted
 from aicoach.chat.models import ChatMessageRow, ChatSession, MessageRole, MessageStatus
 from aicoach.chat.replay import replay_events, turn_for
 from aicoach.chat.repository import ChatRepository
@@ -136,6 +137,7 @@ async def post_message(
     repo = ChatRepository(session)
     user_id = user.id
     client_id = str(body.client_message_id)
+    stale = timedelta(seconds=runtime.settings.chat_interrupted_after_seconds)
     for _ in range(_MAX_ROUNDS):
         chat = await repo.get_session(user_id, session_id)
         question = await repo.by_client_id(session_id, client_id)
@@ -146,8 +148,10 @@ async def post_message(
         # stored rows: a turn whose rows were committed while they were being read is seen as
         # running — or, between its commit and its start, as reserved — never mistaken for a
         # reply written elsewhere and replayed half-empty.
-        retry = reply is not None and _retryable(reply)
         turn = runtime.turns.find(session_id, client_id)
+        if turn is None and reply is not None and is_interrupted(reply, utcnow(), stale):
+            mark_interrupted(reply, utcnow())  # its writer died: settled here, then retried
+        retry = reply is not None and _retryable(reply)
         if turn is not None and not (retry and turn.done):
             return _stream(turn.subscribe())
         holder = runtime.turns.holder(session_id)
@@ -227,7 +231,7 @@ async def _retry_failed(
     reusing its rows: the user's message is never stored twice."""
     reply.content, reply.status, reply.error = "", MessageStatus.STREAMING, None
     reply.cards, reply.citations, reply.tool_calls = [], [], []
-    reply.finish_reason, reply.completed_at = None, None
+    reply.finish_reason, reply.completed_at, reply.heartbeat_at = None, None, utcnow()
     reply.model_label = runtime.llm.label
     turn = turn_for(question, reply, runtime.llm.label)
     await repo.session.commit()  # as in _begin_turn

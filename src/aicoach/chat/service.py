@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from aicoach.chat.interruptions import beat
 from aicoach.chat.models import ChatMessageRow, MessageRole, MessageStatus
 from aicoach.chat.prompt import system_prompt
 from aicoach.chat.repository import ChatRepository
@@ -150,6 +151,14 @@ class TurnRunner:
         self.settings = rt.settings
 
     async def run(self, turn: Turn) -> None:
+        every = self.settings.chat_interrupted_after_seconds / 3
+        heart = asyncio.create_task(beat(self.rt.deps.sessions, turn.message_id, every))
+        try:
+            await self._answer(turn)
+        finally:
+            heart.cancel()
+
+    async def _answer(self, turn: Turn) -> None:
         answer = _Answer(turn.message_id)
         try:
             finish = await self._loop(turn, answer)
