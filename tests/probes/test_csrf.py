@@ -28,9 +28,11 @@ FOREIGN = "https://evil.example"
 
 def _forgeries(user: UserClient) -> dict[str, dict[str, str]]:
     right = user.csrf
+    # One character off; never the right token itself (which starts with "x" one time in 64).
+    wrong = ("y" if right.startswith("x") else "x") + right[1:]
     return {
         "no token": {},
-        "a wrong token": {"X-CSRF-Token": "x" + right[1:]},
+        "a wrong token": {"X-CSRF-Token": wrong},
         "a foreign origin": {"X-CSRF-Token": right, "Origin": FOREIGN},
         "a foreign referer": {"X-CSRF-Token": right, "Referer": f"{FOREIGN}/page"},
         "a null origin": {"X-CSRF-Token": right, "Origin": "null"},
