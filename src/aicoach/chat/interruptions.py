@@ -93,7 +93,7 @@ async def beat(sessions: async_sessionmaker[AsyncSession], message_id: int, ever
                     .execution_options(synchronize_session=False)
                 )
                 await session.commit()
-        except SQLAlchemyError:
+        except (SQLAlchemyError, OSError):
             log.warning("chat heartbeat missed for message %s", message_id, exc_info=True)
 
 
@@ -101,7 +101,7 @@ async def _sweep_forever(sessions: async_sessionmaker[AsyncSession], limit: time
     while True:
         try:
             await sweep(sessions, limit)
-        except SQLAlchemyError:
+        except (SQLAlchemyError, OSError):  # the database is down: an outage, not a bug
             log.warning("sweeping interrupted chat answers failed; next try soon", exc_info=True)
         await asyncio.sleep(SWEEP_EVERY_S)
 

@@ -109,7 +109,7 @@ class IdempotencyMiddleware:
         digest = request_hash(scope, body)
         try:
             claim = await self._claim(sessions, owner, key, digest)
-        except SQLAlchemyError:
+        except (SQLAlchemyError, OSError):
             log.warning("idempotency store unavailable; running the request unkeyed")
             claim = None
         if isinstance(claim, IdempotentRequest):
@@ -207,7 +207,7 @@ class IdempotencyMiddleware:
                         delete(IdempotentRequest).where(IdempotentRequest.id == row_id)
                     )
                 await session.commit()
-        except SQLAlchemyError:
+        except (SQLAlchemyError, OSError):
             log.warning("could not settle idempotency key %s", row_id, exc_info=True)
 
 
