@@ -39,6 +39,7 @@ from aicoach.kit.orm import utcnow
 from aicoach.web.cookies import name_for
 from aicoach.web.handlers import render_error
 from aicoach.web.idempotency_store import IdempotentRequest
+from aicoach.web.middleware import read_body
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ class IdempotencyMiddleware:
         if not credential or sessions is None:
             await self.app(scope, receive, send)
             return
-        messages, body = await _read_body(receive)
+        messages, body = await read_body(receive)
         owner = hashlib.sha256(credential.encode()).hexdigest()
         digest = request_hash(scope, body)
         try:
@@ -265,20 +266,6 @@ def _replay_or_refuse(request: Request, row: IdempotentRequest, digest: str) -> 
 def _sessions(scope: Scope) -> async_sessionmaker[AsyncSession] | None:
     container = getattr(scope["app"].state, "container", None)
     return getattr(container, "sessions", None)
-
-
-async def _read_body(receive: Receive) -> tuple[list[Message], bytes]:
-    messages: list[Message] = []
-    body = b""
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            break
-        body += message.get("body", b"")
-        if not message.get("more_body", False):
-            break
-    return messages, body
 
 
 async def _answer(response: Callable[..., Awaitable[None]], scope: Scope, send: Send) -> None:

@@ -127,3 +127,19 @@ def _cookie(scope: Scope, name: str) -> str:
         if part.startswith(prefix):
             return part[len(prefix) :]
     return ""
+
+
+async def read_body(receive: Receive) -> tuple[list[Message], bytes]:
+    """The whole request body, and the messages it came in (to replay to the app after a look).
+    The body limit middleware outside the callers bounds what is buffered."""
+    messages: list[Message] = []
+    body = b""
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            break
+    return messages, body

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aicoach.web.handlers import render_error
+from aicoach.web.middleware import read_body
 
 MESSAGE = "text cannot contain NUL characters"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -68,16 +69,7 @@ class NulRefusalMiddleware:
             await self.app(scope, receive, send)
             return
         # The body limit middleware outside this one bounds what is buffered here.
-        messages: list[Message] = []
-        body = b""
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
+        messages, body = await read_body(receive)
         if _body_has_nul(content_type, body):
             await self._refuse(scope, send)
             return
